@@ -1,0 +1,30 @@
+/* Socket address helpers shared by the daemons. */
+#ifndef PXEKIT_ADDR_H
+#define PXEKIT_ADDR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* Longest text addr_ntop writes, with its NUL. */
+#define ADDR_STRLEN 64
+
+/* Splits "[address][:port]" as tftpd-hpa's -a takes it: "host", ":port",
+ * "host:port", "[v6]", "[v6]:port". A bare IPv6 address is ambiguous with
+ * the port and refused. Returns 0, or -1 with *err set. */
+int addr_split_hostport(const char *spec, char *host, size_t hostlen,
+			char *port, size_t portlen, const char **err);
+
+/* Numeric text of the address alone (no port); "?" if unknown family. */
+const char *addr_ntop(const struct sockaddr *sa, char *buf, size_t len);
+
+/* Address bytes and count (4 or 16), or NULL for another family. */
+const unsigned char *addr_bytes(const struct sockaddr *sa, size_t *len);
+
+socklen_t addr_len(const struct sockaddr *sa);
+unsigned addr_port(const struct sockaddr *sa);
+void addr_set_port(struct sockaddr *sa, unsigned port);
+
+/* Same family, address and port. */
+int addr_equal(const struct sockaddr *a, const struct sockaddr *b);
+
+#endif

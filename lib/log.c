@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_name = "pxekit";
+static enum log_target log_where = LOG_TO_STDERR;
+
+void log_open(const char *progname, enum log_target target, int facility)
+{
+	const char *slash = strrchr(progname, '/');
+
+	log_name = slash ? slash + 1 : progname;
+	log_where = target;
+	/* LOG_NDELAY connects /dev/log now, before any chroot hides it. */
+	openlog(log_name, LOG_PID | LOG_NDELAY, facility);
+}
+
+void log_set_target(enum log_target target)
+{
+	log_where = target;
+}
+
+const char *log_progname(void)
+{
+	return log_name;
+}
+
+void vlogmsg(int prio, const char *fmt, va_list ap)
+{
+	int saved_errno = errno;
+
+	if (log_where != LOG_TO_STDERR) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		errno = saved_errno;
+		vsyslog(prio, fmt, copy);
+		va_end(copy);
+	}
+	if (log_where != LOG_TO_SYSLOG) {
+		fprintf(stderr, "%s: ", log_name);
+		errno = saved_errno;
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	errno = saved_errno;
+}
+
+void logmsg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlogmsg(prio, fmt, ap);
+	va_end(ap);
+}
+
+void fatal(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlogmsg(LOG_ERR, fmt, ap);
+	va_end(ap);
+	exit(status);
+}

@@ -1,0 +1,21 @@
+/* One logging module for every pxekit daemon: stderr until the program
+ * detaches (or when asked to stay there), syslog afterwards. */
+#ifndef PXEKIT_LOG_H
+#define PXEKIT_LOG_H
+
+#include <stdarg.h>
+#include <syslog.h>
+
+enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_BOTH };
+
+void log_open(const char *progname, enum log_target target, int facility);
+void log_set_target(enum log_target target);
+const char *log_progname(void);
+
+/* All of these keep errno as the caller had it, so "%m" works. */
+void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vlogmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void fatal(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+#endif

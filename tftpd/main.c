@@ -1,0 +1,720 @@
+/* in.tftpd: start-up, the listening loop, and a child per transfer.
+ * The parent keeps its privileges only to fork and bind; each child
+ * chroots, drops to the -u user and serves exactly one request. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "options.h"
+#include "remap.h"
+#include "strnum.h"
+#include "tftpd.h"
+#include "transfer.h"
+
+#define MAX_LISTEN_FDS 16
+/* Socket buffers sized for a whole window of the largest blocks. */
+#define TRANSFER_SOCKBUF (4 << 20)
+
+static volatile sig_atomic_t got_hup, got_term;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: in.tftpd [options] [directory...]\n"
+"Trivial File Transfer Protocol server (pxekit), compatible with tftpd-hpa.\n"
+"\n"
+"  -l, --listen              run standalone instead of from inetd\n"
+"  -L, --foreground          standalone, in the foreground\n"
+"  -a, --address [addr][:port]  standalone address and port (IPv6 in [])\n"
+"  -4, --ipv4 / -6, --ipv6   standalone sockets of one family only\n"
+"  -P, --pidfile FILE        standalone: write the process ID to FILE\n"
+"  -t, --timeout SECONDS     inetd: exit after this long idle (default 900)\n"
+"  -s, --secure              chroot to the one directory given\n"
+"  -u, --user USER           run transfers as USER (default nobody)\n"
+"  -c, --create              allow WRQ to create files\n"
+"  -U, --umask MASK          umask for created files (octal)\n"
+"  -p, --permissive          only Unix permissions, no o+r / o+w check\n"
+"  -m, --map-file FILE       filename remapping rules\n"
+"  -r, --refuse OPTION       never grant an RFC 2347 option\n"
+"  -B, --blocksize SIZE      largest blksize granted (512-65464)\n"
+"  -W, --windowsize-max N    largest RFC 7440 windowsize granted (default 64)\n"
+"  -T, --retransmit USEC     initial retransmit timeout (default 1000000)\n"
+"  -R, --port-range LO:HI    transfer ports from this range\n"
+"  -v, --verbose             log more (repeat for more)\n"
+"      --verbosity N         set the log level\n"
+"      --stderr              log to standard error instead of syslog\n"
+"  -V, --version             print the version and exit\n"
+"  -h, --help                print this help and exit\n"
+"\nSee in.tftpd(8).\n");
+}
+
+static const struct option long_options[] = {
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "create", no_argument, NULL, 'c' },
+	{ "secure", no_argument, NULL, 's' },
+	{ "permissive", no_argument, NULL, 'p' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbosity", required_argument, NULL, 1 },
+	{ "stderr", no_argument, NULL, 2 },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "listen", no_argument, NULL, 'l' },
+	{ "foreground", no_argument, NULL, 'L' },
+	{ "address", required_argument, NULL, 'a' },
+	{ "blocksize", required_argument, NULL, 'B' },
+	{ "windowsize-max", required_argument, NULL, 'W' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "umask", required_argument, NULL, 'U' },
+	{ "refuse", required_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "retransmit", required_argument, NULL, 'T' },
+	{ "port-range", required_argument, NULL, 'R' },
+	{ "map-file", required_argument, NULL, 'm' },
+	{ "pidfile", required_argument, NULL, 'P' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static uintmax_t number_arg(const char *what, const char *s, uintmax_t min, uintmax_t max)
+{
+	uintmax_t v;
+
+	if (!parse_uint(s, min, max, &v))
+		fatal(EX_USAGE, "Bad %s value: %s (expected %ju to %ju)", what, s, min, max);
+	return v;
+}
+
+static void parse_port_range(struct tftpd_config *cfg, const char *s)
+{
+	char lo[8], hi[8];
+	uintmax_t a, b;
+
+	if (sscanf(s, "%7[0-9]:%7[0-9]", lo, hi) != 2 ||
+	    !parse_uint(lo, 1, 65535, &a) || !parse_uint(hi, 1, 65534, &b) || a > b)
+		fatal(EX_USAGE, "Bad port range: %s", s);
+	cfg->port_lo = (unsigned)a;
+	cfg->port_hi = (unsigned)b;
+}
+
+static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
+{
+	int c, id;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "46cspvVhlLa:B:W:u:U:r:t:T:R:m:P:",
+				long_options, NULL)) != -1) {
+		switch (c) {
+		case '4': cfg->ipv4_only = true; cfg->ipv6_only = false; break;
+		case '6': cfg->ipv6_only = true; cfg->ipv4_only = false; break;
+		case 'c': cfg->create = true; break;
+		case 's': cfg->secure = true; break;
+		case 'p': cfg->permissive = true; break;
+		case 'v': cfg->verbosity++; break;
+		case 1: cfg->verbosity = (int)number_arg("verbosity", optarg, 0, 100); break;
+		case 2: cfg->log_stderr = true; break;
+		case 'V':
+			printf("pxekit in.tftpd %s, with remap, with windowsize (RFC 7440)\n",
+			       PACKAGE_VERSION);
+			exit(0);
+		case 'h': usage(stdout); exit(0);
+		case 'l': cfg->standalone = true; break;
+		case 'L': cfg->standalone = cfg->foreground = true; break;
+		case 'a': cfg->address = optarg; break;
+		case 'B':
+			cfg->max_blksize = (unsigned)number_arg("blocksize", optarg, 512,
+								TFTP_MAX_BLKSIZE);
+			break;
+		case 'W':
+			cfg->max_windowsize = (unsigned)number_arg("windowsize", optarg, 1,
+								   TFTP_MAX_WINDOWSIZE);
+			break;
+		case 'u': cfg->user = optarg; break;
+		case 'U': {
+			uintmax_t m;
+
+			if (!parse_uint_base(optarg, 8, 0, 0777, &m))
+				fatal(EX_USAGE, "Bad umask: %s", optarg);
+			cfg->umask = (mode_t)m;
+			cfg->umask_set = true;
+			break;
+		}
+		case 'r':
+			id = tftp_option_lookup(optarg);
+			if (id < 0)
+				fatal(EX_USAGE, "Unknown option: %s", optarg);
+			cfg->refused |= 1u << id;
+			break;
+		case 't':
+			cfg->idle_timeout = (unsigned)number_arg("timeout", optarg, 0, 86400 * 365);
+			break;
+		case 'T':
+			cfg->retransmit_us = (uint32_t)number_arg("retransmit", optarg,
+								  TFTP_MIN_UTIMEOUT, TFTP_MAX_UTIMEOUT);
+			break;
+		case 'R': parse_port_range(cfg, optarg); break;
+		case 'm':
+			if (cfg->mapfile)
+				fatal(EX_USAGE, "Multiple -m options");
+			cfg->mapfile = optarg;
+			break;
+		case 'P': cfg->pidfile = optarg; break;
+		default:
+			/* tftpd-hpa logs an unknown flag and carries on; so do we,
+			 * so an existing inetd line never stops the service. */
+			if (optopt)
+				logmsg(LOG_ERR, "Unknown option: '%c'", optopt);
+			else
+				logmsg(LOG_ERR, "Unknown option: %s", argv[optind - 1]);
+			break;
+		}
+	}
+	cfg->dirs = argv + optind;
+	cfg->ndirs = (size_t)(argc - optind);
+}
+
+static void resolve_user(struct tftpd_config *cfg)
+{
+	struct passwd *pw;
+	int n = 0;
+
+	errno = 0;
+	pw = getpwnam(cfg->user);
+	if (pw == NULL)
+		fatal(EX_NOUSER, "no user %s: %m", cfg->user);
+	cfg->uid = pw->pw_uid;
+	cfg->gid = pw->pw_gid;
+	/* The group list is read now: after chroot /etc/group is gone. */
+	getgrouplist(pw->pw_name, pw->pw_gid, NULL, &n);
+	cfg->groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (cfg->groups == NULL ||
+	    getgrouplist(pw->pw_name, pw->pw_gid, cfg->groups, &n) < 0)
+		fatal(EX_OSERR, "cannot set groups for user %s", cfg->user);
+	cfg->ngroups = n;
+}
+
+static struct remap *load_remap(const char *path)
+{
+	char err[512];
+	struct remap *m;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL) {
+		logmsg(LOG_ERR, "Cannot open map file: %s: %m", path);
+		return NULL;
+	}
+	m = remap_parse(f, path, err, sizeof(err));
+	fclose(f);
+	if (m == NULL)
+		logmsg(LOG_ERR, "%s", err);
+	return m;
+}
+
+static void open_directories(struct tftpd_config *cfg)
+{
+	size_t i, n = cfg->ndirs ? cfg->ndirs : 1;
+
+	cfg->dirfds = calloc(n, sizeof(int));
+	if (cfg->dirfds == NULL)
+		fatal(EX_OSERR, "out of memory");
+	cfg->policy.secure = cfg->secure;
+	cfg->policy.ndirs = cfg->ndirs;
+	cfg->policy.dirs = cfg->dirs;
+	if (cfg->secure) {
+		if (cfg->ndirs != 1)
+			fatal(EX_USAGE, "-s needs exactly one directory");
+		if (chdir(cfg->dirs[0]) < 0)
+			fatal(EX_NOINPUT, "%s: %m", cfg->dirs[0]);
+		cfg->dirfds[0] = -1;	/* opened in each child, after chroot */
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *dir = cfg->ndirs ? cfg->dirs[i] : "/";
+
+		if (dir[0] != '/')
+			fatal(EX_USAGE, "%s: directories must be absolute without -s", dir);
+		cfg->dirfds[i] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cfg->dirfds[i] < 0)
+			fatal(EX_NOINPUT, "%s: %m", dir);
+	}
+}
+
+static int is_dgram_socket(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
+}
+
+static void want_pktinfo(int fd)
+{
+	int on = 1;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+		/* A dual-stack socket from inetd also sees IPv4 packets. */
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	}
+}
+
+static int bind_one(const struct addrinfo *ai)
+{
+	int on = 1, fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static size_t open_standalone(const struct tftpd_config *cfg, int *fds)
+{
+	char host[256], port[64];
+	const char *err;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE }, *res, *ai;
+	int families[2] = { AF_INET, AF_INET6 };
+	size_t n = 0;
+
+	if (addr_split_hostport(cfg->address ? cfg->address : "", host, sizeof(host),
+				port, sizeof(port), &err) < 0)
+		fatal(EX_USAGE, "Bad address %s: %s", cfg->address, err);
+	if (port[0] == '\0')
+		snprintf(port, sizeof(port), "%s", getservbyname("tftp", "udp") ? "tftp" : "69");
+	for (int i = 0; i < 2; i++) {
+		int rc;
+
+		if ((families[i] == AF_INET && cfg->ipv6_only) ||
+		    (families[i] == AF_INET6 && cfg->ipv4_only))
+			continue;
+		hints.ai_family = families[i];
+		rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+		if (rc != 0) {
+			if (host[0] == '\0' || cfg->ipv4_only || cfg->ipv6_only)
+				logmsg(LOG_ERR, "cannot resolve %s port %s: %s", host, port,
+				       gai_strerror(rc));
+			continue;
+		}
+		for (ai = res; ai; ai = ai->ai_next) {
+			int fd = bind_one(ai);
+
+			if (fd >= 0) {
+				fds[n++] = fd;
+				break;
+			}
+			if (families[i] == AF_INET6 && host[0] == '\0' && !cfg->ipv6_only)
+				logmsg(LOG_ERR, "cannot open IPv6 socket, disable IPv6: %m");
+			else
+				fatal(EX_OSERR, "cannot bind to %s port %s: %m",
+				      host[0] ? host : "*", port);
+		}
+		freeaddrinfo(res);
+	}
+	if (n == 0)
+		fatal(EX_OSERR, "no socket to listen on");
+	return n;
+}
+
+/* systemd socket activation: LISTEN_FDS sockets from fd 3 on. */
+static size_t open_activated(int *fds)
+{
+	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
+	uintmax_t p, n;
+	size_t i;
+
+	if (!pid || !count || !parse_uint(pid, 1, INT32_MAX, &p) || (pid_t)p != getpid() ||
+	    !parse_uint(count, 1, MAX_LISTEN_FDS, &n))
+		return 0;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	for (i = 0; i < n; i++) {
+		fds[i] = 3 + (int)i;
+		if (!is_dgram_socket(fds[i]))
+			fatal(EX_USAGE, "socket-activated fd %d is not a UDP socket", fds[i]);
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	}
+	return (size_t)n;
+}
+
+static void write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL) {
+		logmsg(LOG_ERR, "cannot open pid file '%s' for writing: %m", path);
+		return;
+	}
+	if (fprintf(f, "%ld\n", (long)getpid()) < 0)
+		logmsg(LOG_ERR, "error writing pid file '%s': %m", path);
+	if (fclose(f) != 0)
+		logmsg(LOG_ERR, "error closing pid file '%s': %m", path);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Children are reaped by the kernel; nobody waits for them. */
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Receives one datagram with the local address it was sent to. */
+static ssize_t recv_request(int fd, uint8_t *buf, size_t size, struct sockaddr_storage *from,
+			    struct sockaddr_storage *local)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} control;
+	struct iovec iov = { buf, size };
+	struct msghdr msg = {
+		.msg_name = from, .msg_namelen = sizeof(*from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	socklen_t llen = sizeof(*local);
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
+
+	if (n < 0)
+		return n;
+	/* Start from the socket's own address, refined by the packet info,
+	 * so a multi-homed server answers from the address it was asked on. */
+	getsockname(fd, (struct sockaddr *)local, &llen);
+	addr_set_port((struct sockaddr *)local, 0);
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    local->ss_family == AF_INET) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in *)local)->sin_addr = pi.ipi_spec_dst;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			   local->ss_family == AF_INET6) {
+			struct in6_pktinfo pi;
+			struct sockaddr_in6 *l6 = (struct sockaddr_in6 *)local;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			l6->sin6_addr = pi.ipi6_addr;
+			l6->sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr) ? pi.ipi6_ifindex : 0;
+		}
+	}
+	return n;
+}
+
+static void size_buffers(int fd)
+{
+	int size = TRANSFER_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+/* The transfer's own socket (its TID), on the address the request came
+ * to; from -R's range if one was given. */
+static int transfer_socket(const struct tftpd_config *cfg, struct sockaddr_storage *local)
+{
+	int fd = socket(local->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned span, start, i;
+
+	if (fd < 0) {
+		logmsg(LOG_ERR, "socket: %m");
+		return -1;
+	}
+	size_buffers(fd);
+	if (cfg->port_lo == 0) {
+		if (bind(fd, (struct sockaddr *)local, addr_len((struct sockaddr *)local)) == 0)
+			return fd;
+	} else {
+		span = cfg->port_hi - cfg->port_lo + 1;
+		start = (unsigned)getpid() % span;
+		for (i = 0; i < span; i++) {
+			addr_set_port((struct sockaddr *)local, cfg->port_lo + (start + i) % span);
+			if (bind(fd, (struct sockaddr *)local,
+				 addr_len((struct sockaddr *)local)) == 0)
+				return fd;
+			if (errno != EADDRINUSE)
+				break;
+		}
+	}
+	logmsg(LOG_ERR, "bind: %m");
+	close(fd);
+	return -1;
+}
+
+/* chroot (with -s), then every id: groups, gid, uid, each checked. */
+static int drop_privileges(const struct tftpd_config *cfg)
+{
+	uid_t r, e, s;
+
+	if (cfg->secure && (chroot(".") < 0 || chdir("/") < 0)) {
+		logmsg(LOG_ERR, "chroot: %m");
+		return -1;
+	}
+	if (setgroups((size_t)cfg->ngroups, cfg->groups) < 0 && errno != EPERM) {
+		logmsg(LOG_ERR, "cannot set groups for user %s: %m", cfg->user);
+		return -1;
+	}
+	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0 ||
+	    setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) {
+		/* Already unprivileged (a user namespace, a test): only fine
+		 * if we are the user we were asked to be. */
+		if (errno != EPERM || geteuid() != cfg->uid) {
+			logmsg(LOG_ERR, "cannot drop privileges: %m");
+			return -1;
+		}
+	}
+	if (getresuid(&r, &e, &s) < 0 || r != cfg->uid || e != cfg->uid || s != cfg->uid) {
+		logmsg(LOG_ERR, "cannot drop privileges: uid still %ld", (long)e);
+		return -1;
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return 0;
+}
+
+static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
+		  const struct tftp_request *req, struct sockaddr_storage *from,
+		  struct sockaddr_storage *local)
+{
+	int sock;
+	size_t i;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	for (i = 0; i < nfds; i++)
+		close(listen_fds[i]);
+	sock = transfer_socket(cfg, local);
+	if (sock < 0)
+		_exit(EX_IOERR);
+	if (drop_privileges(cfg) < 0)
+		_exit(EX_OSERR);
+	if (cfg->secure) {
+		cfg->dirfds[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cfg->dirfds[0] < 0) {
+			logmsg(LOG_ERR, "open /: %m");
+			_exit(EX_OSERR);
+		}
+	}
+	umask(cfg->umask);
+	_exit(session_run(cfg, req, (struct sockaddr *)from, sock));
+}
+
+/* Parses in the parent, so a malformed request costs no fork: it gets
+ * its ERROR from the listening socket, or nothing if it was an ERROR. */
+static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t nfds,
+			    uint8_t *buf, size_t n, struct sockaddr_storage *from,
+			    struct sockaddr_storage *local)
+{
+	struct tftp_request req;
+	const char *errmsg = NULL;
+	char text[ADDR_STRLEN];
+	int rc = tftp_parse_request(buf, n, &req, &errmsg);
+	pid_t pid;
+
+	if (rc != 0) {
+		if (cfg->verbosity >= 1)
+			logmsg(LOG_NOTICE, "malformed request (%zu bytes, %s) from %s: %s", n,
+			       tftp_opcode_name(n >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0),
+			       addr_ntop((struct sockaddr *)from, text, sizeof(text)),
+			       rc < 0 ? "ignored" : errmsg);
+		if (rc > 0)
+			transfer_send_error(fd, (struct sockaddr *)from, (enum tftp_error)rc,
+					    errmsg, cfg->verbosity);
+		return;
+	}
+	pid = fork();
+	if (pid < 0)
+		logmsg(LOG_ERR, "fork: %m");
+	else if (pid == 0)
+		child(cfg, fds, nfds, &req, from, local);
+}
+
+static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit)
+{
+	static uint8_t buf[TFTP_MAX_REQUEST + 1];
+	struct pollfd pfd[MAX_LISTEN_FDS];
+	size_t i;
+
+	for (i = 0; i < nfds; i++) {
+		pfd[i].fd = fds[i];
+		pfd[i].events = POLLIN;
+		want_pktinfo(fds[i]);
+	}
+	for (;;) {
+		int rc = poll(pfd, nfds, idle_exit ? (int)cfg->idle_timeout * 1000 : -1);
+
+		if (got_term)
+			return 0;
+		if (got_hup) {
+			got_hup = 0;
+			if (idle_exit)
+				return 0;	/* inetd starts a fresh one */
+			if (cfg->mapfile) {
+				struct remap *m = load_remap(cfg->mapfile);
+
+				if (m) {
+					remap_free(cfg->remap);
+					cfg->remap = m;
+					logmsg(LOG_NOTICE, "reloaded %s", cfg->mapfile);
+				}
+			}
+		}
+		if (rc < 0 && errno != EINTR) {
+			logmsg(LOG_ERR, "poll: %m");
+			return EX_IOERR;
+		}
+		if (rc == 0)
+			return 0;	/* idle: back to inetd */
+		for (i = 0; rc > 0 && i < nfds; i++) {
+			struct sockaddr_storage from, local;
+			ssize_t n;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			n = recv_request(fds[i], buf, sizeof(buf) - 1, &from, &local);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				logmsg(LOG_ERR, "recvfrom: %m");
+				return EX_IOERR;
+			}
+			if (from.ss_family != AF_INET && from.ss_family != AF_INET6) {
+				logmsg(LOG_ERR, "received address was not AF_INET/AF_INET6, please check your inetd config");
+				return EX_PROTOCOL;
+			}
+			if ((size_t)n > sizeof(buf) - 1)
+				n = sizeof(buf) - 1;
+			handle_datagram(cfg, fds[i], fds, nfds, buf, (size_t)n, &from, &local);
+		}
+	}
+}
+
+static void detach(const struct tftpd_config *cfg)
+{
+	int devnull = open("/dev/null", O_RDWR);
+
+	if (!cfg->foreground && daemon(cfg->secure, 1) < 0)
+		fatal(EX_OSERR, "daemon: %m");
+	if (devnull >= 0 && !cfg->foreground) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		if (!cfg->log_stderr)
+			dup2(devnull, 2);
+	}
+	if (devnull > 2)
+		close(devnull);
+}
+
+int main(int argc, char **argv)
+{
+	struct tftpd_config cfg = {
+		.user = "nobody",
+		.idle_timeout = 900,
+		.retransmit_us = TFTP_DEFAULT_TIMEOUT_US,
+		.max_blksize = TFTP_MAX_BLKSIZE,
+		.max_windowsize = TFTP_DEFAULT_MAX_WINDOWSIZE,
+	};
+	/* Under inetd, fds 0-2 are all the client socket: nothing may be
+	 * written to stderr there, so log to syslog from the first line. */
+	bool inetd_socket = is_dgram_socket(0);
+	int fds[MAX_LISTEN_FDS];
+	size_t nfds;
+	int rc;
+
+	log_open(argv[0], inetd_socket ? LOG_TO_SYSLOG : LOG_TO_BOTH, LOG_DAEMON);
+	parse_args(&cfg, argc, argv);
+	if (cfg.log_stderr)
+		log_set_target(LOG_TO_STDERR);
+	if (!cfg.umask_set)
+		cfg.umask = cfg.permissive ? umask(0) : 0;
+	resolve_user(&cfg);
+	open_directories(&cfg);
+	if (cfg.mapfile && (cfg.remap = load_remap(cfg.mapfile)) == NULL)
+		exit(EX_CONFIG);
+	install_signals();
+
+	if (cfg.standalone) {
+		nfds = open_standalone(&cfg, fds);
+		detach(&cfg);
+		if (!cfg.log_stderr)
+			log_set_target(cfg.foreground ? LOG_TO_BOTH : LOG_TO_SYSLOG);
+		if (cfg.pidfile)
+			write_pidfile(cfg.pidfile);
+		rc = serve(&cfg, fds, nfds, false);
+		if (cfg.pidfile && unlink(cfg.pidfile) < 0)
+			logmsg(LOG_ERR, "error removing pid file '%s': %m", cfg.pidfile);
+		return rc;
+	}
+	if (cfg.pidfile)
+		logmsg(LOG_WARNING, "not in standalone mode, ignoring pid file");
+	nfds = open_activated(fds);
+	if (nfds == 0) {
+		if (!inetd_socket)
+			fatal(EX_USAGE, "standard input is not a UDP socket: run from inetd, "
+			      "or standalone with -l");
+		fds[0] = 0;
+		nfds = 1;
+		/* Keep log lines (and stray writes) out of the socket. */
+		int devnull = open("/dev/null", O_RDWR);
+
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			if (!cfg.log_stderr)
+				dup2(devnull, 2);
+			if (devnull > 2)
+				close(devnull);
+		}
+	}
+	return serve(&cfg, fds, nfds, true);
+}

@@ -1,0 +1,57 @@
+#include "config.h"
+
+#include "rto.h"
+
+void rto_init(struct rto *r, uint64_t base_us, bool adaptive)
+{
+	r->adaptive = adaptive;
+	r->have_sample = false;
+	r->base_us = base_us;
+	r->srtt_us = r->rttvar_us = 0;
+	r->rto_us = r->backoff_us = base_us;
+}
+
+void rto_sample(struct rto *r, uint64_t rtt_us)
+{
+	uint64_t rto;
+
+	if (!r->adaptive)
+		return;
+	if (!r->have_sample) {
+		r->srtt_us = rtt_us;
+		r->rttvar_us = rtt_us / 2;
+		r->have_sample = true;
+	} else {
+		uint64_t err = rtt_us > r->srtt_us ? rtt_us - r->srtt_us : r->srtt_us - rtt_us;
+
+		r->rttvar_us = (3 * r->rttvar_us + err) / 4;
+		r->srtt_us = (7 * r->srtt_us + rtt_us) / 8;
+	}
+	rto = r->srtt_us + 4 * r->rttvar_us;
+	if (rto < RTO_MIN_US)
+		rto = RTO_MIN_US;
+	if (rto > r->base_us)
+		rto = r->base_us;
+	r->rto_us = rto;
+}
+
+void rto_reset_backoff(struct rto *r)
+{
+	r->backoff_us = r->rto_us;
+}
+
+void rto_backoff(struct rto *r)
+{
+	if (r->backoff_us < RTO_GIVE_UP_FACTOR * r->base_us)
+		r->backoff_us *= 2;
+}
+
+uint64_t rto_wait_us(const struct rto *r)
+{
+	return r->backoff_us;
+}
+
+uint64_t rto_give_up_us(const struct rto *r)
+{
+	return RTO_GIVE_UP_FACTOR * r->base_us;
+}

@@ -1,0 +1,591 @@
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "netascii.h"
+#include "rto.h"
+#include "transfer.h"
+
+/* Runtime state of one transfer; lives on the child's stack. */
+struct xfer {
+	struct transfer *t;
+	struct rto rto;
+	char peer_text[ADDR_STRLEN];
+	uint8_t *rx;
+	size_t rxsize;
+	uint64_t start_us;
+	uint64_t bytes;
+	unsigned retransmits;
+
+	/* RRQ: blocks come from the mapped file (octet) or from a ring of
+	 * encoded blocks (netascii, which cannot be addressed by offset). */
+	const uint8_t *map;
+	uint64_t final_block;		/* 0 until known */
+	uint8_t *ring;
+	size_t *ring_len;
+	uint64_t gen_next;
+	struct netascii_encoder enc;
+	uint8_t *inbuf;
+	size_t in_len, in_off;
+	bool in_eof;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	uint8_t (*hdr)[TFTP_HEADER_SIZE];
+};
+
+#define NETASCII_READ_CHUNK 65536
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Block numbers on the wire are 16 bits; after 65535 comes the
+ * negotiated rollover value (tftpd-hpa's "rollover" option, default 0). */
+static uint16_t wire_block(uint64_t block, uint16_t rollover)
+{
+	if (block <= 65535)
+		return (uint16_t)block;
+	return (uint16_t)(rollover + (block - 65536) % (65536u - rollover));
+}
+
+static const char *op_name(const struct transfer *t)
+{
+	return t->opcode == TFTP_WRQ ? "WRQ" : "RRQ";
+}
+
+void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error code,
+			 const char *msg, int verbosity)
+{
+	uint8_t buf[TFTP_HEADER_SIZE + 256];
+	size_t len = tftp_put_error(buf, sizeof(buf), code, msg);
+
+	if (verbosity >= 2) {
+		char text[ADDR_STRLEN];
+
+		logmsg(LOG_INFO, "sending NAK (%d, %s) to %s", code,
+		       (const char *)buf + TFTP_HEADER_SIZE,
+		       addr_ntop(addr, text, sizeof(text)));
+	}
+	if (sendto(sock, buf, len, 0, addr, addr_len(addr)) < 0)
+		logmsg(LOG_WARNING, "nak: %m");
+}
+
+static void send_error(struct xfer *x, enum tftp_error code, const char *msg)
+{
+	transfer_send_error(x->t->sock, (struct sockaddr *)&x->t->peer, code, msg,
+			    x->t->verbosity);
+}
+
+/* RFC 1350 section 4: a packet from another TID gets ERROR 5, and the
+ * transfer it intruded on carries on. */
+static void answer_stranger(struct xfer *x, const struct sockaddr *from)
+{
+	char text[ADDR_STRLEN];
+
+	if (x->t->verbosity >= 1)
+		logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
+		       addr_ntop(from, text, sizeof(text)), addr_port(from), x->t->filename);
+	transfer_send_error(x->t->sock, from, TFTP_EBADID, NULL, x->t->verbosity);
+}
+
+/* Waits until the deadline for a packet from the peer. Returns 1 with
+ * *len set, 0 on timeout, -1 on a socket error (logged). */
+static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
+{
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		struct pollfd pfd = { .fd = x->t->sock, .events = POLLIN };
+		uint64_t now = now_us(), left;
+		struct timespec ts;
+		ssize_t n;
+		int rc;
+
+		if (now >= deadline)
+			return 0;
+		left = deadline - now;
+		ts.tv_sec = (time_t)(left / 1000000u);
+		ts.tv_nsec = (long)(left % 1000000u) * 1000;
+		rc = ppoll(&pfd, 1, &ts, NULL);
+		if (rc < 0 && errno != EINTR) {
+			logmsg(LOG_WARNING, "tftpd: poll: %m");
+			return -1;
+		}
+		if (rc <= 0)
+			continue;
+		n = recvfrom(x->t->sock, x->rx, x->rxsize, MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&from, &fromlen);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			logmsg(LOG_WARNING, "tftpd: read: %m");
+			return -1;
+		}
+		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
+			answer_stranger(x, (struct sockaddr *)&from);
+			continue;
+		}
+		if ((size_t)n > x->rxsize) {
+			if (x->t->verbosity >= 1)
+				logmsg(LOG_NOTICE, "%s: dropped an oversized packet (%zd bytes) from %s",
+				       x->t->filename, n, x->peer_text);
+			continue;
+		}
+		*len = (size_t)n;
+		return 1;
+	}
+}
+
+static void log_peer_error(struct xfer *x, uint16_t code, size_t len, bool during_oack)
+{
+	char msg[128];
+
+	tftp_printable(msg, sizeof(msg), x->rx + TFTP_HEADER_SIZE, len - TFTP_HEADER_SIZE);
+	if (during_oack)
+		logmsg(LOG_WARNING, "tftp: client does not accept options");
+	if (x->t->verbosity >= 1)
+		logmsg(LOG_NOTICE, "%s %s from %s: client sent ERROR %u (%s)", op_name(x->t),
+		       x->t->filename, x->peer_text, code, msg);
+}
+
+static bool timed_out_for_good(struct xfer *x, uint64_t last_progress)
+{
+	if (now_us() - last_progress < rto_give_up_us(&x->rto))
+		return false;
+	logmsg(LOG_WARNING, "%s %s from %s: no answer for %.0f s, giving up", op_name(x->t),
+	       x->t->filename, x->peer_text, (double)(now_us() - last_progress) / 1e6);
+	return true;
+}
+
+/* Sends msgs[0..n); a datagram the kernel will not take now counts as
+ * lost, and the retransmission timer recovers it. */
+static int send_msgs(struct xfer *x, unsigned n)
+{
+	unsigned done = 0;
+
+	while (done < n) {
+		int rc = sendmmsg(x->t->sock, x->msgs + done, n - done, 0);
+
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS || errno == EAGAIN)
+				return 0;
+			logmsg(LOG_WARNING, "tftpd: write: %m");
+			return -1;
+		}
+		done += (unsigned)rc;
+	}
+	return 0;
+}
+
+static void set_msg(struct xfer *x, unsigned i, const void *head, size_t headlen,
+		    const void *data, size_t datalen)
+{
+	x->iov[2 * i].iov_base = (void *)head;
+	x->iov[2 * i].iov_len = headlen;
+	x->iov[2 * i + 1].iov_base = (void *)data;
+	x->iov[2 * i + 1].iov_len = datalen;
+	x->msgs[i].msg_hdr.msg_iov = &x->iov[2 * i];
+	x->msgs[i].msg_hdr.msg_iovlen = 2;
+}
+
+/* Encodes the next netascii block into its ring slot. */
+static int produce_netascii_block(struct xfer *x)
+{
+	unsigned blksize = x->t->params.blksize;
+	size_t slot = x->gen_next % x->t->params.windowsize, out = 0;
+	uint8_t *dst = x->ring + slot * blksize;
+
+	while (out < blksize) {
+		size_t used;
+
+		if (x->in_off == x->in_len && !x->in_eof) {
+			ssize_t n = read(x->t->fd, x->inbuf, NETASCII_READ_CHUNK);
+
+			if (n < 0)
+				return -1;
+			x->in_len = (size_t)n;
+			x->in_off = 0;
+			x->in_eof = n == 0;
+		}
+		if (x->in_off == x->in_len && x->in_eof && !netascii_encoder_pending(&x->enc))
+			break;
+		out += netascii_encode(&x->enc, x->inbuf + x->in_off, x->in_len - x->in_off,
+				       &used, dst + out, blksize - out);
+		x->in_off += used;
+	}
+	x->ring_len[slot] = out;
+	if (out < blksize)
+		x->final_block = x->gen_next;
+	x->gen_next++;
+	return 0;
+}
+
+static int block_data(struct xfer *x, uint64_t block, const uint8_t **data, size_t *len)
+{
+	unsigned blksize = x->t->params.blksize;
+
+	if (x->t->mode == TFTP_MODE_OCTET) {
+		uint64_t off = (block - 1) * blksize;
+		uint64_t left = off < x->t->file_size ? x->t->file_size - off : 0;
+
+		*data = x->map + (x->map ? off : 0);
+		*len = left < blksize ? (size_t)left : blksize;
+		return 0;
+	}
+	while (x->gen_next <= block)
+		if (produce_netascii_block(x) < 0)
+			return -1;
+	*data = x->ring + (block % x->t->params.windowsize) * blksize;
+	*len = x->ring_len[block % x->t->params.windowsize];
+	return 0;
+}
+
+/* Fills msgs with the window starting at base; returns its block count.
+ * Base 0 stands for the OACK, which is acknowledged like a block 0. */
+static int build_window(struct xfer *x, uint64_t base, unsigned *count)
+{
+	unsigned i;
+
+	if (base == 0) {
+		set_msg(x, 0, x->t->oack, x->t->oack_len, NULL, 0);
+		*count = 1;
+		return 0;
+	}
+	for (i = 0; i < x->t->params.windowsize; i++) {
+		uint64_t block = base + i;
+		const uint8_t *data;
+		size_t len;
+
+		if (x->final_block && block > x->final_block)
+			break;
+		if (block_data(x, block, &data, &len) < 0)
+			return -1;
+		tftp_put_header(x->hdr[i], TFTP_DATA, wire_block(block, x->t->params.rollover));
+		set_msg(x, i, x->hdr[i], TFTP_HEADER_SIZE, data, len);
+	}
+	*count = i;
+	return 0;
+}
+
+/* How many blocks of the window [base, base + n) an ACK acknowledges;
+ * 0 for a duplicate or stray ACK, which must never trigger a resend
+ * (the Sorcerer's Apprentice bug, RFC 1123 section 4.2.3.1). */
+static unsigned acked_blocks(uint64_t base, unsigned n, uint16_t ack, uint16_t rollover)
+{
+	unsigned j;
+
+	for (j = n; j >= 1; j--)
+		if (wire_block(base - 1 + j, rollover) == ack)
+			return j;
+	return 0;
+}
+
+static int rrq_setup(struct xfer *x)
+{
+	struct transfer *t = x->t;
+	unsigned w = t->params.windowsize;
+
+	x->msgs = calloc(w, sizeof(*x->msgs));
+	x->iov = calloc(2 * (size_t)w, sizeof(*x->iov));
+	x->hdr = calloc(w, sizeof(*x->hdr));
+	if (!x->msgs || !x->iov || !x->hdr)
+		return -1;
+	for (unsigned i = 0; i < w; i++) {
+		x->msgs[i].msg_hdr.msg_name = &t->peer;
+		x->msgs[i].msg_hdr.msg_namelen = addr_len((struct sockaddr *)&t->peer);
+	}
+	if (t->mode == TFTP_MODE_OCTET) {
+		x->final_block = t->file_size / t->params.blksize + 1;
+		if (t->file_size > 0) {
+			void *m = mmap(NULL, t->file_size, PROT_READ, MAP_SHARED, t->fd, 0);
+
+			if (m == MAP_FAILED)
+				return -1;
+			x->map = m;
+			/* The window is read front to back, once. */
+			madvise(m, t->file_size, MADV_SEQUENTIAL);
+		}
+		return 0;
+	}
+	netascii_encoder_init(&x->enc);
+	x->gen_next = 1;
+	x->ring = malloc((size_t)w * t->params.blksize);
+	x->ring_len = calloc(w, sizeof(*x->ring_len));
+	x->inbuf = malloc(NETASCII_READ_CHUNK);
+	return x->ring && x->ring_len && x->inbuf ? 0 : -1;
+}
+
+static int rrq_run(struct xfer *x)
+{
+	struct transfer *t = x->t;
+	uint64_t base = t->oack ? 0 : 1, last_progress = now_us();
+
+	if (rrq_setup(x) < 0) {
+		logmsg(LOG_ERR, "%s: cannot set up the transfer: %m", t->filename);
+		send_error(x, TFTP_EUNDEF, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		bool resent = false;
+		uint64_t sent_at;
+		unsigned n;
+
+		if (build_window(x, base, &n) < 0) {
+			logmsg(LOG_ERR, "%s: read: %m", t->filename);
+			send_error(x, TFTP_EUNDEF, strerror(errno));
+			return -1;
+		}
+send:
+		if (send_msgs(x, n) < 0)
+			return -1;
+		sent_at = now_us();
+		for (;;) {
+			uint16_t op, arg;
+			unsigned acked;
+			size_t len;
+			int rc = wait_packet(x, sent_at + rto_wait_us(&x->rto), &len);
+
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				if (timed_out_for_good(x, last_progress))
+					return -1;
+				rto_backoff(&x->rto);
+				x->retransmits++;
+				resent = true;
+				goto send;
+			}
+			if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
+				continue;
+			if (op == TFTP_ERROR) {
+				log_peer_error(x, arg, len, base == 0);
+				return -1;
+			}
+			if (op != TFTP_ACK)
+				continue;
+			acked = acked_blocks(base, n, arg, t->params.rollover);
+			if (acked == 0)
+				continue;
+			if (!resent)
+				rto_sample(&x->rto, now_us() - sent_at);
+			rto_reset_backoff(&x->rto);
+			last_progress = now_us();
+			for (unsigned i = 0; base > 0 && i < acked; i++)
+				x->bytes += x->iov[2 * i + 1].iov_len;
+			base += acked;
+			if (x->final_block && base > x->final_block)
+				return 0;
+			break;
+		}
+	}
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int store_block(struct xfer *x, struct netascii_decoder *dec, uint8_t *scratch,
+		       const uint8_t *data, size_t len, bool last)
+{
+	int rc;
+
+	if (x->t->mode == TFTP_MODE_OCTET) {
+		rc = write_all(x->t->fd, data, len);
+	} else {
+		size_t n = netascii_decode(dec, data, len, scratch);
+
+		if (last)
+			n += netascii_decode_finish(dec, scratch + n);
+		rc = write_all(x->t->fd, scratch, n);
+	}
+	if (rc < 0) {
+		logmsg(LOG_WARNING, "WRQ %s from %s: write: %m", x->t->filename, x->peer_text);
+		if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+			send_error(x, TFTP_ENOSPACE, NULL);
+		else
+			send_error(x, TFTP_EUNDEF, strerror(errno));
+		return -1;
+	}
+	x->bytes += len;
+	return 0;
+}
+
+static int send_reply(struct xfer *x, const uint8_t *buf, size_t len)
+{
+	if (sendto(x->t->sock, buf, len, 0, (struct sockaddr *)&x->t->peer,
+		   addr_len((struct sockaddr *)&x->t->peer)) < 0 &&
+	    errno != ENOBUFS && errno != EAGAIN) {
+		logmsg(LOG_WARNING, "tftpd: write(ack): %m");
+		return -1;
+	}
+	return 0;
+}
+
+/* After the final ACK the client may not have heard it: answer a repeat
+ * of the last DATA for one base timeout, then stop. */
+static void linger_final(struct xfer *x, const uint8_t *ack, uint16_t last_wire)
+{
+	uint64_t deadline = now_us() + x->rto.base_us;
+	size_t len;
+
+	while (wait_packet(x, deadline, &len) == 1) {
+		uint16_t op, arg;
+
+		if (tftp_parse_header(x->rx, len, &op, &arg) == 0 && op == TFTP_DATA &&
+		    arg == last_wire)
+			send_reply(x, ack, TFTP_HEADER_SIZE);
+	}
+}
+
+static int wrq_run(struct xfer *x)
+{
+	struct transfer *t = x->t;
+	struct netascii_decoder dec;
+	uint8_t ack[TFTP_HEADER_SIZE], *scratch = NULL;
+	const uint8_t *reply = t->oack ? t->oack : ack;
+	size_t reply_len = t->oack ? t->oack_len : TFTP_HEADER_SIZE;
+	uint64_t expected = 1, last_progress = now_us(), deadline;
+	unsigned unacked = 0;
+	bool resync_sent = false;
+	int ret = -1;
+
+	netascii_decoder_init(&dec);
+	tftp_put_header(ack, TFTP_ACK, 0);
+	if (t->mode == TFTP_MODE_NETASCII && (scratch = malloc(t->params.blksize + 1)) == NULL)
+		goto out;
+send:
+	if (send_reply(x, reply, reply_len) < 0)
+		goto out;
+	deadline = now_us() + rto_wait_us(&x->rto);
+	for (;;) {
+		uint16_t op, arg;
+		size_t len, payload;
+		int rc = wait_packet(x, deadline, &len);
+
+		if (rc < 0)
+			goto out;
+		if (rc == 0) {
+			if (timed_out_for_good(x, last_progress))
+				goto out;
+			rto_backoff(&x->rto);
+			x->retransmits++;
+			goto send;
+		}
+		if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
+			continue;
+		if (op == TFTP_ERROR) {
+			log_peer_error(x, arg, len, false);
+			goto out;
+		}
+		if (op != TFTP_DATA)
+			continue;
+		payload = len - TFTP_HEADER_SIZE;
+		if (payload > t->params.blksize)
+			continue;	/* cannot be ours: larger than negotiated */
+		if (arg != wire_block(expected, t->params.rollover)) {
+			/* An old block (our ACK was lost) or a gap (their DATA
+			 * was): say once where we are (RFC 7440 section 4). */
+			if (resync_sent)
+				continue;
+			resync_sent = true;
+			unacked = 0;
+			reply = ack;
+			reply_len = TFTP_HEADER_SIZE;
+			goto send;
+		}
+		if (store_block(x, &dec, scratch, x->rx + TFTP_HEADER_SIZE, payload,
+				payload < t->params.blksize) < 0)
+			goto out;
+		tftp_put_header(ack, TFTP_ACK, arg);
+		reply = ack;
+		reply_len = TFTP_HEADER_SIZE;
+		last_progress = now_us();
+		rto_reset_backoff(&x->rto);
+		resync_sent = false;
+		expected++;
+		if (payload < t->params.blksize) {
+			if (send_reply(x, ack, TFTP_HEADER_SIZE) == 0) {
+				linger_final(x, ack, arg);
+				ret = 0;
+			}
+			goto out;
+		}
+		if (++unacked >= t->params.windowsize) {
+			unacked = 0;
+			goto send;
+		}
+		deadline = now_us() + rto_wait_us(&x->rto);
+	}
+out:
+	free(scratch);
+	return ret;
+}
+
+static void log_done(const struct xfer *x, int rc)
+{
+	const struct transfer *t = x->t;
+	double secs = (double)(now_us() - x->start_us) / 1e6;
+
+	if (rc != 0 || t->verbosity < 1)
+		return;
+	logmsg(LOG_NOTICE, "%s %s %s %s: %ju bytes in %.3f s (blksize %u, windowsize %u, %u retransmissions)",
+	       op_name(t), t->opcode == TFTP_WRQ ? "from" : "to", x->peer_text, t->filename,
+	       (uintmax_t)x->bytes, secs, t->params.blksize, t->params.windowsize,
+	       x->retransmits);
+}
+
+int transfer_run(struct transfer *t)
+{
+	struct xfer x = { .t = t };
+	int rc;
+
+	x.start_us = now_us();
+	addr_ntop((struct sockaddr *)&t->peer, x.peer_text, sizeof(x.peer_text));
+	rto_init(&x.rto, t->params.timeout_us, !t->params.timeout_negotiated);
+	/* One byte more than a full block, to tell an oversized one. */
+	x.rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;
+	x.rx = malloc(x.rxsize);
+	if (x.rx == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		return -1;
+	}
+	rc = t->opcode == TFTP_WRQ ? wrq_run(&x) : rrq_run(&x);
+	log_done(&x, rc);
+	if (x.map)
+		munmap((void *)x.map, t->file_size);
+	free(x.rx);
+	free(x.msgs);
+	free(x.iov);
+	free(x.hdr);
+	free(x.ring);
+	free(x.ring_len);
+	free(x.inbuf);
+	return rc;
+}

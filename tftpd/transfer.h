@@ -1,0 +1,34 @@
+/* One TFTP transfer on its own socket (its TID), after negotiation:
+ * RRQ sends a file window by window (RFC 7440), WRQ receives one. */
+#ifndef TFTPD_TRANSFER_H
+#define TFTPD_TRANSFER_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "options.h"
+#include "packet.h"
+
+struct transfer {
+	int sock;			/* bound, not connected: strangers get ERROR 5 */
+	struct sockaddr_storage peer;
+	int fd;				/* the open file */
+	enum tftp_opcode opcode;
+	enum tftp_mode mode;
+	struct tftp_params params;
+	uint64_t file_size;		/* RRQ: size at open */
+	const uint8_t *oack;		/* NULL: no options were granted */
+	size_t oack_len;
+	int verbosity;
+	const char *filename;		/* for log lines */
+};
+
+/* Run to the end; returns 0 when the last block was acknowledged. Every
+ * way it can end is logged here. */
+int transfer_run(struct transfer *t);
+
+/* ERROR packet to addr from sock. */
+void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error code,
+			 const char *msg, int verbosity);
+
+#endif
