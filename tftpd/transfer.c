@@ -555,10 +555,11 @@ static void log_done(const struct xfer *x, int rc)
 
 	if (rc != 0 || t->verbosity < 1)
 		return;
-	logmsg(LOG_NOTICE, "%s %s %s %s: %ju bytes in %.3f s (blksize %u, windowsize %u, %u retransmissions)",
-	       op_name(t), t->opcode == TFTP_WRQ ? "from" : "to", x->peer_text, t->filename,
-	       (uintmax_t)x->bytes, secs, t->params.blksize, t->params.windowsize,
-	       x->retransmits);
+	logmsg(LOG_NOTICE, "%s from %s filename %s: %s %ju bytes in %.3f s "
+	       "(blksize %u, windowsize %u, %u retransmissions)",
+	       op_name(t), x->peer_text, t->filename,
+	       t->opcode == TFTP_WRQ ? "received" : "sent", (uintmax_t)x->bytes, secs,
+	       t->params.blksize, t->params.windowsize, x->retransmits);
 }
 
 int transfer_run(struct transfer *t)

@@ -1,0 +1,164 @@
+# Shared by the integration scripts: namespace set-up, processes started
+# and stopped by PID, waiting for ports, byte-for-byte checks. Each script
+# sources this first; it re-executes the script inside its own network
+# and mount namespace, with a private /run, so runs never collide.
+set -eu
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+TFTPD=$top_builddir/tftpd/in.tftpd
+PROBE=$top_builddir/tests/tools/tftp-probe
+IMPAIR=$top_builddir/tests/tools/impair
+# Debian's tftpd-hpa and atftpd, unpacked (they conflict as packages).
+PEERS=${PXEKIT_PEERS:-/opt/pxekit-peers}
+
+if [ -z "${PXEKIT_NS:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "integration tests need root (namespaces)"; exit 99; }
+	command -v unshare >/dev/null || { echo "missing unshare (util-linux)"; exit 99; }
+	PXEKIT_NS=1 exec unshare --net --mount --fork -- /bin/sh "$0" "$@"
+fi
+
+# Inside: loopback up, a private /run, a scratch tree removed on exit.
+mount --make-rprivate / 2>/dev/null || true
+mount -t tmpfs -o mode=755 tmpfs /run
+ip link set lo up
+WORK=$(mktemp -d /tmp/pxekit-it.XXXXXX)
+chmod 755 "$WORK"
+PIDS=""
+FAILURES=0
+CHECKS=0
+
+cleanup() {
+	for pid in $PIDS; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in $PIDS; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ "$FAILURES" -ne 0 ] && [ -f "$WORK/tftpd.log" ]; then
+		echo "--- in.tftpd log (last 40 lines)"
+		tail -n 40 "$WORK/tftpd.log"
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# A tool the test needs and cannot run without: a hard error (99), never
+# a skip, so CI cannot pass by not testing.
+need() {
+	for tool; do
+		command -v "$tool" >/dev/null 2>&1 ||
+			{ echo "missing required tool: $tool (run tools/install-deps --test)"; exit 99; }
+	done
+}
+
+ok() { CHECKS=$((CHECKS + 1)); echo "ok - $*"; }
+not_ok() { CHECKS=$((CHECKS + 1)); FAILURES=$((FAILURES + 1)); echo "not ok - $*"; }
+
+# check NAME COMMAND...: passes when the command succeeds.
+check() {
+	name=$1
+	shift
+	if "$@" >"$WORK/check.out" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name"
+		sed 's/^/    /' "$WORK/check.out" | tail -n 15
+	fi
+}
+
+# same EXPECTED ACTUAL: byte for byte.
+same() {
+	[ -f "$2" ] || { echo "no file $2"; return 1; }
+	cmp "$1" "$2"
+}
+
+# expect_line PATTERN FILE: the file has a line matching PATTERN (grep -E).
+expect_line() {
+	grep -Eq -- "$1" "$2" || { echo "no line /$1/ in $2:"; cat "$2"; return 1; }
+}
+
+finish() {
+	echo "# $CHECKS checks, $FAILURES failed"
+	[ "$CHECKS" -gt 0 ] || { echo "no checks ran"; exit 99; }
+	[ "$FAILURES" -eq 0 ]
+}
+
+# wait_udp PORT [NETNS]: until something listens there (5 s at most).
+wait_udp() {
+	i=0
+	while [ $i -lt 100 ]; do
+		if ${2:+ip netns exec "$2"} ss -Hnlu "sport = :$1" | grep -q .; then
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "nothing listens on udp port $1"
+	return 1
+}
+
+# spawn CMD...: runs it in the background, remembered for cleanup.
+spawn() {
+	"$@" &
+	PIDS="$PIDS $!"
+	LAST_PID=$!
+}
+
+# stop PID: SIGTERM, then wait for it (bounded), by PID only.
+stop() {
+	kill "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wait "$1" 2>/dev/null || true
+}
+
+# start_tftpd ARGS...: pxekit's in.tftpd standalone in the foreground,
+# logging to $WORK/tftpd.log; waits for its port (69 unless -a says).
+start_tftpd() {
+	spawn "$TFTPD" -L --stderr "$@" 2>>"$WORK/tftpd.log"
+	TFTPD_PID=$LAST_PID
+	port=69
+	for a; do
+		case "$a" in *:[0-9]*) port=${a##*:} ;; esac
+	done
+	wait_udp "$port"
+}
+
+# make_root DIR: the standard tftproot: sizes around the block edges,
+# a larger random file, and a text file with every line ending.
+make_root() {
+	mkdir -p "$1"
+	chmod 755 "$1"
+	: >"$1/empty"
+	head -c 1 /dev/urandom >"$1/one"
+	for n in 511 512 513 1024 1468 65536; do
+		head -c $n /dev/urandom >"$1/f$n"
+	done
+	head -c 3000000 /dev/urandom >"$1/big"
+	printf 'unix line\nwindows line\r\nbare cr\rend\n\n' >"$1/text"
+	mkdir -p "$1/sub/dir"
+	head -c 10000 /dev/urandom >"$1/sub/dir/file"
+	chmod -R a+rX "$1"
+}
+
+# Client wrappers: fetch FILE from HOST[:PORT] into OUT.
+get_tftp_hpa() { # host port file out [mode]
+	(cd "$WORK" && tftp -m "${5:-octet}" "$1" "$2" -c get "$3" "$4")
+}
+get_atftp() { # host port file out [atftp options...]
+	h=$1; p=$2; f=$3; o=$4
+	shift 4
+	atftp "$@" -g -r "$f" -l "$o" "$h" "$p"
+}
+get_curl() { # host port file out blksize
+	case "$1" in *:*) u="[$1]" ;; *) u=$1 ;; esac
+	curl -sS --max-time 60 --tftp-blksize "${5:-512}" "tftp://$u:$2/$3" -o "$4"
+}
+get_busybox() { # host port file out blksize
+	busybox tftp -b "${5:-512}" -g -r "$3" -l "$4" "$1" "$2"
+}

@@ -214,13 +214,14 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 		if (stranger && blk == 1) {
 			/* Another socket pokes the TID: it must get ERROR 5 while
 			 * our transfer goes on. */
-			struct client s = *c;
+			static struct client s;
+
+			s = *c;
 
 			s.sock = socket(c->server.ss_family, SOCK_DGRAM, 0);
 			send_ack(&s, 1);
-			n = recv_pkt(&s);
 			printf("stranger got: ");
-			print_reply(&s, n);
+			print_reply(&s, recv_pkt(&s));
 			close(s.sock);
 			stranger = false;
 		}
