@@ -268,7 +268,8 @@ int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
 		return 0;
 	}
 	rc = transfer_run(&t);
-	close(t.fd);
+	if (t.fd >= 0)
+		close(t.fd);
 	free(mapped);
 	return rc == 0 ? 0 : 1;
 }

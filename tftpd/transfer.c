@@ -531,6 +531,16 @@ send:
 		resync_sent = false;
 		expected++;
 		if (payload < t->params.blksize) {
+			/* Close (and unlock) before lingering, so the next
+			 * request for this file need not wait for us. */
+			if (close(t->fd) < 0) {
+				t->fd = -1;
+				logmsg(LOG_WARNING, "WRQ %s from %s: close: %m", t->filename,
+				       x->peer_text);
+				send_error(x, TFTP_ENOSPACE, NULL);
+				goto out;
+			}
+			t->fd = -1;
 			if (send_reply(x, ack, TFTP_HEADER_SIZE) == 0) {
 				linger_final(x, ack, arg);
 				ret = 0;

@@ -32,6 +32,8 @@ struct client {
 	bool have_tid;
 	int wait_ms;
 	unsigned blksize, windowsize;
+	uint16_t rollover;	/* block number after 65535 */
+	bool abort_oack;	/* answer an OACK with ERROR 8, as edk2's tsize probe */
 	const char *mode;
 	uint8_t buf[65536 + 4];
 };
@@ -97,15 +99,19 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 
 	p[0] = 0;
 	p[1] = (uint8_t)opcode;
-	for (i = 0; i < nopts; i++)
+	for (i = 0; i < nopts; i++) {
 		if (strncmp(opts[i], "mode=", 5) == 0)
 			c->mode = opts[i] + 5;
+		if (strcmp(opts[i], "abort=1") == 0)
+			c->abort_oack = true;
+	}
 	n += (size_t)sprintf((char *)p + n, "%s", file) + 1;
 	n += (size_t)sprintf((char *)p + n, "%s", c->mode) + 1;
 	for (i = 0; i < nopts; i++) {
 		char *eq = strchr(opts[i], '=');
 
-		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0)
+		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0 ||
+		    strcmp(opts[i], "abort=1") == 0)
 			continue;
 		n += (size_t)sprintf((char *)p + n, "%.*s", (int)(eq - opts[i]), opts[i]) + 1;
 		n += (size_t)sprintf((char *)p + n, "%s", eq + 1) + 1;
@@ -145,6 +151,8 @@ static int print_reply(struct client *c, ssize_t n)
 				c->blksize = (unsigned)atoi(val);
 			if (!strcasecmp(name, "windowsize"))
 				c->windowsize = (unsigned)atoi(val);
+			if (!strcasecmp(name, "rollover"))
+				c->rollover = (uint16_t)atoi(val);
 			p = val + strlen(val) + 1;
 		}
 		printf("\n");
@@ -198,6 +206,12 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 			if (op == 5)
 				return rc;
 			first = false;
+			if (c->abort_oack) {
+				static const uint8_t e[] = "\0\5\0\10tsize probe done";
+
+				send_pkt(c, e, sizeof(e));
+				return 0;
+			}
 			send_ack(c, 0);
 			continue;
 		}
@@ -227,7 +241,8 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 		}
 		fwrite(c->buf + 4, 1, (size_t)(n - 4), f);
 		total += (uint64_t)(n - 4);
-		expected++;
+		if (++expected == 0)
+			expected = c->rollover;
 		if ((size_t)(n - 4) < c->blksize) {
 			send_ack(c, blk);
 			fclose(f);
