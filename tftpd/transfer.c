@@ -161,6 +161,15 @@ static void log_peer_error(struct xfer *x, uint16_t code, size_t len, bool durin
 		       x->t->filename, x->peer_text, code, msg);
 }
 
+/* The next deadline: the backoff, but never past the give-up time. */
+static uint64_t next_deadline(const struct xfer *x, uint64_t from, uint64_t last_progress)
+{
+	uint64_t deadline = from + rto_wait_us(&x->rto);
+	uint64_t give_up = last_progress + rto_give_up_us(&x->rto);
+
+	return deadline < give_up ? deadline : give_up;
+}
+
 static bool timed_out_for_good(struct xfer *x, uint64_t last_progress)
 {
 	if (now_us() - last_progress < rto_give_up_us(&x->rto))
@@ -358,7 +367,7 @@ send:
 			uint16_t op, arg;
 			unsigned acked;
 			size_t len;
-			int rc = wait_packet(x, sent_at + rto_wait_us(&x->rto), &len);
+			int rc = wait_packet(x, next_deadline(x, sent_at, last_progress), &len);
 
 			if (rc < 0)
 				return -1;
@@ -483,7 +492,7 @@ static int wrq_run(struct xfer *x)
 send:
 	if (send_reply(x, reply, reply_len) < 0)
 		goto out;
-	deadline = now_us() + rto_wait_us(&x->rto);
+	deadline = next_deadline(x, now_us(), last_progress);
 	for (;;) {
 		uint16_t op, arg;
 		size_t len, payload;
@@ -551,7 +560,7 @@ send:
 			unacked = 0;
 			goto send;
 		}
-		deadline = now_us() + rto_wait_us(&x->rto);
+		deadline = next_deadline(x, now_us(), last_progress);
 	}
 out:
 	free(scratch);
