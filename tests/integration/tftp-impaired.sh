@@ -31,12 +31,27 @@ S=192.0.2.2
 spawn ip netns exec srv "$TFTPD" -L --stderr -v -s "$ROOT" -a $S:69 2>>"$WORK/tftpd.log"
 wait_udp 69 srv
 
+# atftp 0.8 aborts with "unexpected OACK" when an OACK arrives twice,
+# which a duplicating link does; that one failure (a client bug) is
+# retried once, any other fails the check.
+atftp_get() { # window output
+	for try in 1 2; do
+		if atftp --option 'blksize 1468' --option "windowsize $1" -g -r two-mb -l "$2" $S \
+			>"$WORK/atftp.out" 2>&1; then
+			cmp "$ROOT/two-mb" "$2"
+			return
+		fi
+		grep -q 'unexpected OACK' "$WORK/atftp.out" || break
+		echo "atftp try $try: unexpected OACK (duplicated by the link), retrying"
+	done
+	cat "$WORK/atftp.out"
+	return 1
+}
+
 check "tftp-hpa (lock-step) gets 2 MB" sh -c \
 	"cd $WORK && tftp -m octet $S -c get two-mb $WORK/o1 && cmp $ROOT/two-mb $WORK/o1"
-check "atftp windowsize 16 blksize 1468 gets 2 MB" sh -c \
-	"atftp --option 'blksize 1468' --option 'windowsize 16' -g -r two-mb -l $WORK/o2 $S && cmp $ROOT/two-mb $WORK/o2"
-check "atftp windowsize 64 blksize 1468 gets 2 MB" sh -c \
-	"atftp --option 'blksize 1468' --option 'windowsize 64' -g -r two-mb -l $WORK/o3 $S && cmp $ROOT/two-mb $WORK/o3"
+check "atftp windowsize 16 blksize 1468 gets 2 MB" atftp_get 16 "$WORK/o2"
+check "atftp windowsize 64 blksize 1468 gets 2 MB" atftp_get 64 "$WORK/o3"
 check "busybox blksize 1468 gets 2 MB" sh -c \
 	"busybox tftp -b 1468 -g -r two-mb -l $WORK/o5 $S && cmp $ROOT/two-mb $WORK/o5"
 check "tftp-probe windowsize 64 gets 2 MB" sh -c \

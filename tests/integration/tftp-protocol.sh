@@ -48,6 +48,13 @@ check "rollover 0 transfer is complete" same "$ROOT/rollover" "$WORK/r0"
 check "rollover=1 restarts numbering at 1" answers '^received 600000 bytes$' get rollover "$WORK/r1" blksize=8 rollover=1
 check "rollover 1 transfer is complete" same "$ROOT/rollover" "$WORK/r1"
 
+# RFC 1350: a stranger on the transfer's port gets ERROR 5, the transfer
+# goes on. RFC 1123: duplicate ACKs never make the server resend.
+check "a stranger gets ERROR 5 and the transfer completes" sh -c \
+	"$P 127.0.0.1 stranger big $WORK/st > $WORK/st.out && grep -qx 'stranger got: ERROR 5 Unknown transfer ID' $WORK/st.out && cmp $ROOT/big $WORK/st"
+check "duplicate ACKs cause no resends (Sorcerer's Apprentice)" sh -c \
+	"$P 127.0.0.1 get f65536 $WORK/sa dupack=1 > $WORK/sa.out && grep -qx 'repeated blocks 0' $WORK/sa.out && cmp $ROOT/f65536 $WORK/sa"
+
 # An ERROR in answer to the OACK (edk2's tsize probe) ends quietly.
 probe get big "$WORK/x" tsize=0 abort=1 || true
 sleep 0.2

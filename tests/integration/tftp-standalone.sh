@@ -15,6 +15,15 @@ for f in one f512 f513 big; do
 	check "busybox -b 1468 on port 6969 gets $f" sh -c \
 		"busybox tftp -b 1468 -g -r $f -l $WORK/b.$f 127.0.0.1 6969 && cmp $ROOT/$f $WORK/b.$f"
 done
+stop "$TFTPD_PID"
+
+# -R: every transfer port from the range.
+start_tftpd -s "$ROOT" -R 45000:45002 -a 127.0.0.1:6969
+for n in 1 2 3 4; do
+	check "-R 45000:45002 transfer $n uses a port in the range" sh -c \
+		"$PROBE -t -p 6969 127.0.0.1 get f513 $WORK/r.$n > $WORK/r.out && cmp $ROOT/f513 $WORK/r.$n &&
+		 port=\$(sed -n 's/^tid //p' $WORK/r.out) && [ \$port -ge 45000 ] && [ \$port -le 45002 ]"
+done
 check "the log names each RRQ as tftpd-hpa does" expect_line \
 	'^in\.tftpd: RRQ from 127\.0\.0\.1 filename f513$' "$WORK/tftpd.log"
 stop "$TFTPD_PID"

@@ -7,7 +7,10 @@
  *   tftp-probe [-p port] [-w ms] HOST raw HEXBYTES
  *   tftp-probe [-p port] [-w ms] HOST stranger FILE OUT
  *
- * The pseudo-option mode=netascii picks the transfer mode. It prints what
+ * -t prints the server's transfer port (its TID) when it is first seen.
+ * Pseudo-options: mode=netascii picks the transfer mode, abort=1 answers
+ * the OACK with an ERROR, dupack=1 sends every ACK twice and counts the
+ * blocks the server sent again. It prints what
  * the server answered ("OACK name=value ...", "ERROR code message") and
  * exits 0 on a complete transfer, 2 on an ERROR, 3 on a timeout. */
 #include "config.h"
@@ -34,6 +37,8 @@ struct client {
 	unsigned blksize, windowsize;
 	uint16_t rollover;	/* block number after 65535 */
 	bool abort_oack;	/* answer an OACK with ERROR 8, as edk2's tsize probe */
+	bool dup_acks;		/* send every ACK twice: the server must not resend */
+	bool show_tid;		/* print the server's transfer port */
 	const char *mode;
 	uint8_t buf[65536 + 4];
 };
@@ -84,6 +89,8 @@ static ssize_t recv_pkt(struct client *c)
 		if (!c->have_tid) {
 			c->server = from;
 			c->have_tid = true;
+			if (c->show_tid)
+				printf("tid %u\n", addr_port((struct sockaddr *)&from));
 		} else if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&c->server)) {
 			continue;
 		}
@@ -104,6 +111,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 			c->mode = opts[i] + 5;
 		if (strcmp(opts[i], "abort=1") == 0)
 			c->abort_oack = true;
+		if (strcmp(opts[i], "dupack=1") == 0)
+			c->dup_acks = true;
 	}
 	n += (size_t)sprintf((char *)p + n, "%s", file) + 1;
 	n += (size_t)sprintf((char *)p + n, "%s", c->mode) + 1;
@@ -111,7 +120,7 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 		char *eq = strchr(opts[i], '=');
 
 		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0 ||
-		    strcmp(opts[i], "abort=1") == 0)
+		    strcmp(opts[i], "abort=1") == 0 || strcmp(opts[i], "dupack=1") == 0)
 			continue;
 		n += (size_t)sprintf((char *)p + n, "%.*s", (int)(eq - opts[i]), opts[i]) + 1;
 		n += (size_t)sprintf((char *)p + n, "%s", eq + 1) + 1;
@@ -167,6 +176,8 @@ static void send_ack(struct client *c, uint16_t block)
 	uint8_t a[4] = { 0, 4, (uint8_t)(block >> 8), (uint8_t)block };
 
 	send_pkt(c, a, 4);
+	if (c->dup_acks)
+		send_pkt(c, a, 4);
 }
 
 static int do_get(struct client *c, const char *file, const char *out, char **opts, int nopts,
@@ -176,7 +187,7 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 	size_t rl = build_request(c, req, 1, file, opts, nopts);
 	FILE *f = fopen(out, "wb");
 	uint16_t expected = 1;
-	unsigned inwin = 0, timeouts = 0;
+	unsigned inwin = 0, timeouts = 0, repeats = 0;
 	uint64_t total = 0;
 	bool first = true;
 
@@ -219,6 +230,8 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 			continue;
 		first = false;
 		blk = (unsigned)(c->buf[2] << 8 | c->buf[3]);
+		if (blk == (uint16_t)(expected - 1))
+			repeats++;
 		if (blk != expected) {
 			/* RFC 7440: a gap or an old block, acknowledge what we have. */
 			send_ack(c, (uint16_t)(expected - 1));
@@ -246,6 +259,8 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 		if ((size_t)(n - 4) < c->blksize) {
 			send_ack(c, blk);
 			fclose(f);
+			if (c->dup_acks)
+				printf("repeated blocks %u\n", repeats);
 			printf("received %ju bytes\n", (uintmax_t)total);
 			return 0;
 		}
@@ -333,8 +348,10 @@ int main(int argc, char **argv)
 	const char *port = "69";
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:w:")) != -1) {
-		if (opt == 'p')
+	while ((opt = getopt(argc, argv, "p:w:t")) != -1) {
+		if (opt == 't')
+			c.show_tid = true;
+		else if (opt == 'p')
 			port = optarg;
 		else if (opt == 'w')
 			c.wait_ms = atoi(optarg);
