@@ -459,35 +459,69 @@ static void size_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
-/* The transfer's own socket (its TID), on the address the request came
- * to; from -R's range if one was given. */
-static int transfer_socket(const struct tftpd_config *cfg, struct sockaddr_storage *local)
+static int udp_socket(int family)
 {
-	int fd = socket(local->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int on = 1, fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	/* Two sockets share the TID port: see transfer_sockets(). */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	size_buffers(fd);
+	return fd;
+}
+
+static int bind_tid(const struct tftpd_config *cfg, int fd, struct sockaddr_storage *local)
+{
+	struct sockaddr *sa = (struct sockaddr *)local;
 	unsigned span, start, i;
 
-	if (fd < 0) {
-		logmsg(LOG_ERR, "socket: %m");
-		return -1;
+	if (cfg->port_lo == 0)
+		return bind(fd, sa, addr_len(sa));
+	span = cfg->port_hi - cfg->port_lo + 1;
+	start = (unsigned)getpid() % span;
+	for (i = 0; i < span; i++) {
+		addr_set_port(sa, cfg->port_lo + (start + i) % span);
+		if (bind(fd, sa, addr_len(sa)) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			break;
 	}
-	size_buffers(fd);
-	if (cfg->port_lo == 0) {
-		if (bind(fd, (struct sockaddr *)local, addr_len((struct sockaddr *)local)) == 0)
-			return fd;
-	} else {
-		span = cfg->port_hi - cfg->port_lo + 1;
-		start = (unsigned)getpid() % span;
-		for (i = 0; i < span; i++) {
-			addr_set_port((struct sockaddr *)local, cfg->port_lo + (start + i) % span);
-			if (bind(fd, (struct sockaddr *)local,
-				 addr_len((struct sockaddr *)local)) == 0)
-				return fd;
-			if (errno != EADDRINUSE)
-				break;
-		}
+	return -1;
+}
+
+/* The transfer's port (its TID) on the address the request came to, from
+ * -R's range if given. Two sockets share it: one connected to the client,
+ * so sends need no route lookup and the kernel hands it the client's
+ * packets only, and one unconnected, which receives everyone else's so
+ * they can be told ERROR 5 (RFC 1350) while the transfer carries on. */
+static int transfer_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local,
+			    const struct sockaddr *client, int *stranger)
+{
+	socklen_t len = sizeof(*local);
+	int fd = udp_socket(local->ss_family);
+
+	*stranger = -1;
+	if (fd < 0 || bind_tid(cfg, fd, local) < 0 ||
+	    getsockname(fd, (struct sockaddr *)local, &len) < 0) {
+		logmsg(LOG_ERR, "bind: %m");
+		goto fail;
 	}
-	logmsg(LOG_ERR, "bind: %m");
-	close(fd);
+	*stranger = udp_socket(local->ss_family);
+	if (*stranger < 0 || bind(*stranger, (struct sockaddr *)local, len) < 0) {
+		logmsg(LOG_ERR, "bind: %m");
+		goto fail;
+	}
+	if (connect(fd, client, addr_len(client)) < 0) {
+		logmsg(LOG_ERR, "connect: %m");
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (*stranger >= 0)
+		close(*stranger);
 	return -1;
 }
 
@@ -525,7 +559,7 @@ static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
 		  const struct tftp_request *req, struct sockaddr_storage *from,
 		  struct sockaddr_storage *local)
 {
-	int sock;
+	int sock, stranger;
 	size_t i;
 
 	signal(SIGHUP, SIG_IGN);
@@ -534,7 +568,7 @@ static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
 	signal(SIGCHLD, SIG_DFL);
 	for (i = 0; i < nfds; i++)
 		close(listen_fds[i]);
-	sock = transfer_socket(cfg, local);
+	sock = transfer_sockets(cfg, local, (struct sockaddr *)from, &stranger);
 	if (sock < 0)
 		_exit(EX_IOERR);
 	if (drop_privileges(cfg) < 0)
@@ -547,7 +581,7 @@ static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
 		}
 	}
 	umask(cfg->umask);
-	_exit(session_run(cfg, req, (struct sockaddr *)from, sock));
+	_exit(session_run(cfg, req, (struct sockaddr *)from, sock, stranger));
 }
 
 /* Parses in the parent, so a malformed request costs no fork: it gets

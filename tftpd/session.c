@@ -230,10 +230,11 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 }
 
 int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
-		const struct sockaddr *client, int sock)
+		const struct sockaddr *client, int sock, int stranger_sock)
 {
 	struct session s = { cfg, req, client, sock, { 0 } };
-	struct transfer t = { .sock = sock, .opcode = req->opcode, .mode = req->mode,
+	struct transfer t = { .sock = sock, .stranger_sock = stranger_sock,
+			      .opcode = req->opcode, .mode = req->mode,
 			      .verbosity = cfg->verbosity };
 	uint8_t oack[512];
 	struct stat st;

@@ -45,8 +45,9 @@ struct tftpd_config {
 };
 
 /* The child's whole life after fork and privilege drop: answers the
- * request on sock (bound to a fresh TID). Returns the exit status. */
+ * request on sock (a fresh TID, connected to the client; stranger_sock
+ * shares its port for everyone else). Returns the exit status. */
 int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
-		const struct sockaddr *client, int sock);
+		const struct sockaddr *client, int sock, int stranger_sock);
 
 #endif

@@ -29,6 +29,7 @@ struct xfer {
 	/* RRQ: blocks come from the mapped file (octet) or from a ring of
 	 * encoded blocks (netascii, which cannot be addressed by offset). */
 	const uint8_t *map;
+	uint64_t populated;		/* bytes of the map faulted in so far */
 	uint64_t final_block;		/* 0 until known */
 	uint8_t *ring;
 	size_t *ring_len;
@@ -43,6 +44,12 @@ struct xfer {
 };
 
 #define NETASCII_READ_CHUNK 65536
+/* The mapped file is faulted in this far ahead of the window, in one
+ * call, rather than a page fault at a time while sending. */
+#define POPULATE_CHUNK (2u << 20)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22	/* Linux 5.14; older kernels fault lazily */
+#endif
 
 static uint64_t now_us(void)
 {
@@ -90,25 +97,40 @@ static void send_error(struct xfer *x, enum tftp_error code, const char *msg)
 }
 
 /* RFC 1350 section 4: a packet from another TID gets ERROR 5, and the
- * transfer it intruded on carries on. */
-static void answer_stranger(struct xfer *x, const struct sockaddr *from)
+ * transfer it intruded on carries on. Strangers arrive on the second,
+ * unconnected socket bound to the same port. */
+static void answer_strangers(struct xfer *x)
 {
+	uint8_t junk[16];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
 	char text[ADDR_STRLEN];
 
-	if (x->t->verbosity >= 1)
-		logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
-		       addr_ntop(from, text, sizeof(text)), addr_port(from), x->t->filename);
-	transfer_send_error(x->t->sock, from, TFTP_EBADID, NULL, x->t->verbosity);
+	while (recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
+			(struct sockaddr *)&from, &fromlen) >= 0) {
+		/* A packet from the peer can land here in the instant before
+		 * the connected socket existed: it is not a stranger. */
+		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
+			if (x->t->verbosity >= 1)
+				logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
+				       addr_ntop((struct sockaddr *)&from, text, sizeof(text)),
+				       addr_port((struct sockaddr *)&from), x->t->filename);
+			transfer_send_error(x->t->stranger_sock, (struct sockaddr *)&from,
+					    TFTP_EBADID, NULL, x->t->verbosity);
+		}
+		fromlen = sizeof(from);
+	}
 }
 
 /* Waits until the deadline for a packet from the peer. Returns 1 with
- * *len set, 0 on timeout, -1 on a socket error (logged). */
+ * *len set, 0 on timeout, -1 when the transfer cannot go on (logged). */
 static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
 {
 	for (;;) {
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		struct pollfd pfd = { .fd = x->t->sock, .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = x->t->sock, .events = POLLIN },
+			{ .fd = x->t->stranger_sock, .events = POLLIN },
+		};
 		uint64_t now = now_us(), left;
 		struct timespec ts;
 		ssize_t n;
@@ -119,24 +141,30 @@ static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
 		left = deadline - now;
 		ts.tv_sec = (time_t)(left / 1000000u);
 		ts.tv_nsec = (long)(left % 1000000u) * 1000;
-		rc = ppoll(&pfd, 1, &ts, NULL);
+		rc = ppoll(pfd, x->t->stranger_sock >= 0 ? 2 : 1, &ts, NULL);
 		if (rc < 0 && errno != EINTR) {
 			logmsg(LOG_WARNING, "tftpd: poll: %m");
 			return -1;
 		}
 		if (rc <= 0)
 			continue;
-		n = recvfrom(x->t->sock, x->rx, x->rxsize, MSG_DONTWAIT | MSG_TRUNC,
-			     (struct sockaddr *)&from, &fromlen);
+		if (pfd[1].revents & POLLIN)
+			answer_strangers(x);
+		if (!(pfd[0].revents & (POLLIN | POLLERR)))
+			continue;
+		n = recv(x->t->sock, x->rx, x->rxsize, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
+			if (errno == ECONNREFUSED) {
+				/* ICMP port unreachable: the client has gone. */
+				if (x->t->verbosity >= 1)
+					logmsg(LOG_NOTICE, "%s %s: %s is gone (port unreachable)",
+					       op_name(x->t), x->t->filename, x->peer_text);
+				return -1;
+			}
 			logmsg(LOG_WARNING, "tftpd: read: %m");
 			return -1;
-		}
-		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
-			answer_stranger(x, (struct sockaddr *)&from);
-			continue;
 		}
 		if ((size_t)n > x->rxsize) {
 			if (x->t->verbosity >= 1)
@@ -193,6 +221,12 @@ static int send_msgs(struct xfer *x, unsigned n)
 				continue;
 			if (errno == ENOBUFS || errno == EAGAIN)
 				return 0;
+			if (errno == ECONNREFUSED) {
+				if (x->t->verbosity >= 1)
+					logmsg(LOG_NOTICE, "%s %s: %s is gone (port unreachable)",
+					       op_name(x->t), x->t->filename, x->peer_text);
+				return -1;
+			}
 			logmsg(LOG_WARNING, "tftpd: write: %m");
 			return -1;
 		}
@@ -252,6 +286,14 @@ static int block_data(struct xfer *x, uint64_t block, const uint8_t **data, size
 		uint64_t off = (block - 1) * blksize;
 		uint64_t left = off < x->t->file_size ? x->t->file_size - off : 0;
 
+		if (x->map && off + blksize > x->populated && x->populated < x->t->file_size) {
+			uint64_t chunk = x->t->file_size - x->populated;
+
+			if (chunk > POPULATE_CHUNK)
+				chunk = POPULATE_CHUNK;
+			madvise((void *)(x->map + x->populated), chunk, MADV_POPULATE_READ);
+			x->populated += chunk;
+		}
 		*data = x->map + (x->map ? off : 0);
 		*len = left < blksize ? (size_t)left : blksize;
 		return 0;
@@ -314,10 +356,6 @@ static int rrq_setup(struct xfer *x)
 	x->hdr = calloc(w, sizeof(*x->hdr));
 	if (!x->msgs || !x->iov || !x->hdr)
 		return -1;
-	for (unsigned i = 0; i < w; i++) {
-		x->msgs[i].msg_hdr.msg_name = &t->peer;
-		x->msgs[i].msg_hdr.msg_namelen = addr_len((struct sockaddr *)&t->peer);
-	}
 	if (t->mode == TFTP_MODE_OCTET) {
 		x->final_block = t->file_size / t->params.blksize + 1;
 		if (t->file_size > 0) {
@@ -448,9 +486,7 @@ static int store_block(struct xfer *x, struct netascii_decoder *dec, uint8_t *sc
 
 static int send_reply(struct xfer *x, const uint8_t *buf, size_t len)
 {
-	if (sendto(x->t->sock, buf, len, 0, (struct sockaddr *)&x->t->peer,
-		   addr_len((struct sockaddr *)&x->t->peer)) < 0 &&
-	    errno != ENOBUFS && errno != EAGAIN) {
+	if (send(x->t->sock, buf, len, 0) < 0 && errno != ENOBUFS && errno != EAGAIN) {
 		logmsg(LOG_WARNING, "tftpd: write(ack): %m");
 		return -1;
 	}

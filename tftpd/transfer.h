@@ -10,7 +10,9 @@
 #include "packet.h"
 
 struct transfer {
-	int sock;			/* bound, not connected: strangers get ERROR 5 */
+	int sock;			/* connected to the peer: its packets only */
+	int stranger_sock;		/* same port, unconnected: all others, who
+					 * get ERROR 5 (RFC 1350); or -1 */
 	struct sockaddr_storage peer;
 	int fd;				/* the open file */
 	enum tftp_opcode opcode;
