@@ -1,11 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +25,8 @@ struct xfer {
 	uint64_t start_us;
 	uint64_t bytes;
 	unsigned retransmits;
+	uint64_t timeo_us;		/* SO_RCVTIMEO now set on the socket */
+	unsigned since_stranger_check;
 
 	/* RRQ: blocks come from the mapped file (octet) or from a ring of
 	 * encoded blocks (netascii, which cannot be addressed by offset). */
@@ -44,6 +46,8 @@ struct xfer {
 };
 
 #define NETASCII_READ_CHUNK 65536
+/* Packets between two looks at the stranger socket. */
+#define STRANGER_CHECK 64
 /* The mapped file is faulted in this far ahead of the window, in one
  * call, rather than a page fault at a time while sending. */
 #define POPULATE_CHUNK (2u << 20)
@@ -122,40 +126,47 @@ static void answer_strangers(struct xfer *x)
 	}
 }
 
+/* The receive timeout of the connected socket is only changed when the
+ * wait really differs: in steady lock-step it is the same every packet. */
+static void set_recv_timeout(struct xfer *x, uint64_t left)
+{
+	struct timeval tv;
+
+	if (left + left / 8 >= x->timeo_us && left <= x->timeo_us)
+		return;
+	tv.tv_sec = (time_t)(left / 1000000u);
+	tv.tv_usec = (suseconds_t)(left % 1000000u);
+	if (left == 0)
+		tv.tv_usec = 1;		/* 0 would mean "wait for ever" */
+	if (setsockopt(x->t->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+		x->timeo_us = left;
+}
+
 /* Waits until the deadline for a packet from the peer. Returns 1 with
- * *len set, 0 on timeout, -1 when the transfer cannot go on (logged). */
+ * *len set, 0 on timeout, -1 when the transfer cannot go on (logged).
+ * A plain blocking recv, no poll: one system call per packet matters
+ * when hundreds of transfers share two cores. Strangers are answered
+ * every STRANGER_CHECK packets and at every timeout. */
 static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
 {
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = x->t->sock, .events = POLLIN },
-			{ .fd = x->t->stranger_sock, .events = POLLIN },
-		};
-		uint64_t now = now_us(), left;
-		struct timespec ts;
+		uint64_t now = now_us();
 		ssize_t n;
-		int rc;
 
-		if (now >= deadline)
-			return 0;
-		left = deadline - now;
-		ts.tv_sec = (time_t)(left / 1000000u);
-		ts.tv_nsec = (long)(left % 1000000u) * 1000;
-		rc = ppoll(pfd, x->t->stranger_sock >= 0 ? 2 : 1, &ts, NULL);
-		if (rc < 0 && errno != EINTR) {
-			logmsg(LOG_WARNING, "tftpd: poll: %m");
-			return -1;
-		}
-		if (rc <= 0)
-			continue;
-		if (pfd[1].revents & POLLIN)
+		if (x->t->stranger_sock >= 0 && ++x->since_stranger_check >= STRANGER_CHECK) {
+			x->since_stranger_check = 0;
 			answer_strangers(x);
-		if (!(pfd[0].revents & (POLLIN | POLLERR)))
-			continue;
-		n = recv(x->t->sock, x->rx, x->rxsize, MSG_DONTWAIT | MSG_TRUNC);
+		}
+		if (now >= deadline) {
+			if (x->t->stranger_sock >= 0)
+				answer_strangers(x);
+			return 0;
+		}
+		set_recv_timeout(x, deadline - now);
+		n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				continue;
+				continue;	/* the deadline check decides */
 			if (errno == ECONNREFUSED) {
 				/* ICMP port unreachable: the client has gone. */
 				if (x->t->verbosity >= 1)
