@@ -171,7 +171,8 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 			cfg->refused |= 1u << id;
 			break;
 		case 't':
-			cfg->idle_timeout = (unsigned)number_arg("timeout", optarg, 0, 86400 * 365);
+			/* poll() counts milliseconds in an int: about 24 days. */
+			cfg->idle_timeout = (unsigned)number_arg("timeout", optarg, 0, 2000000);
 			break;
 		case 'T':
 			cfg->retransmit_us = (uint32_t)number_arg("retransmit", optarg,
@@ -449,25 +450,24 @@ static ssize_t recv_request(int fd, uint8_t *buf, size_t size, struct sockaddr_s
 	return n;
 }
 
-static void size_buffers(int fd)
+/* Room for a whole window in the direction the data flows; forced past
+ * rmem_max/wmem_max while we still may (it costs nothing until used). */
+static void size_buffer(int fd, bool send)
 {
 	int size = TRANSFER_SOCKBUF;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUFFORCE : SO_RCVBUFFORCE, &size,
+		       sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &size, sizeof(size));
 }
 
 static int udp_socket(int family)
 {
 	int on = 1, fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
-		return -1;
 	/* Two sockets share the TID port: see transfer_sockets(). */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	size_buffers(fd);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	return fd;
 }
 
@@ -496,12 +496,15 @@ static int bind_tid(const struct tftpd_config *cfg, int fd, struct sockaddr_stor
  * packets only, and one unconnected, which receives everyone else's so
  * they can be told ERROR 5 (RFC 1350) while the transfer carries on. */
 static int transfer_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local,
-			    const struct sockaddr *client, int *stranger)
+			    const struct tftp_request *req, const struct sockaddr *client,
+			    int *stranger)
 {
 	socklen_t len = sizeof(*local);
 	int fd = udp_socket(local->ss_family);
 
 	*stranger = -1;
+	if (fd >= 0)
+		size_buffer(fd, req->opcode == TFTP_RRQ);
 	if (fd < 0 || bind_tid(cfg, fd, local) < 0 ||
 	    getsockname(fd, (struct sockaddr *)local, &len) < 0) {
 		logmsg(LOG_ERR, "bind: %m");
@@ -568,7 +571,7 @@ static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
 	signal(SIGCHLD, SIG_DFL);
 	for (i = 0; i < nfds; i++)
 		close(listen_fds[i]);
-	sock = transfer_sockets(cfg, local, (struct sockaddr *)from, &stranger);
+	sock = transfer_sockets(cfg, local, req, (struct sockaddr *)from, &stranger);
 	if (sock < 0)
 		_exit(EX_IOERR);
 	if (drop_privileges(cfg) < 0)
@@ -674,20 +677,27 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	}
 }
 
-static void detach(const struct tftpd_config *cfg)
+/* Points fds first..2 at /dev/null (stderr too unless logging there). */
+static void quiet_stdio(int first, bool keep_stderr)
 {
-	int devnull = open("/dev/null", O_RDWR);
+	int fd, devnull = open("/dev/null", O_RDWR);
 
-	if (!cfg->foreground && daemon(cfg->secure, 1) < 0)
-		fatal(EX_OSERR, "daemon: %m");
-	if (devnull >= 0 && !cfg->foreground) {
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		if (!cfg->log_stderr)
-			dup2(devnull, 2);
-	}
+	if (devnull < 0)
+		return;
+	for (fd = first; fd <= 2; fd++)
+		if (fd != 2 || !keep_stderr)
+			dup2(devnull, fd);
 	if (devnull > 2)
 		close(devnull);
+}
+
+static void detach(const struct tftpd_config *cfg)
+{
+	if (cfg->foreground)
+		return;
+	if (daemon(cfg->secure, 1) < 0)
+		fatal(EX_OSERR, "daemon: %m");
+	quiet_stdio(0, cfg->log_stderr);
 }
 
 int main(int argc, char **argv)
@@ -739,16 +749,10 @@ int main(int argc, char **argv)
 			      "or standalone with -l");
 		fds[0] = 0;
 		nfds = 1;
-		/* Keep log lines (and stray writes) out of the socket. */
-		int devnull = open("/dev/null", O_RDWR);
-
-		if (devnull >= 0) {
-			dup2(devnull, 1);
-			if (!cfg.log_stderr)
-				dup2(devnull, 2);
-			if (devnull > 2)
-				close(devnull);
-		}
+		/* inetd made fds 1 and 2 the socket too: keep every write,
+		 * log lines included, out of it. */
+		quiet_stdio(1, false);
+		log_set_target(LOG_TO_SYSLOG);
 	}
 	return serve(&cfg, fds, nfds, true);
 }

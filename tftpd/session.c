@@ -139,24 +139,19 @@ static int open_file(const struct session *s, const char *name, struct stat *st,
 	return fd;
 }
 
-/* RFC 2348 blksize must fit the path: the MTU less IP, UDP and TFTP. */
-static unsigned path_blksize_cap(const struct sockaddr *client)
+/* RFC 2348 blksize must fit the path: the MTU (of the route the
+ * connected transfer socket uses) less IP, UDP and TFTP headers. */
+static unsigned path_blksize_cap(int sock, int family)
 {
-	int fd = socket(client->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int mtu = 0;
 	socklen_t len = sizeof(mtu);
-	unsigned overhead = client->sa_family == AF_INET6 ? 40 + 8 + 4 : 20 + 8 + 4;
-	unsigned cap = TFTP_MAX_BLKSIZE;
+	unsigned overhead = family == AF_INET6 ? 40 + 8 + 4 : 20 + 8 + 4;
 
-	if (fd < 0)
-		return cap;
-	if (connect(fd, client, addr_len(client)) == 0 &&
-	    getsockopt(fd, client->sa_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-		       client->sa_family == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &len) == 0 &&
-	    mtu > (int)overhead + TFTP_MIN_BLKSIZE && (unsigned)mtu - overhead < cap)
-		cap = (unsigned)mtu - overhead;
-	close(fd);
-	return cap;
+	if (getsockopt(sock, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       family == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &len) == 0 &&
+	    mtu > (int)overhead + TFTP_MIN_BLKSIZE && (unsigned)mtu - overhead < TFTP_MAX_BLKSIZE)
+		return (unsigned)mtu - overhead;
+	return TFTP_MAX_BLKSIZE;
 }
 
 static const char *remapped_name(struct session *s, char **mapped)
@@ -206,7 +201,7 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 	};
 	struct tftp_oack granted;
 	const char *msg = NULL;
-	unsigned cap = path_blksize_cap(s->client);
+	unsigned cap = path_blksize_cap(s->sock, s->client->sa_family);
 	int code;
 
 	if (cap < lim.max_blksize)

@@ -112,8 +112,8 @@ static void answer_strangers(struct xfer *x)
 
 	while (recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
 			(struct sockaddr *)&from, &fromlen) >= 0) {
-		/* A packet from the peer can land here in the instant before
-		 * the connected socket existed: it is not a stranger. */
+		/* The kernel prefers the connected socket for the peer's
+		 * packets; should one still land here, it is no stranger's. */
 		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
 			if (x->t->verbosity >= 1)
 				logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
@@ -374,9 +374,10 @@ static int rrq_setup(struct xfer *x)
 
 			if (m == MAP_FAILED)
 				return -1;
+			/* No MADV_SEQUENTIAL: it would have the kernel drop
+			 * the pages behind us, and the next client wants the
+			 * same initrd from the page cache. */
 			x->map = m;
-			/* The window is read front to back, once. */
-			madvise(m, t->file_size, MADV_SEQUENTIAL);
 		}
 		return 0;
 	}
