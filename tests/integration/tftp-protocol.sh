@@ -104,6 +104,13 @@ stop "$TFTPD_PID"
 start_tftpd -s "$ROOT" -B 1024
 check "-B 1024 caps blksize" answers '^OACK blksize=1024$' get big "$WORK/x" blksize=1468
 stop "$TFTPD_PID"
+: >"$WORK/tftpd.log"
+start_tftpd -s "$ROOT" --windowsize-max 8 --verbosity 1
+check "--windowsize-max 8 caps windowsize" answers '^OACK windowsize=8$' get big "$WORK/w8" windowsize=16
+check "windowsize 8 transfer is complete" same "$ROOT/big" "$WORK/w8"
+check "--verbosity 1 logs the transfer's figures" expect_line \
+	'filename big: sent 3000000 bytes in .* \(blksize 512, windowsize 8, ' "$WORK/tftpd.log"
+stop "$TFTPD_PID"
 check "-r with an unknown option is refused at start" sh -c \
 	"! $TFTPD -L --stderr -s $ROOT -r nosuch 2>$WORK/err && grep -q 'Unknown option: nosuch' $WORK/err"
 finish
