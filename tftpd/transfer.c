@@ -100,6 +100,23 @@ static void send_error(struct xfer *x, enum tftp_error code, const char *msg)
 			    x->t->verbosity);
 }
 
+/* A send or receive on the transfer socket failed: a datagram the kernel
+ * would not take counts as lost (the timer recovers it, return 0); ICMP
+ * port unreachable means the client has gone; anything else is logged. */
+static int socket_failed(struct xfer *x, const char *what)
+{
+	if (errno == ENOBUFS || errno == EAGAIN)
+		return 0;
+	if (errno == ECONNREFUSED) {
+		if (x->t->verbosity >= 1)
+			logmsg(LOG_NOTICE, "%s %s: %s is gone (port unreachable)",
+			       op_name(x->t), x->t->filename, x->peer_text);
+	} else {
+		logmsg(LOG_WARNING, "tftpd: %s: %m", what);
+	}
+	return -1;
+}
+
 /* RFC 1350 section 4: a packet from another TID gets ERROR 5, and the
  * transfer it intruded on carries on. Strangers arrive on the second,
  * unconnected socket bound to the same port. */
@@ -110,6 +127,8 @@ static void answer_strangers(struct xfer *x)
 	socklen_t fromlen = sizeof(from);
 	char text[ADDR_STRLEN];
 
+	if (x->t->stranger_sock < 0)
+		return;
 	while (recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
 			(struct sockaddr *)&from, &fromlen) >= 0) {
 		/* The kernel prefers the connected socket for the peer's
@@ -153,28 +172,18 @@ static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
 		uint64_t now = now_us();
 		ssize_t n;
 
-		if (x->t->stranger_sock >= 0 && ++x->since_stranger_check >= STRANGER_CHECK) {
+		if (++x->since_stranger_check >= STRANGER_CHECK || now >= deadline) {
 			x->since_stranger_check = 0;
 			answer_strangers(x);
 		}
-		if (now >= deadline) {
-			if (x->t->stranger_sock >= 0)
-				answer_strangers(x);
+		if (now >= deadline)
 			return 0;
-		}
 		set_recv_timeout(x, deadline - now);
 		n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;	/* the deadline check decides */
-			if (errno == ECONNREFUSED) {
-				/* ICMP port unreachable: the client has gone. */
-				if (x->t->verbosity >= 1)
-					logmsg(LOG_NOTICE, "%s %s: %s is gone (port unreachable)",
-					       op_name(x->t), x->t->filename, x->peer_text);
-				return -1;
-			}
-			logmsg(LOG_WARNING, "tftpd: read: %m");
+			socket_failed(x, "read");
 			return -1;
 		}
 		if ((size_t)n > x->rxsize) {
@@ -230,16 +239,7 @@ static int send_msgs(struct xfer *x, unsigned n)
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == ENOBUFS || errno == EAGAIN)
-				return 0;
-			if (errno == ECONNREFUSED) {
-				if (x->t->verbosity >= 1)
-					logmsg(LOG_NOTICE, "%s %s: %s is gone (port unreachable)",
-					       op_name(x->t), x->t->filename, x->peer_text);
-				return -1;
-			}
-			logmsg(LOG_WARNING, "tftpd: write: %m");
-			return -1;
+			return socket_failed(x, "write");
 		}
 		done += (unsigned)rc;
 	}
@@ -498,11 +498,7 @@ static int store_block(struct xfer *x, struct netascii_decoder *dec, uint8_t *sc
 
 static int send_reply(struct xfer *x, const uint8_t *buf, size_t len)
 {
-	if (send(x->t->sock, buf, len, 0) < 0 && errno != ENOBUFS && errno != EAGAIN) {
-		logmsg(LOG_WARNING, "tftpd: write(ack): %m");
-		return -1;
-	}
-	return 0;
+	return send(x->t->sock, buf, len, 0) < 0 ? socket_failed(x, "write(ack)") : 0;
 }
 
 /* After the final ACK the client may not have heard it: answer a repeat

@@ -145,20 +145,3 @@ make_root() {
 	head -c 10000 /dev/urandom >"$1/sub/dir/file"
 	chmod -R a+rX "$1"
 }
-
-# Client wrappers: fetch FILE from HOST[:PORT] into OUT.
-get_tftp_hpa() { # host port file out [mode]
-	(cd "$WORK" && tftp -m "${5:-octet}" "$1" "$2" -c get "$3" "$4")
-}
-get_atftp() { # host port file out [atftp options...]
-	h=$1; p=$2; f=$3; o=$4
-	shift 4
-	atftp "$@" -g -r "$f" -l "$o" "$h" "$p"
-}
-get_curl() { # host port file out blksize
-	case "$1" in *:*) u="[$1]" ;; *) u=$1 ;; esac
-	curl -sS --max-time 60 --tftp-blksize "${5:-512}" "tftp://$u:$2/$3" -o "$4"
-}
-get_busybox() { # host port file out blksize
-	busybox tftp -b "${5:-512}" -g -r "$3" -l "$4" "$1" "$2"
-}
