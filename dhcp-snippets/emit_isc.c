@@ -1,0 +1,194 @@
+/* ISC dhcpd include file: global statements only, so one include line at
+ * global scope in dhcpd.conf is all an admin adds (dhcpd.conf(5)). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "emit.h"
+
+/* dhcpd compares option values as bytes: arch code 7 is 00:07. */
+static void isc_arch_test(struct strbuf *out, const struct inv_boot *b)
+{
+	for (size_t i = 0; i < b->narch; i++)
+		sb_addf(out, "%soption arch = %02x:%02x", i ? " or " : "", b->arch[i] >> 8,
+			b->arch[i] & 255);
+}
+
+/* Writes "if A {..} elsif B {..} else {..}" over the arch rules of one
+ * client kind; the any-arch rule, when there is one, is the else. */
+static void isc_arch_chain(struct strbuf *out, const struct inventory *inv,
+			   enum inv_client client, bool started, const char *indent)
+{
+	const struct inv_boot *any = inv_find_boot(inv, client, true);
+
+	for (size_t i = 0; i < inv->nboots; i++) {
+		const struct inv_boot *b = &inv->boots[i];
+
+		if (b->client != client || b->narch == 0)
+			continue;
+		sb_addf(out, "%s%s ", started ? " elsif" : indent, started ? "" : "if");
+		isc_arch_test(out, b);
+		sb_addf(out, " {\n%s  filename \"%s\";\n%s}", indent, b->file, indent);
+		started = true;
+	}
+	if (any && started)
+		sb_addf(out, " else {\n%s  filename \"%s\";\n%s}\n", indent, any->file, indent);
+	else if (any)
+		sb_addf(out, "%sfilename \"%s\";\n", indent, any->file);
+	else if (started)
+		sb_add(out, "\n");
+}
+
+static void isc_http_class(struct strbuf *out, const struct inventory *inv)
+{
+	if (!inv_has_boot(inv, CLIENT_HTTP))
+		return;
+	sb_add(out, "# UEFI HTTP boot: the vendor class must be echoed, the file is a URL.\n"
+		    "class \"pxekit-httpclients\" {\n"
+		    "  match if substring (option vendor-class-identifier, 0, 10) = \"HTTPClient\";\n"
+		    "  option vendor-class-identifier \"HTTPClient\";\n");
+	isc_arch_chain(out, inv, CLIENT_HTTP, false, "  ");
+	sb_add(out, "}\n\n");
+}
+
+static void isc_pxe_class(struct strbuf *out, const struct inventory *inv)
+{
+	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
+	char server[16];
+
+	if (!ipxe && !inv_has_boot(inv, CLIENT_PXE))
+		return;
+	format_ipv4(inv->server, server);
+	sb_add(out, "class \"pxekit-pxeclients\" {\n"
+		    "  match if substring (option vendor-class-identifier, 0, 9) = \"PXEClient\"");
+	if (ipxe)
+		sb_add(out, "\n        or (exists user-class and option user-class = \"iPXE\")");
+	sb_addf(out, ";\n  next-server %s;\n", server);
+	if (ipxe) {
+		/* iPXE asks again once it runs: answering it with the firmware's
+		 * boot file again would loop for ever (ipxe.org/howto/chainloading). */
+		sb_addf(out, "  if exists user-class and option user-class = \"iPXE\" {\n"
+			     "    option ipxe.no-pxedhcp 1;\n"
+			     "    filename \"%s\";\n"
+			     "  }", ipxe->file);
+	}
+	isc_arch_chain(out, inv, CLIENT_PXE, ipxe != NULL, "  ");
+	sb_add(out, "}\n\n");
+}
+
+static void isc_subnets(struct strbuf *out, const struct inventory *inv)
+{
+	char a[16], b[16];
+
+	for (size_t i = 0; i < inv->nsubnets; i++) {
+		const struct inv_subnet *sn = &inv->subnets[i];
+
+		format_ipv4(sn->network, a);
+		if (!sn->has_range) {
+			sb_addf(out, "# subnet %s/%u is declared in dhcpd.conf, not here.\n", a,
+				sn->prefixlen);
+			continue;
+		}
+		format_ipv4(prefix_mask(sn->prefixlen), b);
+		sb_addf(out, "subnet %s netmask %s {\n", a, b);
+		format_ipv4(sn->range_lo, a);
+		format_ipv4(sn->range_hi, b);
+		sb_addf(out, "  range %s %s;\n", a, b);
+		if (sn->has_router) {
+			format_ipv4(sn->router, a);
+			sb_addf(out, "  option routers %s;\n", a);
+		}
+		for (size_t d = 0; d < sn->ndns; d++) {
+			format_ipv4(sn->dns[d], a);
+			sb_addf(out, "%s%s", d ? ", " : "  option domain-name-servers ", a);
+		}
+		sb_addf(out, "%s}\n", sn->ndns ? ";\n" : "");
+	}
+	if (inv->nsubnets)
+		sb_add(out, "\n");
+}
+
+/* A host's filename beats every class, also the iPXE one: it is given
+ * to firmware only, or a host whose file is iPXE would chainload itself
+ * for ever. */
+static void isc_host_filename(struct strbuf *out, const struct inventory *inv,
+			      const struct inv_host *h)
+{
+	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
+
+	if (!ipxe) {
+		sb_addf(out, "    filename \"%s\";\n", h->filename);
+		return;
+	}
+	sb_addf(out, "    if exists user-class and option user-class = \"iPXE\" {\n"
+		     "      filename \"%s\";\n"
+		     "    } else {\n"
+		     "      filename \"%s\";\n"
+		     "    }\n", ipxe->file, h->filename);
+}
+
+static void isc_hosts(struct strbuf *out, const struct inventory *inv)
+{
+	char text[18];
+
+	if (!inv->nhosts)
+		return;
+	format_ipv4(inv->server, text);
+	/* Host declarations are global in dhcpd whatever their nesting; the
+	 * group only carries next-server to hosts that match no class. */
+	sb_addf(out, "group {\n  next-server %s;\n", text);
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+
+		format_mac(h->mac, ':', text);
+		sb_addf(out, "  host %s {\n    hardware ethernet %s;\n", h->name, text);
+		if (h->has_address) {
+			format_ipv4(h->address, text);
+			sb_addf(out, "    fixed-address %s;\n", text);
+		}
+		if (h->noboot) {
+			sb_add(out, "    deny booting;\n");
+		} else {
+			sb_addf(out, "    option host-name \"%s\";\n", h->name);
+			if (h->filename)
+				isc_host_filename(out, inv, h);
+		}
+		sb_add(out, "  }\n");
+	}
+	sb_add(out, "}\n");
+}
+
+void emit_isc(const struct inventory *inv, struct strbuf *out)
+{
+	sb_addf(out, "# " GENERATED_MARK " from %s; do not edit, it is rewritten.\n"
+		     "# Add at global scope of dhcpd.conf: include \"<this file>\";\n\n",
+		inv->source);
+	/* RFC 4578 client architecture; dhcpd 4.4 only knows it as
+	 * pxe-system-type, everyone's configs say "arch". */
+	sb_add(out, "option arch code 93 = unsigned integer 16;\n");
+	if (inv_find_boot(inv, CLIENT_IPXE, true))
+		sb_add(out, "option space ipxe;\n"
+			    "option ipxe-encap-opts code 175 = encapsulate ipxe;\n"
+			    "option ipxe.no-pxedhcp code 176 = unsigned integer 8;\n");
+	sb_add(out, "\n");
+	isc_http_class(out, inv);
+	isc_pxe_class(out, inv);
+	isc_subnets(out, inv);
+	isc_hosts(out, inv);
+}
+
+void emit_dhcp(enum dhcp_format format, const struct inventory *inv, struct strbuf *out)
+{
+	switch (format) {
+	case FORMAT_ISC:
+		emit_isc(inv, out);
+		break;
+	case FORMAT_KEA:
+		emit_kea(inv, out);
+		break;
+	case FORMAT_DNSMASQ:
+		emit_dnsmasq(inv, out);
+		break;
+	}
+}

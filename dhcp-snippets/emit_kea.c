@@ -1,0 +1,255 @@
+/* Kea DHCPv4 fragment: the members of the "Dhcp4" map that carry the boot
+ * policy, for <?include?> inside it. Kea gives a packet every class whose
+ * test matches, so the tests are made mutually exclusive with member()
+ * instead of relying on the order classes are evaluated in. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "emit.h"
+
+#define TAG_MAX 48
+
+/* "pkt4.mac == 0x525400123401 or ..." over the hosts that pass. */
+static void kea_mac_test(struct strbuf *out, const struct inventory *inv,
+			 bool (*pick)(const struct inv_host *))
+{
+	bool any = false;
+
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+
+		if (!pick(h))
+			continue;
+		sb_addf(out, "%spkt4.mac == 0x%02x%02x%02x%02x%02x%02x", any ? " or " : "",
+			h->mac[0], h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
+		any = true;
+	}
+}
+
+static bool host_is_noboot(const struct inv_host *h)
+{
+	return h->noboot;
+}
+
+static bool host_has_filename(const struct inv_host *h)
+{
+	return h->filename != NULL;
+}
+
+static bool any_host(const struct inventory *inv, bool (*pick)(const struct inv_host *))
+{
+	for (size_t i = 0; i < inv->nhosts; i++)
+		if (pick(&inv->hosts[i]))
+			return true;
+	return false;
+}
+
+static void kea_class_open(struct strbuf *out, bool *first, const char *name)
+{
+	sb_addf(out, "%s\n    { \"name\": \"%s\", \"test\": \"", *first ? "" : ",", name);
+	*first = false;
+}
+
+static void kea_boot_fields(struct strbuf *out, const struct inventory *inv, const char *file)
+{
+	char server[16];
+
+	format_ipv4(inv->server, server);
+	if (inv_is_url(file))
+		sb_addf(out, "\",\n      \"boot-file-name\": \"%s\" }", file);
+	else
+		sb_addf(out, "\",\n      \"next-server\": \"%s\", \"boot-file-name\": \"%s\" }",
+			server, file);
+}
+
+static void kea_arch_test(struct strbuf *out, const struct inv_boot *b)
+{
+	sb_add(out, " and (");
+	for (size_t i = 0; i < b->narch; i++)
+		sb_addf(out, "%soption[93].hex == 0x%04x", i ? " or " : "", b->arch[i]);
+	sb_add(out, ")");
+}
+
+static void kea_http_classes(struct strbuf *out, const struct inventory *inv, bool *first)
+{
+	static const char http[] = "substring(option[60].hex,0,10) == 'HTTPClient'";
+	char tag[TAG_MAX];
+
+	for (size_t i = 0; i < inv->nboots; i++) {
+		const struct inv_boot *b = &inv->boots[i];
+
+		if (b->client != CLIENT_HTTP)
+			continue;
+		inv_boot_tag(b, tag, sizeof tag);
+		kea_class_open(out, first, tag);
+		sb_add(out, http);
+		if (b->narch) {
+			kea_arch_test(out, b);
+		} else {
+			/* The any-arch rule: not a client another HTTP rule took. */
+			for (size_t j = 0; j < inv->nboots; j++) {
+				char other[TAG_MAX];
+
+				if (inv->boots[j].client != CLIENT_HTTP || !inv->boots[j].narch)
+					continue;
+				inv_boot_tag(&inv->boots[j], other, sizeof other);
+				sb_addf(out, " and not member('%s')", other);
+			}
+		}
+		sb_add(out, "\",\n      \"option-data\": [ { \"name\": \"vendor-class-identifier\", "
+			    "\"data\": \"HTTPClient\" } ]");
+		sb_addf(out, ",\n      \"boot-file-name\": \"%s\" }", b->file);
+	}
+}
+
+static void kea_pxe_classes(struct strbuf *out, const struct inventory *inv, bool *first)
+{
+	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
+	bool hostboot = false;
+	char tag[TAG_MAX];
+
+	if (ipxe) {
+		kea_class_open(out, first, "pxekit-ipxe");
+		sb_add(out, "substring(option[77].hex,0,4) == 'iPXE'");
+		kea_boot_fields(out, inv, ipxe->file);
+	}
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+
+		if (!h->filename)
+			continue;
+		if (!hostboot) {
+			kea_class_open(out, first, "pxekit-hostboot");
+			kea_mac_test(out, inv, host_has_filename);
+			sb_add(out, "\" }");
+			hostboot = true;
+		}
+		snprintf(tag, sizeof tag, "pxekit-host-%s", h->name);
+		kea_class_open(out, first, tag);
+		sb_addf(out, "pkt4.mac == 0x%02x%02x%02x%02x%02x%02x%s", h->mac[0], h->mac[1],
+			h->mac[2], h->mac[3], h->mac[4], h->mac[5],
+			ipxe ? " and not member('pxekit-ipxe')" : "");
+		kea_boot_fields(out, inv, h->filename);
+	}
+	for (size_t i = 0; i < inv->nboots; i++) {
+		const struct inv_boot *b = &inv->boots[i];
+
+		if (b->client != CLIENT_PXE)
+			continue;
+		inv_boot_tag(b, tag, sizeof tag);
+		kea_class_open(out, first, tag);
+		sb_add(out, "substring(option[60].hex,0,9) == 'PXEClient'");
+		if (ipxe)
+			sb_add(out, " and not member('pxekit-ipxe')");
+		if (hostboot)
+			sb_add(out, " and not member('pxekit-hostboot')");
+		kea_arch_test(out, b);
+		kea_boot_fields(out, inv, b->file);
+	}
+}
+
+static void kea_classes(struct strbuf *out, const struct inventory *inv)
+{
+	bool first = true;
+
+	sb_add(out, "\"client-classes\": [");
+	/* DROP is Kea's built-in class for packets it must ignore. */
+	if (any_host(inv, host_is_noboot)) {
+		kea_class_open(out, &first, "DROP");
+		kea_mac_test(out, inv, host_is_noboot);
+		sb_add(out, "\" }");
+	}
+	kea_http_classes(out, inv, &first);
+	kea_pxe_classes(out, inv, &first);
+	sb_add(out, "\n],\n");
+}
+
+static void kea_reservation(struct strbuf *out, const struct inv_host *h, bool *first,
+			    const char *indent)
+{
+	char text[18];
+
+	format_mac(h->mac, ':', text);
+	sb_addf(out, "%s\n%s{ \"hw-address\": \"%s\"", *first ? "" : ",", indent, text);
+	if (h->has_address) {
+		format_ipv4(h->address, text);
+		sb_addf(out, ", \"ip-address\": \"%s\"", text);
+	}
+	sb_addf(out, ", \"hostname\": \"%s\" }", h->name);
+	*first = false;
+}
+
+static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i)
+{
+	const struct inv_subnet *sn = &inv->subnets[i];
+	char a[16], b[16];
+	bool first = true, opt = false;
+
+	format_ipv4(sn->network, a);
+	sb_addf(out, "%s\n  { \"id\": %zu, \"subnet\": \"%s/%u\"", i ? "," : "", i + 1, a,
+		sn->prefixlen);
+	if (sn->has_range) {
+		format_ipv4(sn->range_lo, a);
+		format_ipv4(sn->range_hi, b);
+		sb_addf(out, ",\n    \"pools\": [ { \"pool\": \"%s - %s\" } ]", a, b);
+	}
+	if (sn->has_router || sn->ndns)
+		sb_add(out, ",\n    \"option-data\": [");
+	if (sn->has_router) {
+		format_ipv4(sn->router, a);
+		sb_addf(out, " { \"name\": \"routers\", \"data\": \"%s\" }", a);
+		opt = true;
+	}
+	for (size_t d = 0; d < sn->ndns; d++) {
+		format_ipv4(sn->dns[d], a);
+		sb_addf(out, "%s%s", d ? ", " : opt ? ", { \"name\": \"domain-name-servers\", \"data\": \""
+						     : " { \"name\": \"domain-name-servers\", \"data\": \"", a);
+	}
+	if (sn->ndns)
+		sb_add(out, "\" }");
+	if (sn->has_router || sn->ndns)
+		sb_add(out, " ]");
+	for (size_t h = 0; h < inv->nhosts; h++) {
+		const struct inv_host *host = &inv->hosts[h];
+
+		if (host->noboot || !host->has_address ||
+		    inventory_subnet_of(inv, host->address) != sn)
+			continue;
+		if (first)
+			sb_add(out, ",\n    \"reservations\": [");
+		kea_reservation(out, host, &first, "      ");
+	}
+	if (!first)
+		sb_add(out, "\n    ]");
+	sb_add(out, " }");
+}
+
+void emit_kea(const struct inventory *inv, struct strbuf *out)
+{
+	bool first = true;
+
+	sb_addf(out, "// " GENERATED_MARK " from %s; do not edit, it is rewritten.\n"
+		     "// Include inside the \"Dhcp4\" map: <?include \"<this file>\"?>\n",
+		inv->source);
+	kea_classes(out, inv);
+	sb_add(out, "\"subnet4\": [");
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		kea_subnet(out, inv, i);
+	sb_add(out, "\n]");
+	/* Hosts without an address are reserved globally, by MAC alone. */
+	for (size_t h = 0; h < inv->nhosts; h++) {
+		const struct inv_host *host = &inv->hosts[h];
+
+		if (host->noboot || host->has_address)
+			continue;
+		if (first)
+			sb_add(out, ",\n\"reservations-global\": true,\n"
+				    "\"reservations-in-subnet\": true,\n\"reservations\": [");
+		kea_reservation(out, host, &first, "  ");
+	}
+	if (!first)
+		sb_add(out, "\n]");
+	sb_add(out, "\n");
+}

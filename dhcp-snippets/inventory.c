@@ -1,0 +1,1230 @@
+/* pxekit.conf(5) parser. Statements are one per line: a keyword and its
+ * arguments; subnet, profile and host also take their settings either on
+ * the same line or in a { ... } block, one or more per line. Every value
+ * is checked against what its field may hold before any emitter sees it,
+ * because these values end up inside dhcpd.conf, Kea JSON, dnsmasq and
+ * boot-loader scripts, where a quote or a ';' would inject configuration. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory.h"
+#include "strnum.h"
+
+#define MAX_ERRORS 20
+#define MAX_TOKENS 32
+
+enum tok_type { TOK_WORD, TOK_STRING, TOK_LBRACE, TOK_RBRACE, TOK_EOL, TOK_EOF };
+
+struct token {
+	enum tok_type type;
+	char *text;		/* WORD and STRING only */
+	struct inv_pos pos;
+};
+
+struct parser {
+	const char *p, *end;
+	struct inv_pos at;
+	const char *source;
+	struct strbuf *diag;
+	unsigned errors;
+	struct inventory *inv;
+};
+
+/* One statement: its tokens, and whether a '{' ended it. */
+struct stmt {
+	size_t n;
+	struct token tok[MAX_TOKENS];
+	bool block;
+	struct inv_pos end;
+};
+
+static void diag(struct parser *ps, const char *kind, struct inv_pos pos,
+		 const char *fmt, va_list ap)
+{
+	sb_addf(ps->diag, "%s:%u:%u: %s: ", ps->source, pos.line, pos.col, kind);
+	sb_vaddf(ps->diag, fmt, ap);
+	sb_add(ps->diag, "\n");
+}
+
+static void __attribute__((format(printf, 3, 4)))
+error_at(struct parser *ps, struct inv_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	ps->errors++;
+	if (ps->errors > MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	diag(ps, "error", pos, fmt, ap);
+	va_end(ap);
+	if (ps->errors == MAX_ERRORS)
+		sb_addf(ps->diag, "%s: too many errors, stopping\n", ps->source);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+warning_at(struct parser *ps, struct inv_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag(ps, "warning", pos, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- lexer --------------------------------------------------------- */
+
+static int peekc(const struct parser *ps)
+{
+	return ps->p < ps->end ? (unsigned char)*ps->p : -1;
+}
+
+static void advance(struct parser *ps)
+{
+	if (*ps->p == '\n') {
+		ps->at.line++;
+		ps->at.col = 1;
+	} else {
+		ps->at.col++;
+	}
+	ps->p++;
+}
+
+static char *slice(const char *s, size_t n)
+{
+	char *t = malloc(n + 1);
+
+	if (t) {
+		memcpy(t, s, n);
+		t[n] = '\0';
+	}
+	return t;
+}
+
+static bool is_word_char(int c)
+{
+	return c > ' ' && c != '{' && c != '}' && c != '"' && c != 0x7f;
+}
+
+/* Returns false on a lexical error (already reported). */
+static bool next_token(struct parser *ps, struct token *t)
+{
+	const char *start;
+	int c;
+
+	t->text = NULL;
+	for (;;) {
+		c = peekc(ps);
+		if (c == ' ' || c == '\t' || c == '\r')
+			advance(ps);
+		else if (c == '#')
+			while (peekc(ps) != -1 && peekc(ps) != '\n')
+				advance(ps);
+		else
+			break;
+	}
+	t->pos = ps->at;
+	if (c == -1) {
+		t->type = TOK_EOF;
+		return true;
+	}
+	if (c == '\n' || c == '{' || c == '}') {
+		t->type = c == '\n' ? TOK_EOL : c == '{' ? TOK_LBRACE : TOK_RBRACE;
+		advance(ps);
+		return true;
+	}
+	if (c == '"') {
+		advance(ps);
+		start = ps->p;
+		while (peekc(ps) != -1 && peekc(ps) != '"' && peekc(ps) != '\n')
+			advance(ps);
+		if (peekc(ps) != '"') {
+			error_at(ps, t->pos, "unterminated string");
+			return false;
+		}
+		t->type = TOK_STRING;
+		t->text = slice(start, (size_t)(ps->p - start));
+		advance(ps);
+		return t->text != NULL;
+	}
+	if (c < ' ' || c == 0x7f) {
+		error_at(ps, t->pos, "control character 0x%02x", (unsigned)c);
+		advance(ps);
+		return false;
+	}
+	start = ps->p;
+	while (is_word_char(peekc(ps)))
+		advance(ps);
+	t->type = TOK_WORD;
+	t->text = slice(start, (size_t)(ps->p - start));
+	return t->text != NULL;
+}
+
+static void stmt_clear(struct stmt *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->tok[i].text);
+	st->n = 0;
+	st->block = false;
+}
+
+/* Reads the tokens up to the end of the line, a '{' or a lone '}'.
+ * Returns the type of token that ended the statement; on a lexical error
+ * the rest of the line is skipped and TOK_EOL returned with n == 0. */
+static enum tok_type read_stmt(struct parser *ps, struct stmt *st)
+{
+	struct token t;
+
+	stmt_clear(st);
+	for (;;) {
+		if (!next_token(ps, &t)) {
+			stmt_clear(st);
+			while (peekc(ps) != -1 && peekc(ps) != '\n')
+				advance(ps);
+			return TOK_EOL;
+		}
+		switch (t.type) {
+		case TOK_WORD:
+		case TOK_STRING:
+			if (st->n == MAX_TOKENS) {
+				error_at(ps, t.pos, "too many words in one statement");
+				free(t.text);
+				continue;
+			}
+			st->tok[st->n++] = t;
+			continue;
+		case TOK_LBRACE:
+			st->block = true;
+			st->end = t.pos;
+			/* Only the end of the line may follow a '{'. */
+			if (!next_token(ps, &t))
+				return TOK_EOL;
+			if (t.type != TOK_EOL && t.type != TOK_EOF) {
+				error_at(ps, t.pos, "a new line must follow '{'");
+				free(t.text);
+				while (peekc(ps) != -1 && peekc(ps) != '\n')
+					advance(ps);
+			}
+			return TOK_LBRACE;
+		case TOK_RBRACE:
+			st->end = t.pos;
+			if (st->n) {
+				error_at(ps, t.pos, "'}' must be on a line of its own");
+				stmt_clear(st);
+			}
+			return TOK_RBRACE;
+		default:
+			st->end = t.pos;
+			return t.type;
+		}
+	}
+}
+
+/* ---- values -------------------------------------------------------- */
+
+static struct inv_pos char_pos(const struct token *t, size_t i)
+{
+	struct inv_pos pos = t->pos;
+
+	pos.col += (unsigned)i + (t->type == TOK_STRING);
+	return pos;
+}
+
+static bool check_length(struct parser *ps, const struct token *t, const char *what, size_t max)
+{
+	size_t len = strlen(t->text);
+
+	if (len == 0) {
+		error_at(ps, t->pos, "empty %s", what);
+		return false;
+	}
+	if (len > max) {
+		error_at(ps, t->pos, "%s is %zu characters long; at most %zu are allowed",
+			 what, len, max);
+		return false;
+	}
+	return true;
+}
+
+/* Host and profile names: they become dhcpd host names, dnsmasq tags,
+ * PXELINUX labels and iPXE goto labels, so letters, digits and '-' only. */
+static bool check_name(struct parser *ps, const struct token *t, const char *what)
+{
+	const char *s = t->text;
+
+	if (!check_length(ps, t, what, INV_NAME_MAX))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			  (s[i] >= '0' && s[i] <= '9') || (s[i] == '-' && i > 0);
+		if (!ok) {
+			error_at(ps, char_pos(t, i),
+				 "character '%c' is not allowed in a %s (letters, digits and '-')",
+				 s[i], what);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Boot file paths and URLs: every character that means something in one
+ * of the output languages (quotes, ';', ',', '{', '$', '\', spaces) is
+ * refused rather than escaped, since no real boot file needs one. */
+static bool check_path(struct parser *ps, const struct token *t, const char *what)
+{
+	static const char allowed[] = "._-/+~:=?&%@";
+	const char *s = t->text;
+
+	if (!check_length(ps, t, what, INV_PATH_MAX))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			  (s[i] >= '0' && s[i] <= '9') || strchr(allowed, s[i]);
+		if (!ok) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in a %s",
+				 s[i], what);
+			return false;
+		}
+	}
+	if (s[0] == '-') {
+		error_at(ps, t->pos, "a %s may not start with '-'", what);
+		return false;
+	}
+	for (const char *c = s; (c = strstr(c, "..")) != NULL; c++)
+		if ((c == s || c[-1] == '/') && (c[2] == '\0' || c[2] == '/')) {
+			error_at(ps, char_pos(t, (size_t)(c - s)),
+				 "'..' is not allowed in a %s", what);
+			return false;
+		}
+	return true;
+}
+
+/* Menu labels and kernel command lines: printable text without the
+ * quoting and expansion characters of the loaders' script languages. */
+static bool check_text(struct parser *ps, const struct token *t, const char *what)
+{
+	static const char refused[] = "\"'\\`$";
+	const char *s = t->text;
+
+	if (strlen(s) > INV_TEXT_MAX)
+		return check_length(ps, t, what, INV_TEXT_MAX);
+	for (size_t i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' || strchr(refused, s[i])) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in a %s",
+				 (unsigned char)s[i] < ' ' ? '?' : s[i], what);
+			return false;
+		}
+	return true;
+}
+
+static bool parse_ipv4_text(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+static bool value_ipv4(struct parser *ps, const struct token *t, uint32_t *out)
+{
+	if (!parse_ipv4_text(t->text, out)) {
+		error_at(ps, t->pos, "'%s' is not an IPv4 address", t->text);
+		return false;
+	}
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff, either case. */
+static bool value_mac(struct parser *ps, const struct token *t, uint8_t mac[6])
+{
+	const char *s = t->text;
+
+	if (strlen(s) != 17)
+		goto bad;
+	for (size_t i = 0; i < 6; i++) {
+		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			goto bad;
+		if (i < 5 && s[3 * i + 2] != s[2])
+			goto bad;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (s[2] != ':' && s[2] != '-')
+		goto bad;
+	if (mac[0] & 1) {
+		error_at(ps, t->pos, "%s is a multicast address, not a NIC's", s);
+		return false;
+	}
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+		error_at(ps, t->pos, "00:00:00:00:00:00 is not a NIC's address");
+		return false;
+	}
+	return true;
+bad:
+	error_at(ps, t->pos, "'%s' is not a MAC address (write aa:bb:cc:dd:ee:ff)", s);
+	return false;
+}
+
+static char *dup_value(struct parser *ps, const struct token *t)
+{
+	char *s = strdup(t->text);
+
+	if (!s)
+		error_at(ps, t->pos, "out of memory");
+	return s;
+}
+
+/* Replaces *field, refusing a second setting of the same thing. */
+static bool set_string(struct parser *ps, const struct token *key, const struct token *t,
+		       char **field, bool (*check)(struct parser *, const struct token *, const char *),
+		       const char *what)
+{
+	if (*field) {
+		error_at(ps, key->pos, "%s given twice", key->text);
+		return false;
+	}
+	if (!check(ps, t, what))
+		return false;
+	*field = dup_value(ps, t);
+	return *field != NULL;
+}
+
+/* ---- subnet, profile and host settings ----------------------------- */
+
+/* A setting inside a block: key, how many values, and what to do. */
+struct setting {
+	const char *key;
+	size_t nargs;	/* values after the key; SIZE_MAX: one or more */
+	bool (*set)(struct parser *ps, void *obj, const struct token *key,
+		    const struct token *args, size_t n);
+};
+
+static bool subnet_range(struct parser *ps, void *obj, const struct token *key,
+			 const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	(void)n;
+	if (sn->has_range) {
+		error_at(ps, key->pos, "range given twice (one range per subnet)");
+		return false;
+	}
+	if (!value_ipv4(ps, &a[0], &sn->range_lo) || !value_ipv4(ps, &a[1], &sn->range_hi))
+		return false;
+	sn->has_range = true;
+	return true;
+}
+
+static bool subnet_router(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	(void)n;
+	if (sn->has_router) {
+		error_at(ps, key->pos, "router given twice");
+		return false;
+	}
+	sn->has_router = value_ipv4(ps, &a[0], &sn->router);
+	return sn->has_router;
+}
+
+static bool subnet_dns(struct parser *ps, void *obj, const struct token *key,
+		       const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	if (sn->ndns + n > sizeof sn->dns / sizeof sn->dns[0]) {
+		error_at(ps, key->pos, "at most %zu dns servers per subnet",
+			 sizeof sn->dns / sizeof sn->dns[0]);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!value_ipv4(ps, &a[i], &sn->dns[sn->ndns++]))
+			return false;
+	return true;
+}
+
+static const struct setting subnet_settings[] = {
+	{ "range", 2, subnet_range },
+	{ "router", 1, subnet_router },
+	{ "dns", SIZE_MAX, subnet_dns },
+	{ NULL, 0, NULL },
+};
+
+static bool profile_label(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	(void)n;
+	return set_string(ps, key, a, &((struct inv_profile *)obj)->label, check_text, "label");
+}
+
+static bool profile_kernel(struct parser *ps, void *obj, const struct token *key,
+			   const struct token *a, size_t n)
+{
+	(void)n;
+	return set_string(ps, key, a, &((struct inv_profile *)obj)->kernel, check_path,
+			  "kernel path");
+}
+
+static bool profile_initrd(struct parser *ps, void *obj, const struct token *key,
+			   const struct token *a, size_t n)
+{
+	(void)n;
+	return set_string(ps, key, a, &((struct inv_profile *)obj)->initrd, check_path,
+			  "initrd path");
+}
+
+static bool profile_append(struct parser *ps, void *obj, const struct token *key,
+			   const struct token *a, size_t n)
+{
+	(void)n;
+	return set_string(ps, key, a, &((struct inv_profile *)obj)->append, check_text,
+			  "kernel command line");
+}
+
+static bool profile_localboot(struct parser *ps, void *obj, const struct token *key,
+			      const struct token *a, size_t n)
+{
+	(void)ps, (void)key, (void)a, (void)n;
+	((struct inv_profile *)obj)->localboot = true;
+	return true;
+}
+
+static const struct setting profile_settings[] = {
+	{ "label", 1, profile_label },
+	{ "kernel", 1, profile_kernel },
+	{ "initrd", 1, profile_initrd },
+	{ "append", 1, profile_append },
+	{ "localboot", 0, profile_localboot },
+	{ NULL, 0, NULL },
+};
+
+static bool host_mac(struct parser *ps, void *obj, const struct token *key,
+		     const struct token *a, size_t n)
+{
+	struct inv_host *h = obj;
+
+	(void)n;
+	if (h->has_mac) {
+		error_at(ps, key->pos, "mac given twice (one host per NIC)");
+		return false;
+	}
+	h->mac_pos = a[0].pos;
+	h->has_mac = value_mac(ps, &a[0], h->mac);
+	return h->has_mac;
+}
+
+static bool host_address(struct parser *ps, void *obj, const struct token *key,
+			 const struct token *a, size_t n)
+{
+	struct inv_host *h = obj;
+
+	(void)n;
+	if (h->has_address) {
+		error_at(ps, key->pos, "address given twice");
+		return false;
+	}
+	h->address_pos = a[0].pos;
+	h->has_address = value_ipv4(ps, &a[0], &h->address);
+	return h->has_address;
+}
+
+static bool host_profile(struct parser *ps, void *obj, const struct token *key,
+			 const struct token *a, size_t n)
+{
+	struct inv_host *h = obj;
+
+	(void)n;
+	h->profile_pos = a[0].pos;
+	return set_string(ps, key, a, &h->profile_name, check_name, "profile name");
+}
+
+static bool host_filename(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	(void)n;
+	return set_string(ps, key, a, &((struct inv_host *)obj)->filename, check_path,
+			  "boot file");
+}
+
+static bool host_noboot(struct parser *ps, void *obj, const struct token *key,
+			const struct token *a, size_t n)
+{
+	(void)ps, (void)key, (void)a, (void)n;
+	((struct inv_host *)obj)->noboot = true;
+	return true;
+}
+
+static const struct setting host_settings[] = {
+	{ "mac", 1, host_mac },
+	{ "address", 1, host_address },
+	{ "profile", 1, host_profile },
+	{ "filename", 1, host_filename },
+	{ "noboot", 0, host_noboot },
+	{ NULL, 0, NULL },
+};
+
+/* Applies "key value... key value..." from tok[from..n). */
+static void apply_settings(struct parser *ps, const struct setting *table, const char *kind,
+			   void *obj, const struct stmt *st, size_t from)
+{
+	size_t i = from;
+
+	while (i < st->n) {
+		const struct token *key = &st->tok[i];
+		const struct setting *s;
+		size_t nargs;
+
+		for (s = table; s->key; s++)
+			if (key->type == TOK_WORD && strcmp(s->key, key->text) == 0)
+				break;
+		if (!s->key) {
+			error_at(ps, key->pos, "unknown %s setting '%s'", kind, key->text);
+			return;
+		}
+		nargs = s->nargs;
+		if (nargs == SIZE_MAX)
+			nargs = st->n - i - 1;
+		if (nargs == 0 && s->nargs == SIZE_MAX) {
+			error_at(ps, key->pos, "%s needs a value", key->text);
+			return;
+		}
+		if (i + 1 + nargs > st->n) {
+			error_at(ps, i + 1 < st->n ? st->tok[st->n - 1].pos : st->end,
+				 "%s needs %zu value%s", key->text, nargs, nargs == 1 ? "" : "s");
+			return;
+		}
+		if (!s->set(ps, obj, key, &st->tok[i + 1], nargs))
+			return;
+		i += 1 + nargs;
+	}
+}
+
+/* Reads the body of a { ... } block up to its '}'. */
+static void read_block(struct parser *ps, const struct setting *table, const char *kind,
+		       void *obj, struct inv_pos open)
+{
+	struct stmt st = { 0 };
+
+	for (;;) {
+		enum tok_type end = read_stmt(ps, &st);
+
+		if (st.block) {
+			error_at(ps, st.end, "blocks do not nest: close the %s with '}' first", kind);
+			st.block = false;
+		}
+		apply_settings(ps, table, kind, obj, &st, 0);
+		if (end == TOK_RBRACE)
+			break;
+		if (end == TOK_EOF) {
+			error_at(ps, open, "this '{' is never closed");
+			break;
+		}
+	}
+	stmt_clear(&st);
+}
+
+/* ---- top-level statements ------------------------------------------ */
+
+static void *grow(struct parser *ps, void **array, size_t *n, size_t size, struct inv_pos pos)
+{
+	void *p = reallocarray(*array, *n + 1, size);
+
+	if (!p) {
+		error_at(ps, pos, "out of memory");
+		return NULL;
+	}
+	*array = p;
+	p = (char *)p + *n * size;
+	memset(p, 0, size);
+	(*n)++;
+	return p;
+}
+
+static void stmt_subnet(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_subnet *sn;
+	const struct token *t = &st->tok[1];
+	char addr[INET_ADDRSTRLEN + 1];
+	const char *slash;
+	uintmax_t plen;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "subnet needs an address/prefix, e.g. 192.0.2.0/24");
+		return;
+	}
+	sn = grow(ps, (void **)&inv->subnets, &inv->nsubnets, sizeof *sn, st->tok[0].pos);
+	if (!sn)
+		return;
+	sn->pos = st->tok[0].pos;
+	slash = strchr(t->text, '/');
+	if (!slash || (size_t)(slash - t->text) >= sizeof addr ||
+	    !parse_uint(slash + 1, 0, 32, &plen)) {
+		error_at(ps, t->pos, "'%s' is not address/prefix (e.g. 192.0.2.0/24)", t->text);
+		return;
+	}
+	memcpy(addr, t->text, (size_t)(slash - t->text));
+	addr[slash - t->text] = '\0';
+	if (!parse_ipv4_text(addr, &sn->network)) {
+		error_at(ps, t->pos, "'%s' is not an IPv4 address", addr);
+		return;
+	}
+	sn->prefixlen = (unsigned)plen;
+	if (sn->network & ~prefix_mask(sn->prefixlen)) {
+		char net[16];
+
+		format_ipv4(sn->network & prefix_mask(sn->prefixlen), net);
+		error_at(ps, t->pos, "%s has host bits set; the subnet is %s/%u", t->text, net,
+			 sn->prefixlen);
+		return;
+	}
+	apply_settings(ps, subnet_settings, "subnet", sn, st, 2);
+	if (st->block)
+		read_block(ps, subnet_settings, "subnet", sn, st->end);
+}
+
+static void stmt_profile(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_profile *pr;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "profile needs a name");
+		return;
+	}
+	pr = grow(ps, (void **)&inv->profiles, &inv->nprofiles, sizeof *pr, st->tok[0].pos);
+	if (!pr)
+		return;
+	pr->pos = st->tok[1].pos;
+	if (check_name(ps, &st->tok[1], "profile name"))
+		pr->name = dup_value(ps, &st->tok[1]);
+	apply_settings(ps, profile_settings, "profile", pr, st, 2);
+	if (st->block)
+		read_block(ps, profile_settings, "profile", pr, st->end);
+}
+
+static void stmt_host(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_host *h;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "host needs a name");
+		return;
+	}
+	h = grow(ps, (void **)&inv->hosts, &inv->nhosts, sizeof *h, st->tok[0].pos);
+	if (!h)
+		return;
+	h->pos = st->tok[1].pos;
+	if (check_name(ps, &st->tok[1], "host name"))
+		h->name = dup_value(ps, &st->tok[1]);
+	apply_settings(ps, host_settings, "host", h, st, 2);
+	if (st->block)
+		read_block(ps, host_settings, "host", h, st->end);
+}
+
+/* Client kinds a boot statement can name: RFC 4578 option 93 codes as
+ * IANA registers them (errata 4624: 7 is x64 UEFI; firmware in the field
+ * also sends 9 for it, so uefi-x64 takes both). */
+static const struct boot_kind {
+	const char *keyword;
+	enum inv_client client;
+	size_t narch;
+	unsigned arch[2];
+} boot_kinds[] = {
+	{ "bios", CLIENT_PXE, 1, { 0 } },
+	{ "uefi-ia32", CLIENT_PXE, 1, { 6 } },
+	{ "uefi-x64", CLIENT_PXE, 2, { 7, 9 } },
+	{ "uefi-arm32", CLIENT_PXE, 1, { 10 } },
+	{ "uefi-arm64", CLIENT_PXE, 1, { 11 } },
+	{ "uefi-riscv64", CLIENT_PXE, 1, { 27 } },
+	{ "uefi-loongarch64", CLIENT_PXE, 1, { 39 } },
+	{ "arch", CLIENT_PXE, 0, { 0 } },	/* codes follow */
+	{ "ipxe", CLIENT_IPXE, 0, { 0 } },
+	{ "http", CLIENT_HTTP, 0, { 0 } },
+	{ "http-x64", CLIENT_HTTP, 1, { 16 } },
+	{ "http-arm64", CLIENT_HTTP, 1, { 19 } },
+	{ "http-arch", CLIENT_HTTP, 0, { 0 } },	/* codes follow */
+};
+
+/* "7" or "7,9": decimal codes, as the RFC and IANA write them. */
+static bool parse_arch_list(struct parser *ps, const struct token *t, struct inv_boot *b)
+{
+	char *copy = strdup(t->text), *save = NULL;
+	bool ok = copy != NULL;
+
+	for (char *w = copy ? strtok_r(copy, ",", &save) : NULL; ok && w;
+	     w = strtok_r(NULL, ",", &save)) {
+		uintmax_t v;
+
+		if (!parse_uint(w, 0, 65535, &v)) {
+			error_at(ps, t->pos, "'%s' is not an architecture code (decimal 0-65535)", w);
+			ok = false;
+		} else if (b->narch == INV_MAX_ARCHES) {
+			error_at(ps, t->pos, "at most %d architecture codes per boot statement",
+				 INV_MAX_ARCHES);
+			ok = false;
+		} else {
+			b->arch[b->narch++] = (unsigned)v;
+		}
+	}
+	if (ok && b->narch == 0) {
+		error_at(ps, t->pos, "no architecture code given");
+		ok = false;
+	}
+	free(copy);
+	return ok;
+}
+
+bool inv_is_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0 ||
+	       strncmp(s, "tftp://", 7) == 0;
+}
+
+static void stmt_boot(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	const struct boot_kind *k = NULL;
+	const struct token *file;
+	struct inv_boot *b;
+	size_t want;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "boot needs a client kind and a file");
+		return;
+	}
+	for (size_t i = 0; i < sizeof boot_kinds / sizeof boot_kinds[0]; i++)
+		if (strcmp(boot_kinds[i].keyword, st->tok[1].text) == 0)
+			k = &boot_kinds[i];
+	if (!k) {
+		error_at(ps, st->tok[1].pos,
+			 "unknown client kind '%s' (bios, uefi-x64, uefi-arm64, arch N, ipxe, http, ...)",
+			 st->tok[1].text);
+		return;
+	}
+	want = (strcmp(k->keyword, "arch") == 0 || strcmp(k->keyword, "http-arch") == 0) ? 4 : 3;
+	if (st->n != want || st->block) {
+		error_at(ps, st->tok[0].pos, "write: boot %s%s FILE", k->keyword,
+			 want == 4 ? " CODE[,CODE...]" : "");
+		return;
+	}
+	b = grow(ps, (void **)&inv->boots, &inv->nboots, sizeof *b, st->tok[0].pos);
+	if (!b)
+		return;
+	b->pos = st->tok[0].pos;
+	b->client = k->client;
+	b->keyword = k->keyword;
+	b->narch = k->narch;
+	memcpy(b->arch, k->arch, sizeof k->arch);
+	if (want == 4 && !parse_arch_list(ps, &st->tok[2], b))
+		return;
+	file = &st->tok[want - 1];
+	if (!check_path(ps, file, "boot file"))
+		return;
+	if (k->client == CLIENT_HTTP && strncmp(file->text, "http://", 7) != 0 &&
+	    strncmp(file->text, "https://", 8) != 0) {
+		error_at(ps, file->pos, "UEFI HTTP boot needs an http:// or https:// URL");
+		return;
+	}
+	b->file = dup_value(ps, file);
+}
+
+static void stmt_server(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: server ADDRESS (the TFTP server, next-server)");
+		return;
+	}
+	if (inv->has_server) {
+		error_at(ps, st->tok[0].pos, "server given twice");
+		return;
+	}
+	inv->server_pos = st->tok[1].pos;
+	inv->has_server = value_ipv4(ps, &st->tok[1], &inv->server);
+}
+
+static void stmt_default_profile(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: default-profile NAME");
+		return;
+	}
+	inv->default_profile_pos = st->tok[1].pos;
+	set_string(ps, &st->tok[0], &st->tok[1], &inv->default_profile, check_name, "profile name");
+}
+
+static void stmt_timeout(struct parser *ps, struct stmt *st)
+{
+	uintmax_t v;
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: timeout SECONDS");
+		return;
+	}
+	if (!parse_uint(st->tok[1].text, 0, 3600, &v)) {
+		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-3600)",
+			 st->tok[1].text);
+		return;
+	}
+	ps->inv->timeout = (unsigned)v;
+}
+
+static const struct statement {
+	const char *keyword;
+	void (*parse)(struct parser *ps, struct stmt *st);
+	bool block_ok;
+} statements[] = {
+	{ "server", stmt_server, false },
+	{ "timeout", stmt_timeout, false },
+	{ "default-profile", stmt_default_profile, false },
+	{ "boot", stmt_boot, false },
+	{ "subnet", stmt_subnet, true },
+	{ "profile", stmt_profile, true },
+	{ "host", stmt_host, true },
+};
+
+static void parse_statements(struct parser *ps)
+{
+	struct stmt st = { 0 };
+
+	for (;;) {
+		enum tok_type end = read_stmt(ps, &st);
+		const struct statement *s = NULL;
+
+		if (end == TOK_RBRACE)
+			error_at(ps, st.end, "'}' without a matching '{'");
+		if (st.n == 0) {
+			if (st.block)
+				error_at(ps, st.end, "'{' without a subnet, profile or host before it");
+			if (end == TOK_EOF)
+				break;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+			if (st.tok[0].type == TOK_WORD && strcmp(statements[i].keyword, st.tok[0].text) == 0)
+				s = &statements[i];
+		if (!s) {
+			error_at(ps, st.tok[0].pos, "unknown statement '%s'", st.tok[0].text);
+			if (st.block)	/* skip the block so its lines do not all fail too */
+				while (read_stmt(ps, &st) != TOK_RBRACE && peekc(ps) != -1)
+					;
+		} else {
+			s->parse(ps, &st);
+		}
+		if (end == TOK_EOF)
+			break;
+	}
+	stmt_clear(&st);
+}
+
+/* ---- checks across statements -------------------------------------- */
+
+uint32_t prefix_mask(unsigned prefixlen)
+{
+	return prefixlen ? 0xffffffffu << (32 - prefixlen) : 0;
+}
+
+static bool in_subnet(const struct inv_subnet *sn, uint32_t a)
+{
+	return (a & prefix_mask(sn->prefixlen)) == sn->network;
+}
+
+const struct inv_subnet *inventory_subnet_of(const struct inventory *inv, uint32_t addr)
+{
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		if (in_subnet(&inv->subnets[i], addr))
+			return &inv->subnets[i];
+	return NULL;
+}
+
+const struct inv_boot *inv_find_boot(const struct inventory *inv, enum inv_client client,
+				     bool any_arch)
+{
+	for (size_t i = 0; i < inv->nboots; i++)
+		if (inv->boots[i].client == client && (inv->boots[i].narch == 0) == any_arch)
+			return &inv->boots[i];
+	return NULL;
+}
+
+bool inv_has_boot(const struct inventory *inv, enum inv_client client)
+{
+	return inv_find_boot(inv, client, true) || inv_find_boot(inv, client, false);
+}
+
+void inv_boot_tag(const struct inv_boot *b, char *out, size_t len)
+{
+	if (strcmp(b->keyword, "arch") == 0 || strcmp(b->keyword, "http-arch") == 0)
+		snprintf(out, len, "pxekit-%s-%u", b->keyword, b->arch[0]);
+	else
+		snprintf(out, len, "pxekit-%s", b->keyword);
+}
+
+void format_ipv4(uint32_t addr, char *out)
+{
+	snprintf(out, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255,
+		 addr & 255);
+}
+
+void format_mac(const uint8_t mac[6], char sep, char *out)
+{
+	snprintf(out, 18, "%02x%c%02x%c%02x%c%02x%c%02x%c%02x", mac[0], sep, mac[1], sep, mac[2],
+		 sep, mac[3], sep, mac[4], sep, mac[5]);
+}
+
+static void check_subnets(struct parser *ps)
+{
+	const struct inventory *inv = ps->inv;
+	char a[16];
+
+	for (size_t i = 0; i < inv->nsubnets; i++) {
+		const struct inv_subnet *sn = &inv->subnets[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct inv_subnet *o = &inv->subnets[j];
+			unsigned p = sn->prefixlen < o->prefixlen ? sn->prefixlen : o->prefixlen;
+
+			if ((sn->network & prefix_mask(p)) == (o->network & prefix_mask(p)))
+				error_at(ps, sn->pos, "subnet overlaps the subnet at line %u",
+					 o->pos.line);
+		}
+		if (sn->has_range) {
+			if (!in_subnet(sn, sn->range_lo) || !in_subnet(sn, sn->range_hi))
+				error_at(ps, sn->pos, "range is not inside its subnet");
+			else if (sn->range_lo > sn->range_hi)
+				error_at(ps, sn->pos, "range starts after it ends");
+		}
+		if (sn->has_router && !in_subnet(sn, sn->router)) {
+			format_ipv4(sn->router, a);
+			error_at(ps, sn->pos, "router %s is not inside its subnet", a);
+		}
+	}
+	if (inv->has_server && inv->nsubnets && !inventory_subnet_of(inv, inv->server)) {
+		format_ipv4(inv->server, a);
+		warning_at(ps, inv->server_pos,
+			   "server %s is in none of the subnets: clients reach it through a router",
+			   a);
+	}
+}
+
+static void check_profiles(struct parser *ps)
+{
+	struct inventory *inv = ps->inv;
+
+	for (size_t i = 0; i < inv->nprofiles; i++) {
+		struct inv_profile *pr = &inv->profiles[i];
+
+		if (!pr->name)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (inv->profiles[j].name && strcmp(inv->profiles[j].name, pr->name) == 0)
+				error_at(ps, pr->pos, "profile %s is already defined at line %u",
+					 pr->name, inv->profiles[j].pos.line);
+		if (pr->localboot && (pr->kernel || pr->initrd || pr->append))
+			error_at(ps, pr->pos,
+				 "profile %s: localboot boots the local disk; it takes no kernel, initrd or append",
+				 pr->name);
+		else if (!pr->localboot && !pr->kernel)
+			error_at(ps, pr->pos, "profile %s needs a kernel (or localboot)", pr->name);
+	}
+}
+
+static const struct inv_profile *find_profile(const struct inventory *inv, const char *name)
+{
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		if (inv->profiles[i].name && strcmp(inv->profiles[i].name, name) == 0)
+			return &inv->profiles[i];
+	return NULL;
+}
+
+static void check_boots(struct parser *ps)
+{
+	const struct inventory *inv = ps->inv;
+
+	for (size_t i = 0; i < inv->nboots; i++) {
+		const struct inv_boot *b = &inv->boots[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct inv_boot *o = &inv->boots[j];
+
+			if (o->client != b->client || !b->file || !o->file)
+				continue;
+			if (b->narch == 0 && o->narch == 0) {
+				error_at(ps, b->pos, "a second 'boot %s' (the first is at line %u)",
+					 b->keyword, o->pos.line);
+				continue;
+			}
+			for (size_t x = 0; x < b->narch; x++)
+				for (size_t y = 0; y < o->narch; y++)
+					if (b->arch[x] == o->arch[y])
+						error_at(ps, b->pos,
+							 "architecture %u already has a boot file at line %u",
+							 b->arch[x], o->pos.line);
+		}
+	}
+	if (inv->nboots == 0 && !ps->errors)
+		warning_at(ps, (struct inv_pos){ 1, 1 },
+			   "no boot statements: clients will get no boot file");
+}
+
+static void check_host_against(struct parser *ps, const struct inv_host *h,
+			       const struct inv_host *o)
+{
+	char text[18];
+
+	if (h->name && o->name && strcmp(h->name, o->name) == 0)
+		error_at(ps, h->pos, "host %s is already defined at line %u", h->name, o->pos.line);
+	if (h->has_mac && o->has_mac && memcmp(h->mac, o->mac, 6) == 0) {
+		format_mac(h->mac, ':', text);
+		error_at(ps, h->mac_pos, "MAC %s is already used by host %s (line %u)", text,
+			 o->name ? o->name : "?", o->pos.line);
+	}
+	if (h->has_address && o->has_address && h->address == o->address) {
+		format_ipv4(h->address, text);
+		error_at(ps, h->address_pos, "address %s is already used by host %s (line %u)",
+			 text, o->name ? o->name : "?", o->pos.line);
+	}
+}
+
+static void check_host_address(struct parser *ps, const struct inv_host *h)
+{
+	const struct inv_subnet *sn = inventory_subnet_of(ps->inv, h->address);
+	char a[16];
+
+	format_ipv4(h->address, a);
+	if (!sn) {
+		error_at(ps, h->address_pos, "address %s is outside every subnet", a);
+		return;
+	}
+	if (sn->prefixlen <= 30 &&
+	    (h->address == sn->network || h->address == (sn->network | ~prefix_mask(sn->prefixlen))))
+		error_at(ps, h->address_pos, "%s is the %s address of its subnet", a,
+			 h->address == sn->network ? "network" : "broadcast");
+	else if (sn->has_range && h->address >= sn->range_lo && h->address <= sn->range_hi)
+		warning_at(ps, h->address_pos,
+			   "%s is inside the dynamic range: another client may lease it", a);
+	if (ps->inv->has_server && h->address == ps->inv->server)
+		error_at(ps, h->address_pos, "%s is the boot server's own address", a);
+}
+
+static void check_hosts(struct parser *ps)
+{
+	struct inventory *inv = ps->inv;
+
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		struct inv_host *h = &inv->hosts[i];
+
+		for (size_t j = 0; j < i; j++)
+			check_host_against(ps, h, &inv->hosts[j]);
+		if (!h->has_mac && h->name)
+			error_at(ps, h->pos, "host %s has no mac", h->name);
+		if (h->has_address)
+			check_host_address(ps, h);
+		if (h->noboot && (h->profile_name || h->filename))
+			error_at(ps, h->pos, "host %s: noboot takes no profile or filename",
+				 h->name ? h->name : "?");
+		if (h->profile_name) {
+			h->profile = find_profile(inv, h->profile_name);
+			if (!h->profile)
+				error_at(ps, h->profile_pos, "unknown profile '%s'", h->profile_name);
+		}
+	}
+}
+
+static void check_inventory(struct parser *ps)
+{
+	struct inventory *inv = ps->inv;
+
+	if (!inv->has_server && !ps->errors)
+		error_at(ps, ps->at, "no 'server' statement: which address is the TFTP server?");
+	check_subnets(ps);
+	check_profiles(ps);
+	check_boots(ps);
+	check_hosts(ps);
+	if (inv->default_profile) {
+		inv->default_prof = find_profile(inv, inv->default_profile);
+		if (!inv->default_prof)
+			error_at(ps, inv->default_profile_pos, "unknown profile '%s'",
+				 inv->default_profile);
+	}
+}
+
+struct inventory *inventory_parse(const char *source, const char *text, size_t len,
+				  struct strbuf *diag_out)
+{
+	struct parser ps = {
+		.p = text, .end = text + len, .at = { 1, 1 },
+		.source = source, .diag = diag_out,
+	};
+
+	ps.inv = calloc(1, sizeof *ps.inv);
+	if (!ps.inv) {
+		sb_addf(diag_out, "%s: out of memory\n", source);
+		return NULL;
+	}
+	ps.inv->source = strdup(source);
+	ps.inv->timeout = 5;
+	if (memchr(text, '\0', len))
+		error_at(&ps, ps.at, "the file contains a NUL byte: is it text?");
+	else
+		parse_statements(&ps);
+	check_inventory(&ps);
+	if (ps.errors || !ps.inv->source) {
+		inventory_free(ps.inv);
+		return NULL;
+	}
+	return ps.inv;
+}
+
+void inventory_free(struct inventory *inv)
+{
+	if (!inv)
+		return;
+	for (size_t i = 0; i < inv->nboots; i++)
+		free(inv->boots[i].file);
+	for (size_t i = 0; i < inv->nprofiles; i++) {
+		struct inv_profile *pr = &inv->profiles[i];
+
+		free(pr->name);
+		free(pr->label);
+		free(pr->kernel);
+		free(pr->initrd);
+		free(pr->append);
+	}
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		free(inv->hosts[i].name);
+		free(inv->hosts[i].profile_name);
+		free(inv->hosts[i].filename);
+	}
+	free(inv->subnets);
+	free(inv->boots);
+	free(inv->profiles);
+	free(inv->hosts);
+	free(inv->default_profile);
+	free(inv->source);
+	free(inv);
+}

@@ -1,0 +1,112 @@
+/* The pxekit inventory (pxekit.conf(5)): one small file that says which
+ * boot server, subnets, boot files, boot profiles and hosts a boot
+ * network has. This module only parses and checks it; the emitters turn
+ * the result into dhcpd, Kea, dnsmasq and boot-loader files. */
+#ifndef PXEKIT_INVENTORY_H
+#define PXEKIT_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+#define INV_NAME_MAX 63		/* a DNS label; also a dnsmasq tag */
+#define INV_PATH_MAX 127	/* PXELINUX's limit, and below BOOTP's 128-byte file field */
+#define INV_TEXT_MAX 1024	/* labels and kernel command lines */
+#define INV_MAX_ARCHES 8
+
+/* Where a statement came from, for compiler-style messages. */
+struct inv_pos {
+	unsigned line, col;
+};
+
+struct inv_subnet {
+	uint32_t network;	/* host byte order */
+	unsigned prefixlen;
+	bool has_range;
+	uint32_t range_lo, range_hi;
+	bool has_router;
+	uint32_t router;
+	size_t ndns;
+	uint32_t dns[4];
+	struct inv_pos pos;
+};
+
+/* Which clients a boot rule is for (RFC 4578 option 93; RFC 3004 user
+ * class "iPXE"; UEFI HTTP boot's vendor class "HTTPClient"). */
+enum inv_client {
+	CLIENT_PXE,	/* firmware PXE: vendor class PXEClient + arch codes */
+	CLIENT_IPXE,	/* iPXE, whatever its arch: breaks the chainload loop */
+	CLIENT_HTTP,	/* UEFI HTTP boot; arch codes optional, file is a URL */
+};
+
+struct inv_boot {
+	enum inv_client client;
+	size_t narch;	/* 0 for "any arch" (iPXE, default HTTP rule) */
+	unsigned arch[INV_MAX_ARCHES];
+	char *file;
+	const char *keyword;	/* as written: "bios", "uefi-x64", "arch" ... */
+	struct inv_pos pos;
+};
+
+struct inv_profile {
+	char *name;
+	char *label;	/* menu text; the name when not given */
+	char *kernel;
+	char *initrd;
+	char *append;
+	bool localboot;
+	struct inv_pos pos;
+};
+
+struct inv_host {
+	char *name;
+	uint8_t mac[6];
+	bool has_mac;
+	bool has_address;
+	uint32_t address;
+	char *profile_name;
+	const struct inv_profile *profile;	/* resolved after parsing */
+	char *filename;		/* per-host boot file, beats the arch rules */
+	bool noboot;
+	struct inv_pos pos, mac_pos, address_pos, profile_pos;
+};
+
+struct inventory {
+	char *source;		/* file name used in messages */
+	bool has_server;
+	uint32_t server;	/* next-server: the TFTP server */
+	char *default_profile;
+	const struct inv_profile *default_prof;
+	unsigned timeout;	/* menu timeout in seconds */
+	size_t nsubnets, nboots, nprofiles, nhosts;
+	struct inv_subnet *subnets;
+	struct inv_boot *boots;
+	struct inv_profile *profiles;
+	struct inv_host *hosts;
+	struct inv_pos server_pos, default_profile_pos;
+};
+
+/* Parses and checks text[0..len) (need not be NUL-terminated). Messages
+ * "source:line:col: error: ..." (and warnings) are appended to diag.
+ * Returns the inventory, or NULL when there was any error. */
+struct inventory *inventory_parse(const char *source, const char *text, size_t len,
+				  struct strbuf *diag);
+void inventory_free(struct inventory *inv);
+
+/* Helpers the emitters share. */
+bool inv_is_url(const char *s);	/* http://, https:// or tftp:// */
+/* The first rule for this client kind with (any_arch false) or without
+ * (true) architecture codes. */
+const struct inv_boot *inv_find_boot(const struct inventory *inv, enum inv_client client,
+				     bool any_arch);
+bool inv_has_boot(const struct inventory *inv, enum inv_client client);
+/* A stable class/tag name for a rule: "pxekit-uefi-x64", "pxekit-arch-27". */
+void inv_boot_tag(const struct inv_boot *b, char *out, size_t len);
+void format_mac(const uint8_t mac[6], char sep, char *out /* >= 18 */);
+void format_ipv4(uint32_t addr, char *out /* >= 16 */);
+uint32_t prefix_mask(unsigned prefixlen);
+const struct inv_subnet *inventory_subnet_of(const struct inventory *inv, uint32_t addr);
+
+#endif

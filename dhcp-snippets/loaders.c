@@ -1,0 +1,366 @@
+/* Boot-loader files under the TFTP root, named the way each loader looks
+ * them up:
+ * - PXELINUX/syslinux.efi: pxelinux.cfg/01-<mac with dashes, lower case>,
+ *   then pxelinux.cfg/default, in the directory of pxelinux.0 (its path
+ *   prefix; pxelinux.txt "HOW TO CONFIGURE PXELINUX").
+ * - GRUB: $prefix/grub.cfg-01-<mac dashes> (grub_net_search_config_file),
+ *   then grub.cfg. Debian's signed grubnetx64 never searches, it only
+ *   reads $prefix/grub.cfg, so that file sources the host's file by
+ *   $net_default_mac (colon form) itself.
+ * - iPXE: a script chains /ipxe/${mac:hexhyp}.ipxe, else the menu. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
+{
+	struct loader_file *f;
+	va_list ap;
+	char *path;
+
+	va_start(ap, fmt);
+	if (vasprintf(&path, fmt, ap) < 0)
+		path = NULL;
+	va_end(ap);
+	f = path ? reallocarray(lf->file, lf->n + 1, sizeof *f) : NULL;
+	if (!f) {
+		free(path);
+		lf->oom = true;
+		return NULL;
+	}
+	lf->file = f;
+	f = &lf->file[lf->n++];
+	f->path = path;
+	f->text = (struct strbuf)STRBUF_INIT;
+	return &f->text;
+}
+
+void loader_files_free(struct loader_files *lf)
+{
+	for (size_t i = 0; i < lf->n; i++) {
+		free(lf->file[i].path);
+		sb_free(&lf->file[i].text);
+	}
+	free(lf->file);
+	*lf = (struct loader_files){ 0 };
+}
+
+static const char *label_of(const struct inv_profile *pr)
+{
+	return pr->label ? pr->label : pr->name;
+}
+
+static void header(struct strbuf *sb, const char *comment, const struct inventory *inv,
+		   const struct inv_host *h)
+{
+	char mac[18];
+
+	sb_addf(sb, "%s " GENERATED_MARK " from %s", comment, inv->source);
+	if (h) {
+		format_mac(h->mac, ':', mac);
+		sb_addf(sb, " for host %s (%s)", h->name, mac);
+	}
+	sb_add(sb, "; do not edit, it is rewritten.\n");
+}
+
+/* Whether the inventory has a profile of this name (a built-in "local"
+ * entry is added only when it does not). */
+static bool has_profile(const struct inventory *inv, const char *name)
+{
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		if (strcmp(inv->profiles[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* ---- PXELINUX ------------------------------------------------------ */
+
+static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, const char *dir)
+{
+	/* "::" passes a name to the server without pxelinux.0's directory in
+	 * front, so inventory paths stay relative to the TFTP root. */
+	const char *root = *dir ? "::" : "";
+
+	sb_addf(sb, "\nLABEL %s\n  MENU LABEL %s\n", pr->name, label_of(pr));
+	if (pr->localboot) {
+		sb_add(sb, "  LOCALBOOT 0\n");
+		return;
+	}
+	sb_addf(sb, "  KERNEL %s%s\n", inv_is_url(pr->kernel) ? "" : root, pr->kernel);
+	if (pr->initrd)
+		sb_addf(sb, "  INITRD %s%s\n", inv_is_url(pr->initrd) ? "" : root, pr->initrd);
+	if (pr->append)
+		sb_addf(sb, "  APPEND %s\n", pr->append);
+}
+
+static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const char *dir)
+{
+	const char *def = inv->default_prof ? inv->default_prof->name : "local";
+
+	/* No UI module: ldlinux.c32 alone shows the labels (SAY) and a
+	 * boot: prompt, and boots DEFAULT when the timeout runs out. */
+	sb_addf(sb, "DEFAULT %s\nPROMPT 1\nTIMEOUT %u\n", def, inv->timeout * 10);
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		sb_addf(sb, "SAY   %-16s %s\n", inv->profiles[i].name,
+			label_of(&inv->profiles[i]));
+	if (!has_profile(inv, "local"))
+		sb_addf(sb, "SAY   %-16s %s\n", "local", "Boot from the local disk");
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		pxelinux_label(sb, &inv->profiles[i], dir);
+	if (!has_profile(inv, "local"))
+		sb_add(sb, "\nLABEL local\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n");
+}
+
+/* Directories the PXELINUX-family boot files are in: each looks for
+ * pxelinux.cfg/ next to itself. */
+static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MAX + 1],
+			    size_t max)
+{
+	static const char *const names[] = { "pxelinux.0", "lpxelinux.0", "gpxelinux.0",
+					     "syslinux.efi" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < inv->nboots && n < max; i++) {
+		const char *file = inv->boots[i].file, *base;
+		size_t dirlen;
+		bool known = false, seen = false;
+
+		if (inv_is_url(file))
+			continue;
+		file += file[0] == '/';
+		base = strrchr(file, '/');
+		dirlen = base ? (size_t)(base - file + 1) : 0;
+		base = base ? base + 1 : file;
+		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+			known |= strcmp(base, names[k]) == 0;
+		for (size_t d = 0; d < n; d++)
+			seen |= strlen(dirs[d]) == dirlen && strncmp(dirs[d], file, dirlen) == 0;
+		if (!known || seen)
+			continue;
+		memcpy(dirs[n], file, dirlen);
+		dirs[n++][dirlen] = '\0';
+	}
+	if (n == 0)
+		dirs[n++][0] = '\0';
+	return n;
+}
+
+static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
+{
+	char dirs[8][INV_PATH_MAX + 1], mac[18];
+	size_t ndirs = pxelinux_dirs(inv, dirs, 8);
+	struct strbuf *sb;
+
+	for (size_t d = 0; d < ndirs; d++) {
+		if ((sb = new_file(lf, "%spxelinux.cfg/default", dirs[d]))) {
+			header(sb, "#", inv, NULL);
+			pxelinux_menu(sb, inv, dirs[d]);
+		}
+		for (size_t i = 0; i < inv->nhosts; i++) {
+			const struct inv_host *h = &inv->hosts[i];
+
+			if (!h->profile)
+				continue;
+			format_mac(h->mac, '-', mac);
+			if (!(sb = new_file(lf, "%spxelinux.cfg/01-%s", dirs[d], mac)))
+				continue;
+			header(sb, "#", inv, h);
+			/* PROMPT 0: straight to the host's profile. */
+			sb_addf(sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name,
+				inv->timeout * 10);
+			pxelinux_label(sb, h->profile, dirs[d]);
+		}
+	}
+}
+
+/* ---- GRUB ---------------------------------------------------------- */
+
+/* GRUB splits words and expands variables; single quotes keep a word
+ * as it is (the inventory refuses single quotes in text). */
+static void grub_words(struct strbuf *sb, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n)
+			sb_addf(sb, " '%.*s'", (int)n, p);
+		p += n;
+	}
+}
+
+/* A file for GRUB: TFTP-root paths as they are, http:// and tftp://
+ * URLs as GRUB device syntax, (http,host)/path. */
+static void grub_file(struct strbuf *sb, const char *path)
+{
+	const char *scheme_end = strstr(path, "://");
+
+	if (inv_is_url(path) && scheme_end) {
+		const char *host = scheme_end + 3, *slash = strchr(host, '/');
+		size_t hostlen = slash ? (size_t)(slash - host) : strlen(host);
+
+		sb_addf(sb, "(%.*s,%.*s)%s", (int)(scheme_end - path), path, (int)hostlen, host,
+			slash ? slash : "/");
+	} else {
+		sb_addf(sb, "%s%s", path[0] == '/' ? "" : "/", path);
+	}
+}
+
+static void grub_entry(struct strbuf *sb, const struct inv_profile *pr)
+{
+	sb_addf(sb, "\nmenuentry '%s' --id %s {\n", label_of(pr), pr->name);
+	if (pr->localboot) {
+		sb_add(sb, "  exit\n}\n");	/* back to the firmware's next boot device */
+		return;
+	}
+	sb_add(sb, "  echo 'Loading kernel...'\n  linux ");
+	grub_file(sb, pr->kernel);
+	if (pr->append)
+		grub_words(sb, pr->append);
+	sb_add(sb, "\n");
+	if (pr->initrd) {
+		sb_add(sb, "  echo 'Loading initrd...'\n  initrd ");
+		grub_file(sb, pr->initrd);
+		sb_add(sb, "\n");
+	}
+	sb_add(sb, "}\n");
+}
+
+static void grub_menu(struct strbuf *sb, const struct inventory *inv)
+{
+	sb_addf(sb, "set timeout=%u\n", inv->timeout);
+	sb_add(sb, "# A host's own file, for GRUBs that never search by MAC (Debian's\n"
+		   "# signed grubnetx64 reads only $prefix/grub.cfg).\n"
+		   "if [ -s \"$prefix/grub.cfg-$net_default_mac\" ]; then\n"
+		   "  configfile \"$prefix/grub.cfg-$net_default_mac\"\n"
+		   "fi\n");
+	sb_addf(sb, "set default=%s\n",
+		inv->default_prof ? inv->default_prof->name : "local");
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		grub_entry(sb, &inv->profiles[i]);
+	if (!has_profile(inv, "local"))
+		sb_add(sb, "\nmenuentry 'Boot from the local disk' --id local {\n  exit\n}\n");
+}
+
+static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h)
+{
+	header(sb, "#", inv, h);
+	sb_addf(sb, "set timeout=%u\nset default=%s\n", inv->timeout, h->profile->name);
+	grub_entry(sb, h->profile);
+}
+
+static void emit_grub(const struct inventory *inv, struct loader_files *lf)
+{
+	struct strbuf *sb;
+	char mac[18];
+
+	if ((sb = new_file(lf, GRUB_DIR "/grub.cfg"))) {
+		header(sb, "#", inv, NULL);
+		grub_menu(sb, inv);
+	}
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+
+		if (!h->profile)
+			continue;
+		format_mac(h->mac, '-', mac);
+		if ((sb = new_file(lf, GRUB_DIR "/grub.cfg-01-%s", mac)))
+			grub_host(sb, inv, h);
+		format_mac(h->mac, ':', mac);
+		if ((sb = new_file(lf, GRUB_DIR "/grub.cfg-%s", mac)))
+			grub_host(sb, inv, h);
+	}
+}
+
+/* ---- iPXE ---------------------------------------------------------- */
+
+/* Absolute paths: iPXE resolves them against the server of the script,
+ * whether it came over TFTP or HTTP. */
+static const char *ipxe_prefix(const char *path)
+{
+	return inv_is_url(path) || path[0] == '/' ? "" : "/";
+}
+
+static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr)
+{
+	if (pr->localboot) {
+		sb_add(sb, "exit\n");
+		return;
+	}
+	/* initrd= names the initrd for a kernel's EFI stub (ipxe.org/cmd/initrd). */
+	sb_addf(sb, "kernel %s%s%s%s%s\n", ipxe_prefix(pr->kernel), pr->kernel,
+		pr->initrd ? " initrd=initrd" : "", pr->append ? " " : "",
+		pr->append ? pr->append : "");
+	if (pr->initrd)
+		sb_addf(sb, "initrd --name initrd %s%s\n", ipxe_prefix(pr->initrd), pr->initrd);
+	sb_add(sb, "boot\n");
+}
+
+static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
+{
+	const char *def = inv->default_prof ? inv->default_prof->name : "local";
+
+	sb_add(sb, "menu Network boot\n");
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		sb_addf(sb, "item %s %s\n", inv->profiles[i].name, label_of(&inv->profiles[i]));
+	if (!has_profile(inv, "local"))
+		sb_add(sb, "item local Boot from the local disk\n");
+	sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"
+		    "goto ${target}\n", def, inv->timeout * 1000, def);
+	for (size_t i = 0; i < inv->nprofiles; i++) {
+		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
+		ipxe_boot(sb, &inv->profiles[i]);
+	}
+	if (!has_profile(inv, "local"))
+		sb_add(sb, "\n:local\nexit\n");
+}
+
+static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
+{
+	struct strbuf *sb;
+	char mac[18];
+
+	if ((sb = new_file(lf, IPXE_SCRIPT))) {
+		sb_add(sb, "#!ipxe\n");
+		header(sb, "#", inv, NULL);
+		sb_add(sb, "chain --autofree /ipxe/${mac:hexhyp}.ipxe || chain --autofree /ipxe/default.ipxe\n");
+	}
+	if ((sb = new_file(lf, "ipxe/default.ipxe"))) {
+		sb_add(sb, "#!ipxe\n");
+		header(sb, "#", inv, NULL);
+		ipxe_menu(sb, inv);
+	}
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+
+		if (!h->profile)
+			continue;
+		format_mac(h->mac, '-', mac);
+		if (!(sb = new_file(lf, "ipxe/%s.ipxe", mac)))
+			continue;
+		sb_add(sb, "#!ipxe\n");
+		header(sb, "#", inv, h);
+		ipxe_boot(sb, h->profile);
+	}
+}
+
+void emit_loaders(const struct inventory *inv, struct loader_files *lf)
+{
+	if (!inv->nprofiles)
+		return;	/* nothing to boot into: the admin's own configs rule */
+	emit_pxelinux(inv, lf);
+	emit_grub(inv, lf);
+	emit_ipxe(inv, lf);
+}
