@@ -77,10 +77,12 @@ static void kea_http_classes(struct strbuf *out, const struct inventory *inv, bo
 	static const char http[] = "substring(option[60].hex,0,10) == 'HTTPClient'";
 	char tag[TAG_MAX];
 
-	for (size_t i = 0; i < inv->nboots; i++) {
-		const struct inv_boot *b = &inv->boots[i];
+	/* Two passes: the any-arch rule names the others in member(), and
+	 * Kea only accepts classes defined before that. */
+	for (size_t k = 0; k < 2 * inv->nboots; k++) {
+		const struct inv_boot *b = &inv->boots[k % inv->nboots];
 
-		if (b->client != CLIENT_HTTP)
+		if (b->client != CLIENT_HTTP || (k < inv->nboots) != (b->narch != 0))
 			continue;
 		inv_boot_tag(b, tag, sizeof tag);
 		kea_class_open(out, first, tag);

@@ -1,0 +1,245 @@
+#!/bin/sh
+# pxe-dhcpgen end to end: its output passes the real servers' checkers
+# (dhcpd -t, kea-dhcp4 -t, dnsmasq --test); a real ISC dhcpd and a real
+# dnsmasq, each fed the generated file on a veth, answer busybox udhcpc
+# clients posing as BIOS, UEFI x64 (7 and 9), ARM64, iPXE and HTTP-boot
+# firmware and as known hosts, and each reply's siaddr and boot file is
+# checked. Then the file handling: idempotence, manifest, stale removal,
+# refusal to touch foreign files, --check, --diff, inventory errors.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+need busybox ip dnsmasq diff
+GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
+DHCPD=$PEERS/isc-dhcp-server/usr/sbin/dhcpd
+KEA=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
+for tool in "$DHCPD" "$KEA"; do
+	[ -x "$tool" ] || { echo "missing $tool: run tools/install-deps --test"; exit 99; }
+done
+
+cat >"$WORK/inventory" <<'INV'
+server 192.0.2.1
+subnet 192.0.2.0/24 {
+    range 192.0.2.150 192.0.2.199
+    router 192.0.2.1
+}
+boot bios       bios/pxelinux.0
+boot uefi-x64   efi64/grubx64.efi
+boot uefi-arm64 arm64/grubaa64.efi
+boot ipxe       ipxe/boot.ipxe
+boot http       http://192.0.2.1/boot/efi64/shimx64.efi
+boot http-arm64 http://192.0.2.1/boot/arm64/shimaa64.efi
+profile debian12 {
+    label "Debian 12 installer"
+    kernel debian-installer/amd64/linux
+    initrd debian-installer/amd64/initrd.gz
+    append "auto=true priority=critical ds=nocloud-net;s=http://192.0.2.1/"
+}
+profile disk label "Local disk" localboot
+default-profile disk
+host node01 mac 52:54:00:12:34:01 address 192.0.2.101 profile debian12
+host node02 {
+    mac 52-54-00-12-34-02
+    address 192.0.2.102
+    filename efi64/ipxe.efi
+}
+host retired mac 52:54:00:12:34:03 noboot
+INV
+
+gen() { "$GEN" -c "$WORK/inventory" --manifest "$WORK/manifest" -t "$WORK/tftp" "$@"; }
+
+# ---- the servers' own checkers ----------------------------------------
+check "dhcpd -t accepts the ISC include" gen -f isc -o - --checker "$DHCPD"
+check "kea-dhcp4 -t accepts the Kea fragment" gen -f kea -o - --checker "$KEA"
+check "dnsmasq --test accepts the dnsmasq file" gen -f dnsmasq -o - --checker "$(command -v dnsmasq)"
+gen -f isc -o - --checker "$DHCPD" >"$WORK/isc.conf" 2>"$WORK/isc.err"
+check "the checker's verdict is reported" expect_line "checked with .*dhcpd" "$WORK/isc.err"
+check "architecture codes are written as dhcpd's hex bytes" \
+	expect_line 'option arch = 00:07 or option arch = 00:09' "$WORK/isc.conf"
+
+# ---- a boot network: dhcpd on srv0, clients in netns "cli" ------------
+ip netns add cli
+ip link add srv0 type veth peer name cli0
+ip link set cli0 netns cli
+ip addr add 192.0.2.1/24 dev srv0
+ip link set srv0 up
+ip netns exec cli ip link set lo up
+
+cat >"$WORK/udhcpc.script" <<'SCRIPT'
+#!/bin/sh
+# Records what the server answered; configures nothing.
+[ "$1" = bound ] || exit 0
+{
+	echo "ip=$ip"
+	echo "siaddr=${siaddr:-}"
+	echo "boot_file=${boot_file:-}"
+	echo "vendor=${vendor:-}"
+} >"$REPLY_FILE"
+SCRIPT
+chmod 755 "$WORK/udhcpc.script"
+
+# ask NAME MAC UDHCPC-ARGS...: one DHCP exchange, the answer in $WORK/NAME.
+ask() {
+	name=$1 mac=$2
+	shift 2
+	ip netns exec cli ip link set cli0 down
+	ip netns exec cli ip link set cli0 address "$mac"
+	ip netns exec cli ip link set cli0 up
+	rm -f "$WORK/$name"
+	REPLY_FILE=$WORK/$name ip netns exec cli busybox udhcpc -i cli0 -f -q -n -t 4 -T 1 \
+		-s "$WORK/udhcpc.script" -O 60 "$@" >"$WORK/$name.log" 2>&1 || true
+	[ -f "$WORK/$name" ] || : >"$WORK/$name"
+}
+
+# answered NAME SIADDR FILE [IP]: the reply had these.
+answered() {
+	expect_line "^siaddr=$2\$" "$WORK/$1" && expect_line "^boot_file=$3\$" "$WORK/$1" &&
+		{ [ -z "${4:-}" ] || expect_line "^ip=$4\$" "$WORK/$1"; }
+}
+
+PXE_BIOS="-V PXEClient:Arch:00000:UNDI:002001 -x 0x5d:0000"
+PXE_X64="-V PXEClient:Arch:00007:UNDI:003016 -x 0x5d:0007"
+PXE_X64_9="-V PXEClient:Arch:00009:UNDI:003016 -x 0x5d:0009"
+PXE_ARM64="-V PXEClient:Arch:00011:UNDI:003016 -x 0x5d:000b"
+HTTP_X64="-V HTTPClient:Arch:00016:UNDI:003001 -x 0x5d:0010"
+HTTP_ARM64="-V HTTPClient:Arch:00019:UNDI:003001 -x 0x5d:0013"
+IPXE="-V PXEClient:Arch:00000:UNDI:002001 -x 0x5d:0000 -x 0x4d:69505845"
+
+# client_matrix SERVER: the same clients against whichever server runs.
+client_matrix() {
+	srv=$1
+	ask bios 52:54:00:aa:00:01 $PXE_BIOS
+	check "$srv: BIOS (arch 0) gets pxelinux.0 from 192.0.2.1" answered bios 192.0.2.1 bios/pxelinux.0
+	ask x64 52:54:00:aa:00:02 $PXE_X64
+	check "$srv: UEFI x64 (arch 7) gets its EFI loader" answered x64 192.0.2.1 efi64/grubx64.efi
+	ask x64_9 52:54:00:aa:00:03 $PXE_X64_9
+	check "$srv: UEFI x64 sending arch 9 gets the same loader" answered x64_9 192.0.2.1 efi64/grubx64.efi
+	ask arm64 52:54:00:aa:00:04 $PXE_ARM64
+	check "$srv: ARM64 (arch 11) gets its loader" answered arm64 192.0.2.1 arm64/grubaa64.efi
+	ask ipxe 52:54:00:aa:00:05 $IPXE
+	check "$srv: iPXE (user class) gets its script, breaking the loop" answered ipxe 192.0.2.1 ipxe/boot.ipxe
+	ask http 52:54:00:aa:00:06 $HTTP_X64
+	check "$srv: UEFI HTTP boot gets a URL" expect_line '^boot_file=http://192.0.2.1/boot/efi64/shimx64.efi$' "$WORK/http"
+	check "$srv: UEFI HTTP boot gets vendor class HTTPClient echoed" expect_line '^vendor=HTTPClient' "$WORK/http"
+	ask http_arm 52:54:00:aa:00:07 $HTTP_ARM64
+	check "$srv: ARM64 HTTP boot (arch 19) gets its own URL" expect_line '^boot_file=http://192.0.2.1/boot/arm64/shimaa64.efi$' "$WORK/http_arm"
+	ask node01 52:54:00:12:34:01 $PXE_BIOS
+	check "$srv: known host node01 gets its fixed address and the arch's file" answered node01 192.0.2.1 bios/pxelinux.0 192.0.2.101
+	ask node02 52:54:00:12:34:02 $PXE_X64
+	check "$srv: host node02's own filename beats the arch rule" answered node02 192.0.2.1 efi64/ipxe.efi 192.0.2.102
+	ask node02_ipxe 52:54:00:12:34:02 $IPXE
+	check "$srv: node02 once in iPXE gets the script, not its iPXE binary again" answered node02_ipxe 192.0.2.1 ipxe/boot.ipxe 192.0.2.102
+	ask plain 52:54:00:aa:00:08
+	check "$srv: a client that is not PXE gets a lease but no boot file" sh -c \
+		"grep -q '^ip=192.0.2.1[5-9][0-9]$' '$WORK/plain' && grep -q '^boot_file=$' '$WORK/plain'"
+	ask retired 52:54:00:12:34:03 $PXE_BIOS
+	check "$srv: host marked noboot is not answered" sh -c "! grep -q '^ip=' '$WORK/retired'"
+}
+
+gen -f isc -o "$WORK/pxekit.conf" --checker "$DHCPD" --no-loaders -q
+cat >"$WORK/dhcpd.conf" <<CONF
+authoritative;
+ping-check false;
+default-lease-time 600;
+include "$WORK/pxekit.conf";
+CONF
+: >"$WORK/dhcpd.leases"
+spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" -pf "$WORK/dhcpd.pid" srv0 \
+	>"$WORK/dhcpd.log" 2>&1
+DHCPD_PID=$LAST_PID
+wait_udp 67 || cat "$WORK/dhcpd.log"
+client_matrix dhcpd
+stop "$DHCPD_PID"
+
+gen -f dnsmasq -o "$WORK/dnsmasq.conf" --no-loaders -q
+spawn dnsmasq --no-daemon --port=0 --conf-file="$WORK/dnsmasq.conf" --interface=srv0 \
+	--bind-interfaces --dhcp-leasefile="$WORK/dnsmasq.leases" --pid-file="$WORK/dnsmasq.pid" \
+	--user=root --log-dhcp >"$WORK/dnsmasq.log" 2>&1
+DNSMASQ_PID=$LAST_PID
+wait_udp 67 || cat "$WORK/dnsmasq.log"
+client_matrix dnsmasq
+stop "$DNSMASQ_PID"
+
+# ---- boot-loader files, under the names the loaders look up -----------
+rm -f "$WORK/manifest"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" -q
+T=$WORK/tftp
+check "PXELINUX per-host file sits next to pxelinux.0: bios/pxelinux.cfg/01-<mac>" \
+	expect_line '^DEFAULT debian12$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+check "PXELINUX menu default for unknown machines" expect_line '^DEFAULT disk$' "$T/bios/pxelinux.cfg/default"
+check "PXELINUX paths stay relative to the TFTP root (:: prefix)" \
+	expect_line '^  KERNEL ::debian-installer/amd64/linux$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+check "GRUB per-MAC file as GRUB searches it: grub/grub.cfg-01-<mac>" \
+	expect_line "^  linux /debian-installer/amd64/linux 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
+	"$T/grub/grub.cfg-01-52-54-00-12-34-01"
+check "GRUB per-MAC file by \$net_default_mac for Debian's grubnetx64" \
+	cmp "$T/grub/grub.cfg-01-52-54-00-12-34-01" "$T/grub/grub.cfg-52:54:00:12:34:01"
+check "grub/grub.cfg sources the per-MAC file" expect_line 'configfile "\$prefix/grub.cfg-\$net_default_mac"' "$T/grub/grub.cfg"
+check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd auto=true' "$T/ipxe/52-54-00-12-34-01.ipxe"
+check "iPXE boot script chains the per-MAC script" expect_line '^chain --autofree /ipxe/\$\{mac:hexhyp\}.ipxe' "$T/ipxe/boot.ipxe"
+check "no per-host file for a host without a profile" test ! -e "$T/bios/pxelinux.cfg/01-52-54-00-12-34-02"
+
+# ---- idempotence, manifest, stale files, foreign files ---------------
+ls -l --time-style=+%s.%N -R "$T" "$WORK/out" >"$WORK/before"
+sleep 1
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" -q
+ls -l --time-style=+%s.%N -R "$T" "$WORK/out" >"$WORK/after"
+check "a second run with the same inventory rewrites nothing (mtimes kept)" cmp "$WORK/before" "$WORK/after"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" 2>"$WORK/second.err"
+check "and says so" expect_line '0 written, [0-9]+ unchanged, 0 removed' "$WORK/second.err"
+
+cp "$WORK/inventory" "$WORK/inventory.orig"
+sed -i 's/^host node01 .*/host node01 mac 52:54:00:12:34:01 address 192.0.2.101/' "$WORK/inventory"
+gen -f isc -o "$WORK/out/pxekit.conf" --diff >"$WORK/diff.out" 2>&1
+check "--diff shows the per-host files that would go" expect_line '^-DEFAULT debian12$' "$WORK/diff.out"
+check "--diff writes nothing" test -e "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+gen -f isc -o "$WORK/out/pxekit.conf" -q
+check "files no longer generated are removed" test ! -e "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+check "and dropped from the manifest" sh -c "! grep -q 01-52-54-00-12-34-01 '$WORK/manifest'"
+
+cp "$WORK/inventory.orig" "$WORK/inventory"
+echo "LABEL mine" >"$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+gen -f isc -o "$WORK/out/pxekit.conf" >"$WORK/foreign.out" 2>&1 && rc=0 || rc=$?
+check "a file pxe-dhcpgen did not write is refused, exit 1" test "$rc" = 1
+check "the refusal names the file" expect_line '01-52-54-00-12-34-01 exists and pxe-dhcpgen did not write it' "$WORK/foreign.out"
+check "and the admin's file is untouched" expect_line '^LABEL mine$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+rm "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+echo "# my dhcpd include" >"$WORK/out/mine.conf"
+gen -f isc -o "$WORK/out/mine.conf" >"$WORK/foreign2.out" 2>&1 && rc=0 || rc=$?
+check "a DHCP file not generated by pxe-dhcpgen is never overwritten" \
+	sh -c "[ $rc = 1 ] && grep -q '^# my dhcpd include' '$WORK/out/mine.conf'"
+
+# A checker that refuses: its words are shown and nothing is replaced.
+cat >"$WORK/refuse" <<'SH'
+#!/bin/sh
+echo "generated line 3: semicolon expected." >&2
+exit 1
+SH
+chmod 755 "$WORK/refuse"
+cp "$WORK/out/pxekit.conf" "$WORK/isc.before"
+echo "host node09 mac 52:54:00:12:34:09" >>"$WORK/inventory"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$WORK/refuse" >"$WORK/refused.out" 2>&1 && rc=0 || rc=$?
+check "a failing check exits 1 and shows the checker's message" \
+	sh -c "[ $rc = 1 ] && grep -q 'semicolon expected' '$WORK/refused.out'"
+check "and the live include is not replaced" cmp "$WORK/isc.before" "$WORK/out/pxekit.conf"
+check "--check validates and writes nothing" gen -f isc -o "$WORK/out/pxekit.conf" --check --checker "$DHCPD"
+check "--check left the include alone" cmp "$WORK/isc.before" "$WORK/out/pxekit.conf"
+cp "$WORK/inventory.orig" "$WORK/inventory"
+
+# ---- inventory errors, like a compiler ------------------------------
+cat >"$WORK/bad" <<'INV'
+server 192.0.2.1
+subnet 192.0.2.0/24
+host a mac 52:54:00:00:00:01 address 192.0.2.10
+host b mac 52:54:00:00:00:01 address 192.0.2.10
+host c mac 52:54:00:00:00:02 address 198.51.100.7
+host d mac 52:54:00:00:00:03 profile nosuch
+profile x kernel "linux; rm -rf"
+INV
+"$GEN" -c "$WORK/bad" -o - --no-checker >"$WORK/bad.out" 2>&1 && rc=0 || rc=$?
+check "a bad inventory exits 1" test "$rc" = 1
+check "duplicate MAC, with file:line:col" expect_line "bad:4:12: error: MAC 52:54:00:00:00:01 is already used by host a \\(line 3\\)" "$WORK/bad.out"
+check "duplicate fixed address" expect_line "bad:4:38: error: address 192.0.2.10 is already used by host a" "$WORK/bad.out"
+check "address outside every subnet" expect_line "bad:5:38: error: address 198.51.100.7 is outside every subnet" "$WORK/bad.out"
+check "unknown profile" expect_line "bad:6:38: error: unknown profile 'nosuch'" "$WORK/bad.out"
+check "injection characters refused" expect_line "bad:7:24: error: character ';' is not allowed in a kernel path" "$WORK/bad.out"
+check "--help and --version" sh -c "'$GEN' --help | grep -q -- --diff && '$GEN' --version | grep -q pxekit"
+finish
