@@ -71,14 +71,29 @@ static void header(struct strbuf *sb, const char *comment, const struct inventor
 	sb_add(sb, "; do not edit, it is rewritten.\n");
 }
 
-/* Whether the inventory has a profile of this name (a built-in "local"
- * entry is added only when it does not). */
-static bool has_profile(const struct inventory *inv, const char *name)
+/* The menu entry that boots the local disk: the inventory's first
+ * localboot profile, or a built-in one (*builtin set) when it has none. */
+static const char *local_entry(const struct inventory *inv, bool *builtin)
 {
-	for (size_t i = 0; i < inv->nprofiles; i++)
-		if (strcmp(inv->profiles[i].name, name) == 0)
-			return true;
-	return false;
+	bool taken = false;
+
+	for (size_t i = 0; i < inv->nprofiles; i++) {
+		if (inv->profiles[i].localboot) {
+			*builtin = false;
+			return inv->profiles[i].name;
+		}
+		taken |= strcmp(inv->profiles[i].name, "local") == 0;
+	}
+	*builtin = true;
+	return taken ? "local-disk" : "local";
+}
+
+/* What the menu boots when the timeout runs out. */
+static const char *menu_default(const struct inventory *inv, bool *builtin_local)
+{
+	const char *local = local_entry(inv, builtin_local);
+
+	return inv->default_prof ? inv->default_prof->name : local;
 }
 
 /* ---- PXELINUX ------------------------------------------------------ */
@@ -103,7 +118,8 @@ static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, cons
 
 static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const char *dir)
 {
-	const char *def = inv->default_prof ? inv->default_prof->name : "local";
+	bool builtin;
+	const char *def = menu_default(inv, &builtin), *local = local_entry(inv, &builtin);
 
 	/* No UI module: ldlinux.c32 alone shows the labels (SAY) and a
 	 * boot: prompt, and boots DEFAULT when the timeout runs out. */
@@ -111,12 +127,12 @@ static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const 
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		sb_addf(sb, "SAY   %-16s %s\n", inv->profiles[i].name,
 			label_of(&inv->profiles[i]));
-	if (!has_profile(inv, "local"))
-		sb_addf(sb, "SAY   %-16s %s\n", "local", "Boot from the local disk");
+	if (builtin)
+		sb_addf(sb, "SAY   %-16s %s\n", local, "Boot from the local disk");
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		pxelinux_label(sb, &inv->profiles[i], dir);
-	if (!has_profile(inv, "local"))
-		sb_add(sb, "\nLABEL local\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n");
+	if (builtin)
+		sb_addf(sb, "\nLABEL %s\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n", local);
 }
 
 /* Directories the PXELINUX-family boot files are in: each looks for
@@ -240,18 +256,20 @@ static void grub_entry(struct strbuf *sb, const struct inv_profile *pr)
 
 static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 {
+	bool builtin;
+	const char *def = menu_default(inv, &builtin), *local = local_entry(inv, &builtin);
+
 	sb_addf(sb, "set timeout=%u\n", inv->timeout);
 	sb_add(sb, "# A host's own file, for GRUBs that never search by MAC (Debian's\n"
 		   "# signed grubnetx64 reads only $prefix/grub.cfg).\n"
 		   "if [ -s \"$prefix/grub.cfg-$net_default_mac\" ]; then\n"
 		   "  configfile \"$prefix/grub.cfg-$net_default_mac\"\n"
 		   "fi\n");
-	sb_addf(sb, "set default=%s\n",
-		inv->default_prof ? inv->default_prof->name : "local");
+	sb_addf(sb, "set default=%s\n", def);
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		grub_entry(sb, &inv->profiles[i]);
-	if (!has_profile(inv, "local"))
-		sb_add(sb, "\nmenuentry 'Boot from the local disk' --id local {\n  exit\n}\n");
+	if (builtin)
+		sb_addf(sb, "\nmenuentry 'Boot from the local disk' --id %s {\n  exit\n}\n", local);
 }
 
 static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h)
@@ -310,21 +328,22 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr)
 
 static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 {
-	const char *def = inv->default_prof ? inv->default_prof->name : "local";
+	bool builtin;
+	const char *def = menu_default(inv, &builtin), *local = local_entry(inv, &builtin);
 
 	sb_add(sb, "menu Network boot\n");
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		sb_addf(sb, "item %s %s\n", inv->profiles[i].name, label_of(&inv->profiles[i]));
-	if (!has_profile(inv, "local"))
-		sb_add(sb, "item local Boot from the local disk\n");
+	if (builtin)
+		sb_addf(sb, "item %s Boot from the local disk\n", local);
 	sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"
 		    "goto ${target}\n", def, inv->timeout * 1000, def);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
 		ipxe_boot(sb, &inv->profiles[i]);
 	}
-	if (!has_profile(inv, "local"))
-		sb_add(sb, "\n:local\nexit\n");
+	if (builtin)
+		sb_addf(sb, "\n:%s\nexit\n", local);
 }
 
 static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)

@@ -1,0 +1,319 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "inventory.h"
+
+#define SERVER "server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.100 192.0.2.199\n"
+
+static struct strbuf diag = STRBUF_INIT;
+
+static struct inventory *parse(const char *text)
+{
+	sb_reset(&diag);
+	return inventory_parse("inv", text, strlen(text), &diag);
+}
+
+/* The text is refused and the messages contain want. */
+static void assert_error(const char *text, const char *want)
+{
+	struct inventory *inv = parse(text);
+
+	if (inv || !strstr(sb_str(&diag), want))
+		fail_msg("input:\n%s\nwanted error: %s\ngot: %s", text, want,
+			 inv ? "(accepted)" : sb_str(&diag));
+	inventory_free(inv);
+}
+
+static void test_full_inventory_is_parsed(void **state)
+{
+	struct inventory *inv = parse(
+		"# comment\n"
+		"server 192.0.2.1   # trailing comment\n"
+		"subnet 192.0.2.0/24 {\n"
+		"  range 192.0.2.100 192.0.2.199\n"
+		"  router 192.0.2.1\n"
+		"  dns 192.0.2.1 192.0.2.2\n"
+		"}\n"
+		"boot bios pxelinux.0\n"
+		"boot uefi-x64 grubx64.efi\n"
+		"boot arch 27,28 riscv/grub.efi\n"
+		"boot ipxe ipxe/boot.ipxe\n"
+		"boot http https://192.0.2.1/x.efi\n"
+		"profile p1 {\n  label \"Install me\"\n  kernel k/linux\n  initrd k/initrd\n"
+		"  append \"a=1 b=2;c\"\n}\n"
+		"profile disk localboot\n"
+		"default-profile p1\n"
+		"timeout 12\n"
+		"host h1 mac 52:54:00:AA:bb:01 address 192.0.2.10 profile p1\n"
+		"host h2 {\n  mac 52-54-00-aa-bb-02\n  filename special.efi\n}\n"
+		"host h3 mac 52:54:00:aa:bb:03 noboot\n");
+
+	(void)state;
+	assert_non_null(inv);
+	assert_string_equal(sb_str(&diag), "");
+	assert_int_equal(inv->server, 0xc0000201);
+	assert_int_equal(inv->nsubnets, 1);
+	assert_int_equal(inv->subnets[0].prefixlen, 24);
+	assert_int_equal(inv->subnets[0].ndns, 2);
+	assert_true(inv->subnets[0].has_router);
+	assert_int_equal(inv->nboots, 5);
+	assert_int_equal(inv->boots[1].narch, 2);
+	assert_int_equal(inv->boots[1].arch[0], 7);
+	assert_int_equal(inv->boots[1].arch[1], 9);
+	assert_int_equal(inv->boots[2].arch[1], 28);
+	assert_int_equal(inv->boots[3].client, CLIENT_IPXE);
+	assert_int_equal(inv->boots[4].client, CLIENT_HTTP);
+	assert_int_equal(inv->nprofiles, 2);
+	assert_string_equal(inv->profiles[0].label, "Install me");
+	assert_string_equal(inv->profiles[0].append, "a=1 b=2;c");
+	assert_true(inv->profiles[1].localboot);
+	assert_ptr_equal(inv->default_prof, &inv->profiles[0]);
+	assert_int_equal(inv->timeout, 12);
+	assert_int_equal(inv->nhosts, 3);
+	assert_memory_equal(inv->hosts[0].mac, "\x52\x54\x00\xaa\xbb\x01", 6);
+	assert_memory_equal(inv->hosts[1].mac, "\x52\x54\x00\xaa\xbb\x02", 6);
+	assert_ptr_equal(inv->hosts[0].profile, &inv->profiles[0]);
+	assert_string_equal(inv->hosts[1].filename, "special.efi");
+	assert_false(inv->hosts[1].has_address);
+	assert_true(inv->hosts[2].noboot);
+	inventory_free(inv);
+}
+
+static void test_lexical_errors(void **state)
+{
+	(void)state;
+	assert_error(SERVER "profile p label \"open\n", "inv:3:17: error: unterminated string");
+	assert_error(SERVER "host a\x01 mac 52:54:00:00:00:01\n", "inv:3:7: error: control character 0x01");
+	{
+		static const char nul[] = "server 192.0.2.1\n\0\n";
+		struct inventory *inv;
+
+		sb_reset(&diag);
+		inv = inventory_parse("inv", nul, sizeof nul - 1, &diag);
+		assert_null(inv);
+		assert_non_null(strstr(sb_str(&diag), "contains a NUL byte"));
+	}
+	assert_error(SERVER "host a { mac 52:54:00:00:00:01\n}\n", "a new line must follow '{'");
+	assert_error(SERVER "host a {\nmac 52:54:00:00:00:01 }\n", "'}' must be on a line of its own");
+	assert_error(SERVER "}\n", "'}' without a matching '{'");
+	assert_error(SERVER "{\n}\n", "'{' without a subnet, profile or host");
+	assert_error(SERVER "host a {\nmac 52:54:00:00:00:01\n", "inv:3:8: error: this '{' is never closed");
+	assert_error(SERVER "host a {\nprofile p {\n}\n", "blocks do not nest");
+}
+
+static void test_statement_errors(void **state)
+{
+	(void)state;
+	assert_error("subnet 192.0.2.0/24\n", "no 'server' statement");
+	assert_error(SERVER "frobnicate 1\n", "inv:3:1: error: unknown statement 'frobnicate'");
+	assert_error(SERVER "frob {\nx\n}\nserver\n", "unknown statement 'frob'");
+	assert_error(SERVER "server 192.0.2.2\n", "server given twice");
+	assert_error("server 192.0.2.300\n", "'192.0.2.300' is not an IPv4 address");
+	assert_error("server\n", "write: server ADDRESS");
+	assert_error(SERVER "timeout soon\n", "is not a number of seconds");
+	assert_error(SERVER "timeout 3601\n", "is not a number of seconds");
+	assert_error(SERVER "timeout\n", "write: timeout SECONDS");
+	assert_error(SERVER "default-profile\n", "write: default-profile NAME");
+	assert_error(SERVER "default-profile nosuch\n", "inv:3:17: error: unknown profile 'nosuch'");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 colour blue\n", "unknown host setting 'colour'");
+	assert_error(SERVER "host a mac\n", "mac needs 1 value");
+	assert_error(SERVER "subnet 10.0.0.0/8 dns\n", "dns needs a value");
+	assert_error(SERVER "subnet 10.0.0.0/8 range 10.0.0.1\n", "range needs 2 values");
+	assert_error(SERVER "host\n", "host needs a name");
+	assert_error(SERVER "profile\n", "profile needs a name");
+	assert_error(SERVER "subnet\n", "subnet needs an address/prefix");
+	assert_error(SERVER "profile p kernel a kernel b\n", "kernel given twice");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 mac 52:54:00:00:00:02\n", "mac given twice");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 192.0.2.5 address 192.0.2.6\n",
+		     "address given twice");
+}
+
+static void test_subnet_errors(void **state)
+{
+	(void)state;
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.1/24\n",
+		     "192.0.2.1/24 has host bits set; the subnet is 192.0.2.0/24");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/33\n", "is not address/prefix");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0\n", "is not address/prefix");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.x/24\n", "'192.0.2.x' is not an IPv4 address");
+	assert_error(SERVER "subnet 192.0.2.128/25\n", "subnet overlaps the subnet at line 2");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.10 192.0.3.10\n",
+		     "range is not inside its subnet");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.10 192.0.2.5\n",
+		     "range starts after it ends");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.1 192.0.2.5 range 192.0.2.6 192.0.2.7\n",
+		     "range given twice");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 router 10.0.0.1\n",
+		     "router 10.0.0.1 is not inside its subnet");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 router 192.0.2.1 router 192.0.2.2\n",
+		     "router given twice");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 dns 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5\n",
+		     "at most 4 dns servers");
+}
+
+static void test_mac_and_address_errors(void **state)
+{
+	(void)state;
+	assert_error(SERVER "host a mac 52:54:00:00:00\n", "'52:54:00:00:00' is not a MAC address");
+	assert_error(SERVER "host a mac 52:54:00:00:00:0g\n", "is not a MAC address");
+	assert_error(SERVER "host a mac 52:54-00:00:00:01\n", "is not a MAC address");
+	assert_error(SERVER "host a mac 52.54.00.00.00.01\n", "is not a MAC address");
+	assert_error(SERVER "host a mac 01:00:5e:00:00:01\n", "is a multicast address");
+	assert_error(SERVER "host a mac 00:00:00:00:00:00\n", "not a NIC's address");
+	assert_error(SERVER "host a\n", "host a has no mac");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01\nhost b mac 52:54:00:00:00:01\n",
+		     "inv:4:12: error: MAC 52:54:00:00:00:01 is already used by host a (line 3)");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01\nhost b mac 52-54-00-00-00-01\n",
+		     "is already used by host a");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01\nhost a mac 52:54:00:00:00:02\n",
+		     "host a is already defined at line 3");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 192.0.2.7\n"
+			    "host b mac 52:54:00:00:00:02 address 192.0.2.7\n",
+		     "address 192.0.2.7 is already used by host a");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 10.1.1.1\n",
+		     "inv:3:38: error: address 10.1.1.1 is outside every subnet");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 192.0.2.0\n",
+		     "192.0.2.0 is the network address");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 192.0.2.255\n",
+		     "192.0.2.255 is the broadcast address");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 192.0.2.1\n",
+		     "is the boot server's own address");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 address 192.0.2\n",
+		     "'192.0.2' is not an IPv4 address");
+}
+
+static void test_warnings_do_not_fail(void **state)
+{
+	struct inventory *inv;
+
+	(void)state;
+	inv = parse(SERVER "boot bios p.0\nhost a mac 52:54:00:00:00:01 address 192.0.2.150\n");
+	assert_non_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "warning: 192.0.2.150 is inside the dynamic range"));
+	inventory_free(inv);
+	inv = parse("server 10.0.0.1\nsubnet 192.0.2.0/24\nboot bios p.0\n");
+	assert_non_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "warning: server 10.0.0.1 is in none of the subnets"));
+	inventory_free(inv);
+	inv = parse(SERVER);
+	assert_non_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "no boot statements"));
+	inventory_free(inv);
+}
+
+/* Values end up inside dhcpd.conf, JSON, dnsmasq and loader scripts. */
+static void test_injection_is_refused(void **state)
+{
+	(void)state;
+	assert_error(SERVER "boot bios \"pxe\\x.0\"\n", "character '\\' is not allowed in a boot file");
+	assert_error(SERVER "boot bios \"pxe\\\";.0\"\n", "unterminated string");
+	assert_error(SERVER "boot bios pxe;.0\n", "inv:3:14: error: character ';' is not allowed in a boot file");
+	assert_error(SERVER "boot bios \"a b\"\n", "character ' ' is not allowed in a boot file");
+	assert_error(SERVER "boot bios a,b\n", "character ',' is not allowed");
+	assert_error(SERVER "boot bios a$b\n", "character '$' is not allowed");
+	assert_error(SERVER "boot bios -x\n", "may not start with '-'");
+	assert_error(SERVER "boot bios ../etc/passwd\n", "'..' is not allowed in a boot file");
+	assert_error(SERVER "boot bios a/../../b\n", "'..' is not allowed");
+	assert_error(SERVER "host \"a b\" mac 52:54:00:00:00:01\n", "inv:3:8: error: character ' ' is not allowed in a host name");
+	assert_error(SERVER "host a;b mac 52:54:00:00:00:01\n", "character ';' is not allowed in a host name");
+	assert_error(SERVER "host a.b mac 52:54:00:00:00:01\n", "character '.' is not allowed in a host name");
+	assert_error(SERVER "host -a mac 52:54:00:00:00:01\n", "character '-' is not allowed in a host name");
+	assert_error(SERVER "profile p kernel k label \"it's\"\n", "character ''' is not allowed in a label");
+	assert_error(SERVER "profile p kernel k append \"a=`id`\"\n", "character '`' is not allowed in a kernel command line");
+	assert_error(SERVER "profile p kernel k append \"a=${x}\"\n", "character '$' is not allowed");
+	assert_error(SERVER "profile p kernel \"\"\n", "empty kernel path");
+	assert_error(SERVER "host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa mac 52:54:00:00:00:01\n",
+		     "host name is 64 characters long; at most 63");
+	{
+		char text[400];
+
+		snprintf(text, sizeof text, SERVER "boot bios %0128d\n", 0);
+		assert_error(text, "boot file is 128 characters long; at most 127");
+	}
+}
+
+static void test_boot_errors(void **state)
+{
+	(void)state;
+	assert_error(SERVER "boot\n", "boot needs a client kind and a file");
+	assert_error(SERVER "boot amiga x.0\n", "unknown client kind 'amiga'");
+	assert_error(SERVER "boot bios\n", "write: boot bios FILE");
+	assert_error(SERVER "boot arch 27\n", "write: boot arch CODE[,CODE...] FILE");
+	assert_error(SERVER "boot arch x x.efi\n", "'x' is not an architecture code");
+	assert_error(SERVER "boot arch 70000 x.efi\n", "is not an architecture code");
+	assert_error(SERVER "boot arch , x.efi\n", "no architecture code given");
+	assert_error(SERVER "boot arch 1,2,3,4,5,6,7,8,10 x.efi\n", "at most 8 architecture codes");
+	assert_error(SERVER "boot bios a.0\nboot arch 0 b.0\n", "architecture 0 already has a boot file at line 3");
+	assert_error(SERVER "boot uefi-x64 a.efi\nboot arch 9 b.efi\n", "architecture 9 already has a boot file");
+	assert_error(SERVER "boot ipxe a\nboot ipxe b\n", "a second 'boot ipxe' (the first is at line 3)");
+	assert_error(SERVER "boot http x.efi\n", "UEFI HTTP boot needs an http:// or https:// URL");
+}
+
+static void test_profile_and_host_rules(void **state)
+{
+	(void)state;
+	assert_error(SERVER "profile p label x\n", "profile p needs a kernel (or localboot)");
+	assert_error(SERVER "profile p localboot kernel k\n", "localboot boots the local disk");
+	assert_error(SERVER "profile p kernel k\nprofile p kernel k\n", "profile p is already defined at line 3");
+	assert_error(SERVER "profile p kernel k\nhost a mac 52:54:00:00:00:01 noboot profile p\n",
+		     "noboot takes no profile or filename");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 profile q\n", "unknown profile 'q'");
+}
+
+static void test_error_count_is_bounded(void **state)
+{
+	char text[4096] = SERVER;
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		strcat(text, "bogus\n");
+	assert_null(parse(text));
+	assert_non_null(strstr(sb_str(&diag), "too many errors, stopping"));
+}
+
+static void test_formatting_helpers(void **state)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	char out[18];
+
+	(void)state;
+	format_mac(mac, '-', out);
+	assert_string_equal(out, "52-54-00-ab-cd-ef");
+	format_mac(mac, ':', out);
+	assert_string_equal(out, "52:54:00:ab:cd:ef");
+	format_ipv4(0xc0000201, out);
+	assert_string_equal(out, "192.0.2.1");
+	assert_int_equal(prefix_mask(0), 0);
+	assert_int_equal(prefix_mask(24), 0xffffff00u);
+	assert_int_equal(prefix_mask(32), 0xffffffffu);
+	assert_true(inv_is_url("http://x/y"));
+	assert_true(inv_is_url("tftp://x/y"));
+	assert_false(inv_is_url("x/http://"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_inventory_is_parsed),
+		cmocka_unit_test(test_lexical_errors),
+		cmocka_unit_test(test_statement_errors),
+		cmocka_unit_test(test_subnet_errors),
+		cmocka_unit_test(test_mac_and_address_errors),
+		cmocka_unit_test(test_warnings_do_not_fail),
+		cmocka_unit_test(test_injection_is_refused),
+		cmocka_unit_test(test_boot_errors),
+		cmocka_unit_test(test_profile_and_host_rules),
+		cmocka_unit_test(test_error_count_is_bounded),
+		cmocka_unit_test(test_formatting_helpers),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	sb_free(&diag);
+	return rc;
+}
