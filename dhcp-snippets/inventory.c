@@ -43,8 +43,8 @@ struct stmt {
 	struct inv_pos end;
 };
 
-static void diag(struct parser *ps, const char *kind, struct inv_pos pos,
-		 const char *fmt, va_list ap)
+static void __attribute__((format(printf, 4, 0)))
+diag(struct parser *ps, const char *kind, struct inv_pos pos, const char *fmt, va_list ap)
 {
 	sb_addf(ps->diag, "%s:%u:%u: %s: ", ps->source, pos.line, pos.col, kind);
 	sb_vaddf(ps->diag, fmt, ap);

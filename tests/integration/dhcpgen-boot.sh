@@ -1,0 +1,97 @@
+#!/bin/sh
+# The generated boot-loader files under the names real loaders look up:
+# a QEMU BIOS machine (SeaBIOS + Debian's iPXE ROM) on a tap boots
+# through ISC dhcpd with pxe-dhcpgen's include and pxekit's in.tftpd.
+# Once with an iPXE rule: iPXE must fetch ipxe/boot.ipxe, then
+# /ipxe/<mac:hexhyp>.ipxe, then the host profile's kernel and initrd.
+# Once without: the ROM is answered as BIOS, Debian's pxelinux.0 must
+# read bios/pxelinux.cfg/01-<mac> and load the kernel it names (through
+# the :: prefix, from the TFTP root). The kernel is a dummy: what is
+# checked is what each loader asked the TFTP server for, in in.tftpd's log.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+need qemu-system-x86_64 ip ss
+GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
+DHCPD=$PEERS/isc-dhcp-server/usr/sbin/dhcpd
+ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
+for f in "$DHCPD" "$ROM" /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32; do
+	[ -e "$f" ] || { echo "missing $f: run tools/install-deps --test"; exit 99; }
+done
+MAC=52:54:00:12:34:01
+
+ip tuntap add tap0 mode tap
+ip addr add 192.0.2.1/24 dev tap0
+ip link set tap0 up
+
+ROOT=$WORK/tftp
+mkdir -p "$ROOT/bios" "$ROOT/k"
+cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 "$ROOT/bios/"
+head -c 300000 /dev/urandom >"$ROOT/k/linux"
+head -c 100000 /dev/urandom >"$ROOT/k/initrd"
+chmod -R a+rX "$ROOT"
+start_tftpd -v -s "$ROOT" -a 192.0.2.1:69
+
+write_inventory() { # WITH_IPXE
+	{
+		echo "server 192.0.2.1"
+		echo "subnet 192.0.2.0/24 range 192.0.2.150 192.0.2.199"
+		echo "boot bios bios/pxelinux.0"
+		[ "$1" = yes ] && echo "boot ipxe ipxe/boot.ipxe"
+		echo "profile install kernel k/linux initrd k/initrd append \"console=ttyS0\""
+		echo "host node01 mac $MAC address 192.0.2.101 profile install"
+	} >"$WORK/inventory"
+}
+
+# boot NAME: dhcpd with the generated include, one QEMU machine until
+# in.tftpd logs the initrd request (90 s at most), then both stopped.
+boot() {
+	"$GEN" -c "$WORK/inventory" -o "$WORK/pxekit.conf" -t "$ROOT" --manifest "$WORK/manifest" \
+		--checker "$DHCPD" -q
+	printf 'authoritative;\nping-check false;\ninclude "%s";\n' "$WORK/pxekit.conf" >"$WORK/dhcpd.conf"
+	: >"$WORK/dhcpd.leases"
+	spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" \
+		-pf "$WORK/dhcpd.pid" tap0 >"$WORK/dhcpd-$1.log" 2>&1
+	dhcpd_pid=$LAST_PID
+	: >"$WORK/tftpd.log"
+	spawn qemu-system-x86_64 -machine pc -m 256 -display none -serial null -monitor none \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device e1000,netdev=n0,mac=$MAC,romfile=$ROM -boot n
+	qemu_pid=$LAST_PID
+	i=0
+	while [ $i -lt 180 ] && ! grep -q "filename .*k/initrd" "$WORK/tftpd.log"; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	stop "$qemu_pid"
+	stop "$dhcpd_pid"
+	cp "$WORK/tftpd.log" "$WORK/tftpd-$1.log"
+	echo "# $1: in.tftpd was asked for:"
+	sed -n 's/.*RRQ from [^ ]* filename /#   /p' "$WORK/tftpd-$1.log"
+}
+
+# asked NAME FILE...: in.tftpd's log of boot NAME has these RRQs in order.
+asked() {
+	log=$WORK/tftpd-$1.log
+	shift
+	grep -o 'RRQ from [^ ]* filename [^ ]*' "$log" | awk '{print $5}' >"$WORK/asked"
+	for f; do
+		n=$(grep -n -x -F -- "$f" "$WORK/asked" | head -n 1 | cut -d: -f1)
+		[ -n "$n" ] || { echo "never asked for $f"; cat "$WORK/asked"; return 1; }
+		sed -i "1,${n}d" "$WORK/asked"
+	done
+}
+
+write_inventory yes
+boot ipxe
+check "DHCP: dhcpd leased the host its fixed address" expect_line "DHCPACK on 192.0.2.101 to $MAC" "$WORK/dhcpd-ipxe.log"
+check "iPXE: boot script, then its per-MAC script \${mac:hexhyp}, then kernel and initrd" \
+	asked ipxe ipxe/boot.ipxe /ipxe/52-54-00-12-34-01.ipxe /k/linux /k/initrd
+
+write_inventory no
+boot pxelinux
+check "PXELINUX: firmware got bios/pxelinux.0 and it loaded ldlinux.c32 beside it" \
+	asked pxelinux bios/pxelinux.0 bios/ldlinux.c32
+check "PXELINUX: read bios/pxelinux.cfg/01-<mac>, then the kernel and initrd it names" \
+	asked pxelinux bios/pxelinux.cfg/01-52-54-00-12-34-01 k/linux k/initrd
+check "PXELINUX: did not fall back to pxelinux.cfg/default" \
+	sh -c "! grep -q 'filename bios/pxelinux.cfg/default' '$WORK/tftpd-pxelinux.log'"
+finish
