@@ -84,7 +84,7 @@ write_inventory yes
 boot ipxe
 check "DHCP: dhcpd leased the host its fixed address" expect_line "DHCPACK on 192.0.2.101 to $MAC" "$WORK/dhcpd-ipxe.log"
 check "iPXE: boot script, then its per-MAC script \${mac:hexhyp}, then kernel and initrd" \
-	asked ipxe ipxe/boot.ipxe /ipxe/52-54-00-12-34-01.ipxe /k/linux /k/initrd
+	asked ipxe ipxe/boot.ipxe ipxe/52-54-00-12-34-01.ipxe k/linux k/initrd
 
 write_inventory no
 boot pxelinux
