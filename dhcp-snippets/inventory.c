@@ -645,15 +645,19 @@ static void read_block(struct parser *ps, const struct setting *table, const cha
 
 /* ---- top-level statements ------------------------------------------ */
 
-static void *grow(struct parser *ps, void **array, size_t *n, size_t size, struct inv_pos pos)
+/* Appends a zeroed element to the array *arrayp points to (any element
+ * type: the pointer is moved with memcpy, not through a void **). */
+static void *grow(struct parser *ps, void *arrayp, size_t *n, size_t size, struct inv_pos pos)
 {
-	void *p = reallocarray(*array, *n + 1, size);
+	void *array, *p;
 
+	memcpy(&array, arrayp, sizeof array);
+	p = reallocarray(array, *n + 1, size);
 	if (!p) {
 		error_at(ps, pos, "out of memory");
 		return NULL;
 	}
-	*array = p;
+	memcpy(arrayp, &p, sizeof p);
 	p = (char *)p + *n * size;
 	memset(p, 0, size);
 	(*n)++;
@@ -673,7 +677,7 @@ static void stmt_subnet(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "subnet needs an address/prefix, e.g. 192.0.2.0/24");
 		return;
 	}
-	sn = grow(ps, (void **)&inv->subnets, &inv->nsubnets, sizeof *sn, st->tok[0].pos);
+	sn = grow(ps, &inv->subnets, &inv->nsubnets, sizeof *sn, st->tok[0].pos);
 	if (!sn)
 		return;
 	sn->pos = st->tok[0].pos;
@@ -712,7 +716,7 @@ static void stmt_profile(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "profile needs a name");
 		return;
 	}
-	pr = grow(ps, (void **)&inv->profiles, &inv->nprofiles, sizeof *pr, st->tok[0].pos);
+	pr = grow(ps, &inv->profiles, &inv->nprofiles, sizeof *pr, st->tok[0].pos);
 	if (!pr)
 		return;
 	pr->pos = st->tok[1].pos;
@@ -732,7 +736,7 @@ static void stmt_host(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "host needs a name");
 		return;
 	}
-	h = grow(ps, (void **)&inv->hosts, &inv->nhosts, sizeof *h, st->tok[0].pos);
+	h = grow(ps, &inv->hosts, &inv->nhosts, sizeof *h, st->tok[0].pos);
 	if (!h)
 		return;
 	h->pos = st->tok[1].pos;
@@ -829,7 +833,7 @@ static void stmt_boot(struct parser *ps, struct stmt *st)
 			 want == 4 ? " CODE[,CODE...]" : "");
 		return;
 	}
-	b = grow(ps, (void **)&inv->boots, &inv->nboots, sizeof *b, st->tok[0].pos);
+	b = grow(ps, &inv->boots, &inv->nboots, sizeof *b, st->tok[0].pos);
 	if (!b)
 		return;
 	b->pos = st->tok[0].pos;
