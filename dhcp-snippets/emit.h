@@ -33,7 +33,8 @@ struct loader_files {
 void emit_loaders(const struct inventory *inv, struct loader_files *out);
 void loader_files_free(struct loader_files *lf);
 
-/* What the iPXE rule serves when the inventory names no file for it. */
+/* The iPXE entry script written under the TFTP root: what "boot ipxe"
+ * should name. It chains the per-MAC script or the menu. */
 #define IPXE_SCRIPT "ipxe/boot.ipxe"
 #define GRUB_DIR "grub"
 

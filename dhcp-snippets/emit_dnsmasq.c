@@ -9,7 +9,7 @@
 
 #include "emit.h"
 
-#define TAG_MAX 48
+#define TAG_MAX 96	/* "pxekit-host-" and a 63-character name */
 
 static void dnsmasq_subnets(struct strbuf *out, const struct inventory *inv)
 {
@@ -76,40 +76,39 @@ static void dnsmasq_matches(struct strbuf *out, const struct inventory *inv)
 static void dnsmasq_boots(struct strbuf *out, const struct inventory *inv, bool hostboot)
 {
 	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
-	char tag[TAG_MAX], tags[512];
+	struct strbuf tags = STRBUF_INIT;
+	char tag[TAG_MAX];
 
 	for (size_t i = 0; i < inv->nboots; i++) {
 		const struct inv_boot *b = &inv->boots[i];
-		size_t n = 0;
 
 		inv_boot_tag(b, tag, sizeof tag);
-		tags[0] = '\0';
+		sb_reset(&tags);
 		if (b->client == CLIENT_IPXE) {
-			dnsmasq_boot_line(out, inv, "tag:pxekit-ipxe", b->file);
-			continue;
-		}
-		if (b->client == CLIENT_HTTP) {
-			n += (size_t)snprintf(tags + n, sizeof tags - n, "tag:pxekit-http");
+			sb_add(&tags, "tag:pxekit-ipxe");
+		} else if (b->client == CLIENT_HTTP) {
+			sb_add(&tags, "tag:pxekit-http");
 			if (b->narch)
-				n += (size_t)snprintf(tags + n, sizeof tags - n, ",tag:%s", tag);
+				sb_addf(&tags, ",tag:%s", tag);
 			for (size_t j = 0; !b->narch && j < inv->nboots; j++) {
 				char other[TAG_MAX];
 
 				if (inv->boots[j].client != CLIENT_HTTP || !inv->boots[j].narch)
 					continue;
 				inv_boot_tag(&inv->boots[j], other, sizeof other);
-				n += (size_t)snprintf(tags + n, sizeof tags - n, ",tag:!%s", other);
+				sb_addf(&tags, ",tag:!%s", other);
 			}
 		} else {
-			n += (size_t)snprintf(tags + n, sizeof tags - n, "tag:%s,tag:!pxekit-http", tag);
+			sb_addf(&tags, "tag:%s,tag:!pxekit-http", tag);
 			if (ipxe)
-				n += (size_t)snprintf(tags + n, sizeof tags - n, ",tag:!pxekit-ipxe");
+				sb_add(&tags, ",tag:!pxekit-ipxe");
 			if (hostboot)
-				n += (size_t)snprintf(tags + n, sizeof tags - n, ",tag:!pxekit-hostboot");
+				sb_add(&tags, ",tag:!pxekit-hostboot");
 		}
-		if (n < sizeof tags)
-			dnsmasq_boot_line(out, inv, tags, b->file);
+		dnsmasq_boot_line(out, inv, sb_str(&tags), b->file);
 	}
+	out->oom |= tags.oom;
+	sb_free(&tags);
 }
 
 /* Returns whether any host has its own boot file. */

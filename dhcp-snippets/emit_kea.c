@@ -9,7 +9,7 @@
 
 #include "emit.h"
 
-#define TAG_MAX 48
+#define TAG_MAX 96	/* "pxekit-host-" and a 63-character name */
 
 /* "pkt4.mac == 0x525400123401 or ..." over the hosts that pass. */
 static void kea_mac_test(struct strbuf *out, const struct inventory *inv,

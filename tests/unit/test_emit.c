@@ -224,6 +224,30 @@ static void test_pxelinux_at_root_uses_plain_paths(void **state)
 	inventory_free(inv);
 }
 
+/* Class and tag names carry whole host names, even 63-character ones. */
+static void test_longest_host_name_is_not_cut(void **state)
+{
+	static const char name[] =
+		"h23456789012345678901234567890123456789012345678901234567890123";
+	char text[256], want[128];
+	struct inventory *inv;
+	struct strbuf kea = STRBUF_INIT, dm = STRBUF_INIT;
+
+	(void)state;
+	snprintf(text, sizeof text, "server 10.0.0.1\nboot bios p.0\nboot ipxe i\n"
+		 "host %s mac 52:54:00:00:00:01 filename x.0\n", name);
+	inv = inline_inventory(text);
+	emit_kea(inv, &kea);
+	emit_dnsmasq(inv, &dm);
+	snprintf(want, sizeof want, "\"pxekit-host-%s\"", name);
+	assert_non_null(strstr(sb_str(&kea), want));
+	snprintf(want, sizeof want, "tag:pxekit-host-%s,tag:!pxekit-http,tag:!pxekit-ipxe,x.0", name);
+	assert_non_null(strstr(sb_str(&dm), want));
+	sb_free(&kea);
+	sb_free(&dm);
+	inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_without_ipxe_rule_ipxe_is_treated_as_its_arch),
 		cmocka_unit_test(test_no_profiles_no_loader_files),
 		cmocka_unit_test(test_pxelinux_at_root_uses_plain_paths),
+		cmocka_unit_test(test_longest_host_name_is_not_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
