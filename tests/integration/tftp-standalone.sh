@@ -50,6 +50,8 @@ stop "$TFTPD_PID"
 # -l detaches, -P writes the pid file and SIGTERM removes it.
 "$TFTPD" -l -s "$ROOT" -a 127.0.0.1:69 -P "$WORK/tftpd.pid"
 wait_udp 69
+# The socket is bound before the detached child writes its pid file.
+i=0; while [ ! -s "$WORK/tftpd.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 DPID=$(cat "$WORK/tftpd.pid")
 PIDS="$PIDS $DPID"
 check "-l detached: pid file names a running in.tftpd" sh -c \
