@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,10 +393,11 @@ static char *dup_value(struct parser *ps, const struct token *t)
 	return s;
 }
 
+typedef bool check_fn(struct parser *ps, const struct token *t, const char *what);
+
 /* Replaces *field, refusing a second setting of the same thing. */
 static bool set_string(struct parser *ps, const struct token *key, const struct token *t,
-		       char **field, bool (*check)(struct parser *, const struct token *, const char *),
-		       const char *what)
+		       char **field, check_fn *check, const char *what)
 {
 	if (*field) {
 		error_at(ps, key->pos, "%s given twice", key->text);
@@ -409,13 +411,22 @@ static bool set_string(struct parser *ps, const struct token *key, const struct 
 
 /* ---- subnet, profile and host settings ----------------------------- */
 
-/* A setting inside a block: key, how many values, and what to do. */
+/* A setting inside a block: key, how many values, and what to do. A
+ * setting without a handler is a field of the object: a checked string
+ * (one value) or a flag (no value), at offset. */
 struct setting {
 	const char *key;
 	size_t nargs;	/* values after the key; SIZE_MAX: one or more */
 	bool (*set)(struct parser *ps, void *obj, const struct token *key,
 		    const struct token *args, size_t n);
+	size_t offset;
+	check_fn *check;
+	const char *what;
 };
+
+#define STRING_FIELD(key, type, field, check, what) \
+	{ key, 1, NULL, offsetof(type, field), check, what }
+#define FLAG_FIELD(key, type, field) { key, 0, NULL, offsetof(type, field), NULL, NULL }
 
 static bool subnet_range(struct parser *ps, void *obj, const struct token *key,
 			 const struct token *a, size_t n)
@@ -464,58 +475,19 @@ static bool subnet_dns(struct parser *ps, void *obj, const struct token *key,
 }
 
 static const struct setting subnet_settings[] = {
-	{ "range", 2, subnet_range },
-	{ "router", 1, subnet_router },
-	{ "dns", SIZE_MAX, subnet_dns },
-	{ NULL, 0, NULL },
+	{ "range", 2, subnet_range, 0, NULL, NULL },
+	{ "router", 1, subnet_router, 0, NULL, NULL },
+	{ "dns", SIZE_MAX, subnet_dns, 0, NULL, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL },
 };
 
-static bool profile_label(struct parser *ps, void *obj, const struct token *key,
-			  const struct token *a, size_t n)
-{
-	(void)n;
-	return set_string(ps, key, a, &((struct inv_profile *)obj)->label, check_text, "label");
-}
-
-static bool profile_kernel(struct parser *ps, void *obj, const struct token *key,
-			   const struct token *a, size_t n)
-{
-	(void)n;
-	return set_string(ps, key, a, &((struct inv_profile *)obj)->kernel, check_path,
-			  "kernel path");
-}
-
-static bool profile_initrd(struct parser *ps, void *obj, const struct token *key,
-			   const struct token *a, size_t n)
-{
-	(void)n;
-	return set_string(ps, key, a, &((struct inv_profile *)obj)->initrd, check_path,
-			  "initrd path");
-}
-
-static bool profile_append(struct parser *ps, void *obj, const struct token *key,
-			   const struct token *a, size_t n)
-{
-	(void)n;
-	return set_string(ps, key, a, &((struct inv_profile *)obj)->append, check_text,
-			  "kernel command line");
-}
-
-static bool profile_localboot(struct parser *ps, void *obj, const struct token *key,
-			      const struct token *a, size_t n)
-{
-	(void)ps, (void)key, (void)a, (void)n;
-	((struct inv_profile *)obj)->localboot = true;
-	return true;
-}
-
 static const struct setting profile_settings[] = {
-	{ "label", 1, profile_label },
-	{ "kernel", 1, profile_kernel },
-	{ "initrd", 1, profile_initrd },
-	{ "append", 1, profile_append },
-	{ "localboot", 0, profile_localboot },
-	{ NULL, 0, NULL },
+	STRING_FIELD("label", struct inv_profile, label, check_text, "label"),
+	STRING_FIELD("kernel", struct inv_profile, kernel, check_path, "kernel path"),
+	STRING_FIELD("initrd", struct inv_profile, initrd, check_path, "initrd path"),
+	STRING_FIELD("append", struct inv_profile, append, check_text, "kernel command line"),
+	FLAG_FIELD("localboot", struct inv_profile, localboot),
+	{ NULL, 0, NULL, 0, NULL, NULL },
 };
 
 static bool host_mac(struct parser *ps, void *obj, const struct token *key,
@@ -558,30 +530,28 @@ static bool host_profile(struct parser *ps, void *obj, const struct token *key,
 	return set_string(ps, key, a, &h->profile_name, check_name, "profile name");
 }
 
-static bool host_filename(struct parser *ps, void *obj, const struct token *key,
-			  const struct token *a, size_t n)
-{
-	(void)n;
-	return set_string(ps, key, a, &((struct inv_host *)obj)->filename, check_path,
-			  "boot file");
-}
-
-static bool host_noboot(struct parser *ps, void *obj, const struct token *key,
-			const struct token *a, size_t n)
-{
-	(void)ps, (void)key, (void)a, (void)n;
-	((struct inv_host *)obj)->noboot = true;
-	return true;
-}
-
 static const struct setting host_settings[] = {
-	{ "mac", 1, host_mac },
-	{ "address", 1, host_address },
-	{ "profile", 1, host_profile },
-	{ "filename", 1, host_filename },
-	{ "noboot", 0, host_noboot },
-	{ NULL, 0, NULL },
+	{ "mac", 1, host_mac, 0, NULL, NULL },
+	{ "address", 1, host_address, 0, NULL, NULL },
+	{ "profile", 1, host_profile, 0, NULL, NULL },
+	STRING_FIELD("filename", struct inv_host, filename, check_path, "boot file"),
+	FLAG_FIELD("noboot", struct inv_host, noboot),
+	{ NULL, 0, NULL, 0, NULL, NULL },
 };
+
+static bool apply_setting(struct parser *ps, const struct setting *s, void *obj,
+			  const struct token *key, const struct token *args, size_t n)
+{
+	char *field = (char *)obj + s->offset;
+
+	if (s->set)
+		return s->set(ps, obj, key, args, n);
+	if (s->nargs == 0) {
+		*(bool *)field = true;
+		return true;
+	}
+	return set_string(ps, key, args, (char **)field, s->check, s->what);
+}
 
 /* Applies "key value... key value..." from tok[from..n). */
 static void apply_settings(struct parser *ps, const struct setting *table, const char *kind,
@@ -613,7 +583,7 @@ static void apply_settings(struct parser *ps, const struct setting *table, const
 				 "%s needs %zu value%s", key->text, nargs, nargs == 1 ? "" : "s");
 			return;
 		}
-		if (!s->set(ps, obj, key, &st->tok[i + 1], nargs))
+		if (!apply_setting(ps, s, obj, key, &st->tok[i + 1], nargs))
 			return;
 		i += 1 + nargs;
 	}

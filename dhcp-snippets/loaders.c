@@ -89,10 +89,8 @@ static const char *local_entry(const struct inventory *inv, bool *builtin)
 }
 
 /* What the menu boots when the timeout runs out. */
-static const char *menu_default(const struct inventory *inv, bool *builtin_local)
+static const char *menu_default(const struct inventory *inv, const char *local)
 {
-	const char *local = local_entry(inv, builtin_local);
-
 	return inv->default_prof ? inv->default_prof->name : local;
 }
 
@@ -119,7 +117,7 @@ static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, cons
 static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const char *dir)
 {
 	bool builtin;
-	const char *def = menu_default(inv, &builtin), *local = local_entry(inv, &builtin);
+	const char *local = local_entry(inv, &builtin), *def = menu_default(inv, local);
 
 	/* No UI module: ldlinux.c32 alone shows the labels (SAY) and a
 	 * boot: prompt, and boots DEFAULT when the timeout runs out. */
@@ -257,7 +255,7 @@ static void grub_entry(struct strbuf *sb, const struct inv_profile *pr)
 static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 {
 	bool builtin;
-	const char *def = menu_default(inv, &builtin), *local = local_entry(inv, &builtin);
+	const char *local = local_entry(inv, &builtin), *def = menu_default(inv, local);
 
 	sb_addf(sb, "set timeout=%u\n", inv->timeout);
 	sb_add(sb, "# A host's own file, for GRUBs that never search by MAC (Debian's\n"
@@ -329,7 +327,7 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr)
 static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 {
 	bool builtin;
-	const char *def = menu_default(inv, &builtin), *local = local_entry(inv, &builtin);
+	const char *local = local_entry(inv, &builtin), *def = menu_default(inv, local);
 
 	sb_add(sb, "menu Network boot\n");
 	for (size_t i = 0; i < inv->nprofiles; i++)

@@ -123,19 +123,9 @@ static struct inventory *load_inventory(const char *path)
 {
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
-	FILE *f = fopen(path, "re");
-	char chunk[65536];
-	size_t n;
 
-	if (!f)
-		fatal(1, "%s: %m", path);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len < (1u << 20))
-		sb_addn(&text, chunk, n);
-	if (ferror(f) || text.oom)
-		fatal(1, "%s: read error", path);
-	if (text.len >= (1u << 20))
-		fatal(1, "%s: larger than 1 MiB; is it an inventory?", path);
-	fclose(f);
+	if (read_text_file(path, 0, 1u << 20, &text) < 0)
+		fatal(1, errno == EFBIG ? "%s: larger than 1 MiB; is it an inventory?" : "%s: %m", path);
 	inv = inventory_parse(path, sb_str(&text), text.len, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);

@@ -29,18 +29,17 @@ uint64_t content_hash(const char *data, size_t len)
 	return h;
 }
 
-/* Whole file into *out; -1 with errno (ENOENT when missing). */
-static int read_whole(const char *path, struct strbuf *out)
+int read_text_file(const char *path, int open_flags, size_t max, struct strbuf *out)
 {
 	char chunk[65536];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | open_flags);
 
 	if (fd < 0)
 		return -1;
 	sb_reset(out);
 	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-		if (out->len + (size_t)n > MAX_FILE) {
+		if (out->len + (size_t)n > max) {
 			close(fd);
 			errno = EFBIG;
 			return -1;
@@ -52,6 +51,12 @@ static int read_whole(const char *path, struct strbuf *out)
 		return -1;
 	sb_addn(out, "", 0);	/* a NUL even when empty */
 	return 0;
+}
+
+/* What pxe-dhcpgen wrote or will replace: never through a symlink. */
+static int read_whole(const char *path, struct strbuf *out)
+{
+	return read_text_file(path, O_NOFOLLOW, MAX_FILE, out);
 }
 
 int manifest_load(const char *path, struct manifest *m)

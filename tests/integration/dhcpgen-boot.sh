@@ -11,7 +11,6 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need qemu-system-x86_64 ip ss
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
-DHCPD=$PEERS/isc-dhcp-server/usr/sbin/dhcpd
 ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
 for f in "$DHCPD" "$ROM" /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32; do
 	[ -e "$f" ] || { echo "missing $f: run tools/install-deps --test"; exit 99; }
@@ -46,11 +45,7 @@ write_inventory() { # WITH_IPXE
 boot() {
 	"$GEN" -c "$WORK/inventory" -o "$WORK/pxekit.conf" -t "$ROOT" --manifest "$WORK/manifest" \
 		--checker "$DHCPD" -q
-	printf 'authoritative;\nping-check false;\ninclude "%s";\n' "$WORK/pxekit.conf" >"$WORK/dhcpd.conf"
-	: >"$WORK/dhcpd.leases"
-	spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" \
-		-pf "$WORK/dhcpd.pid" tap0 >"$WORK/dhcpd-$1.log" 2>&1
-	dhcpd_pid=$LAST_PID
+	start_dhcpd "$WORK/pxekit.conf" tap0 "$WORK/dhcpd-$1.log"
 	: >"$WORK/tftpd.log"
 	spawn qemu-system-x86_64 -machine pc -m 256 -display none -serial null -monitor none \
 		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
@@ -62,7 +57,7 @@ boot() {
 		i=$((i + 1))
 	done
 	stop "$qemu_pid"
-	stop "$dhcpd_pid"
+	stop "$DHCPD_PID"
 	cp "$WORK/tftpd.log" "$WORK/tftpd-$1.log"
 	echo "# $1: in.tftpd was asked for:"
 	sed -n 's/.*RRQ from [^ ]* filename /#   /p' "$WORK/tftpd-$1.log"

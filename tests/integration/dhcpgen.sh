@@ -9,7 +9,6 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need busybox ip dnsmasq diff
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
-DHCPD=$PEERS/isc-dhcp-server/usr/sbin/dhcpd
 KEA=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
 for tool in "$DHCPD" "$KEA"; do
 	[ -x "$tool" ] || { echo "missing $tool: run tools/install-deps --test"; exit 99; }
@@ -135,17 +134,7 @@ client_matrix() {
 }
 
 gen -f isc -o "$WORK/pxekit.conf" --checker "$DHCPD" --no-loaders -q
-cat >"$WORK/dhcpd.conf" <<CONF
-authoritative;
-ping-check false;
-default-lease-time 600;
-include "$WORK/pxekit.conf";
-CONF
-: >"$WORK/dhcpd.leases"
-spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" -pf "$WORK/dhcpd.pid" srv0 \
-	>"$WORK/dhcpd.log" 2>&1
-DHCPD_PID=$LAST_PID
-wait_udp 67 || cat "$WORK/dhcpd.log"
+start_dhcpd "$WORK/pxekit.conf" srv0 "$WORK/dhcpd.log"
 client_matrix dhcpd
 stop "$DHCPD_PID"
 

@@ -9,8 +9,10 @@ set -eu
 TFTPD=$top_builddir/tftpd/in.tftpd
 PROBE=$top_builddir/tests/tools/tftp-probe
 IMPAIR=$top_builddir/tests/tools/impair
-# Debian's tftpd-hpa and atftpd, unpacked (they conflict as packages).
+# Debian's tftpd-hpa, atftpd, ISC dhcpd and Kea, unpacked (they conflict
+# as packages, or would run as services).
 PEERS=${PXEKIT_PEERS:-/opt/pxekit-peers}
+DHCPD=$PEERS/isc-dhcp-server/usr/sbin/dhcpd
 
 if [ -z "${PXEKIT_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "integration tests need root (namespaces)"; exit 99; }
@@ -127,6 +129,17 @@ start_tftpd() {
 		case "$a" in *:[0-9]*) port=${a##*:} ;; esac
 	done
 	wait_udp "$port"
+}
+
+# start_dhcpd INCLUDE IFACE LOG: ISC dhcpd in the foreground on IFACE with
+# a main file that only includes INCLUDE; waits for port 67.
+start_dhcpd() {
+	printf 'authoritative;\nping-check false;\ninclude "%s";\n' "$1" >"$WORK/dhcpd.conf"
+	: >"$WORK/dhcpd.leases"
+	spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" \
+		-pf "$WORK/dhcpd.pid" "$2" >"$3" 2>&1
+	DHCPD_PID=$LAST_PID
+	wait_udp 67 || { cat "$3"; return 1; }
 }
 
 # make_root DIR: the standard tftproot: sizes around the block edges,
