@@ -29,30 +29,6 @@ uint64_t content_hash(const char *data, size_t len)
 	return h;
 }
 
-int read_text_file(const char *path, int open_flags, size_t max, struct strbuf *out)
-{
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | open_flags);
-
-	if (fd < 0)
-		return -1;
-	sb_reset(out);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-		if (out->len + (size_t)n > max) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-		sb_addn(out, chunk, (size_t)n);
-	}
-	close(fd);
-	if (n < 0 || out->oom)
-		return -1;
-	sb_addn(out, "", 0);	/* a NUL even when empty */
-	return 0;
-}
-
 /* What pxe-dhcpgen wrote or will replace: never through a symlink. */
 static int read_whole(const char *path, struct strbuf *out)
 {

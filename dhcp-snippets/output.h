@@ -37,10 +37,6 @@ struct plan {
 
 uint64_t content_hash(const char *data, size_t len);
 
-/* The whole file into *out (open(2) flags added to O_RDONLY); -1 with
- * errno: ENOENT when missing, EFBIG when over max bytes. */
-int read_text_file(const char *path, int open_flags, size_t max, struct strbuf *out);
-
 /* Reads the manifest; a missing file is an empty manifest. */
 int manifest_load(const char *path, struct manifest *m);
 void manifest_free(struct manifest *m);

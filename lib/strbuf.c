@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 
@@ -85,4 +88,28 @@ void sb_free(struct strbuf *sb)
 {
 	free(sb->buf);
 	*sb = (struct strbuf)STRBUF_INIT;
+}
+
+int read_text_file(const char *path, int open_flags, size_t max, struct strbuf *out)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | open_flags);
+
+	if (fd < 0)
+		return -1;
+	sb_reset(out);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+		if (out->len + (size_t)n > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+		sb_addn(out, chunk, (size_t)n);
+	}
+	close(fd);
+	if (n < 0 || out->oom)
+		return -1;
+	sb_addn(out, "", 0);	/* a NUL even when empty */
+	return 0;
 }

@@ -25,4 +25,8 @@ const char *sb_str(const struct strbuf *sb);
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
+/* The whole file into *out (open(2) flags added to O_RDONLY); -1 with
+ * errno: ENOENT when missing, EFBIG when over max bytes. */
+int read_text_file(const char *path, int open_flags, size_t max, struct strbuf *out);
+
 #endif

@@ -1,0 +1,406 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "daemon.h"
+#include "log.h"
+#include "strbuf.h"
+#include "strnum.h"
+
+#define EXPORTS_FILE_MAX (1u << 20)
+
+/* ---- command line ------------------------------------------------------ */
+
+void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
+		       void (*usage)(int status), unsigned default_port)
+{
+	static const struct option longopts[] = {
+		{ "exports", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "pidfile", required_argument, NULL, 'P' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "no-rpcbind", no_argument, NULL, 'N' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uintmax_t v;
+	int ch;
+
+	o->exports_file = "/etc/exports";
+	o->key_file = LOCALSTATEDIR "/lib/pxekit/nfs-handle.key";
+	o->port = default_port;
+	o->rpcbind = true;
+	while ((ch = getopt_long(argc, argv, "e:k:P:a:p:FNdhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e': o->exports_file = optarg; break;
+		case 'k': o->key_file = optarg; break;
+		case 'P': o->pid_file = optarg; break;
+		case 'a': o->bind_addr = optarg; break;
+		case 'p':
+			if (!parse_uint(optarg, 0, 65535, &v))
+				fatal(EX_USAGE, "bad port '%s'", optarg);
+			o->port = (unsigned)v;
+			break;
+		case 'F': o->foreground = true; break;
+		case 'N': o->rpcbind = false; break;
+		case 'd': o->debug = true; break;
+		case 'h': usage(EXIT_SUCCESS); break;
+		case 'V':
+			printf("%s (pxekit) %s\n", o->progname, PACKAGE_VERSION);
+			exit(EXIT_SUCCESS);
+		default: usage(EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		logmsg(LOG_ERR, "unexpected argument '%s'", argv[optind]);
+		usage(EX_USAGE);
+	}
+}
+
+/* ---- the handle key ---------------------------------------------------- */
+
+static bool read_key(const char *path, struct fh_key *key)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		fatal(EX_CONFIG, "handle key %s is not a regular file", path);
+	if (st.st_mode & 077)
+		fatal(EX_CONFIG, "handle key %s is readable by others (mode %o): "
+		      "chmod 600 it", path, st.st_mode & 0777);
+	n = read(fd, key->k, sizeof key->k);
+	close(fd);
+	if (n != (ssize_t)sizeof key->k)
+		fatal(EX_CONFIG, "handle key %s is not %zu bytes", path, sizeof key->k);
+	return true;
+}
+
+/* Written to a temporary file and linked into place, so the other daemon
+ * starting at the same moment reads either no key or the whole one. */
+void load_key(const char *path, struct fh_key *key)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	char *slash;
+	bool created;
+	int fd;
+
+	if (read_key(path, key))
+		return;
+	if (errno != ENOENT)
+		fatal(EX_CONFIG, "cannot read handle key %s: %m", path);
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			fatal(EX_CANTCREAT, "cannot create %s: %m", dir);
+	}
+	if (getrandom(key->k, sizeof key->k, 0) != (ssize_t)sizeof key->k)
+		fatal(EX_OSERR, "getrandom: %m");
+	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fatal(EX_CANTCREAT, "cannot create handle key %s: %m", tmp);
+	if (write(fd, key->k, sizeof key->k) != (ssize_t)sizeof key->k || fsync(fd) < 0)
+		fatal(EX_IOERR, "cannot write handle key %s: %m", tmp);
+	close(fd);
+	created = link(tmp, path) == 0;
+	if (!created && errno != EEXIST)
+		fatal(EX_CANTCREAT, "cannot create handle key %s: %m", path);
+	unlink(tmp);
+	if (!read_key(path, key))
+		fatal(EX_CONFIG, "cannot read handle key %s: %m", path);
+	if (created)
+		logmsg(LOG_NOTICE, "created the file handle key %s", path);
+}
+
+/* ---- handles and exports ----------------------------------------------- */
+
+bool fh_of_fd(int dirfd, const char *name, uint32_t fsid, struct fh *out)
+{
+	union {
+		struct file_handle h;
+		unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} u;
+	int mount_id;
+
+	u.h.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(dirfd, name ? name : "", &u.h, &mount_id,
+			      name ? 0 : AT_EMPTY_PATH) < 0)
+		return false;
+	if (u.h.handle_bytes > FH_KERNEL_MAX) {
+		errno = EOVERFLOW;
+		return false;
+	}
+	out->fsid = fsid;
+	out->handle_type = u.h.handle_type;
+	out->handle_bytes = u.h.handle_bytes;
+	memcpy(out->f_handle, u.h.f_handle, u.h.handle_bytes);
+	return true;
+}
+
+/* An export that cannot be opened is kept (it may appear later, as a
+ * mount) but refuses every mount until a reload finds it. */
+static void open_export(struct export_state *st, const struct export *e)
+{
+	union {
+		struct file_handle h;
+		unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} u;
+	struct stat sb;
+
+	st->ex = e;
+	/* O_RDONLY: open_by_handle_at refuses an O_PATH descriptor. */
+	st->root_fd = open(e->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->root_fd < 0) {
+		logmsg(LOG_ERR, "Failed to stat %s: %m", e->path);
+		return;
+	}
+	u.h.handle_bytes = MAX_HANDLE_SZ;
+	if (fstat(st->root_fd, &sb) < 0 ||
+	    name_to_handle_at(st->root_fd, "", &u.h, &st->mount_id, AT_EMPTY_PATH) < 0 ||
+	    u.h.handle_bytes > FH_KERNEL_MAX) {
+		logmsg(LOG_ERR, "%s does not support NFS export: no file handles of at most "
+		       "%d bytes (%m)", e->path, FH_KERNEL_MAX);
+		close(st->root_fd);
+		st->root_fd = -1;
+		return;
+	}
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+}
+
+void export_table_free(struct export_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->st[i].root_fd >= 0)
+			close(t->st[i].root_fd);
+	free(t->st);
+	exports_free(t->exports);
+	t->st = NULL;
+	t->exports = NULL;
+	t->n = 0;
+}
+
+bool export_table_load(struct export_table *t, const char *file)
+{
+	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
+	struct exports *ex = NULL;
+	struct export_state *st;
+	bool ok = false;
+
+	if (read_text_file(file, 0, EXPORTS_FILE_MAX, &text) < 0) {
+		logmsg(LOG_ERR, "cannot read %s: %m", file);
+		goto out;
+	}
+	ex = exports_parse(sb_str(&text), file, &diag);
+	for (char *line = diag.buf, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		*nl = '\0';
+		logmsg(ex ? LOG_WARNING : LOG_ERR, "%s", line);
+	}
+	if (ex == NULL) {
+		logmsg(LOG_ERR, "%s has errors: keeping the exports as they were", file);
+		goto out;
+	}
+	st = calloc(ex->n ? ex->n : 1, sizeof *st);
+	if (st == NULL)
+		goto out;
+	export_table_free(t);
+	t->exports = ex;
+	t->st = st;
+	t->n = ex->n;
+	t->generation++;
+	for (size_t i = 0; i < ex->n; i++)
+		open_export(&st[i], &ex->v[i]);
+	ex = NULL;
+	ok = true;
+out:
+	exports_free(ex);
+	sb_free(&text);
+	sb_free(&diag);
+	return ok;
+}
+
+const struct export_state *export_table_fsid(const struct export_table *t, uint32_t fsid)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->st[i].ex->fsid == fsid)
+			return &t->st[i];
+	return NULL;
+}
+
+/* ---- access ------------------------------------------------------------ */
+
+const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+
+	/* Clients of the dual-stack socket: show IPv4 ones as IPv4. */
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+		memcpy(&a4.sin_addr, &a6->sin6_addr.s6_addr[12], 4);
+		sa = (const struct sockaddr *)&a4;
+	}
+	return addr_ntop(sa, buf, len);
+}
+
+static unsigned peer_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+}
+
+static bool needs_name(const struct export *e)
+{
+	for (size_t i = 0; i < e->nclients; i++)
+		if (e->clients[i].kind == CLIENT_NAME || e->clients[i].kind == CLIENT_WILDCARD)
+			return true;
+	return false;
+}
+
+const struct export_options *export_access(const struct export *e, struct rpc_req *req)
+{
+	const char *name = needs_name(e) ? server_peer_name(req) : NULL;
+	const struct export_client *c = export_match(e, req->peer, name);
+	char addr[ADDR_STRLEN];
+
+	if (c == NULL) {
+		logmsg(LOG_NOTICE, "refused %s from %s: %s is not exported to it",
+		       req->proc_name, peer_ntop(req->peer, addr, sizeof addr), e->path);
+		return NULL;
+	}
+	if (c->opts.secure && peer_port(req->peer) >= 1024) {
+		logmsg(LOG_NOTICE, "refused %s from %s port %u: %s is exported 'secure' "
+		       "(use 'insecure' for unprivileged clients)", req->proc_name,
+		       peer_ntop(req->peer, addr, sizeof addr), peer_port(req->peer), e->path);
+		return NULL;
+	}
+	return &c->opts;
+}
+
+void squash_identity(const struct export_options *o, const struct rpc_cred *cred,
+		     struct identity *id)
+{
+	memset(id, 0, sizeof *id);
+	if (cred->flavor != RPC_AUTH_SYS || o->squash == SQUASH_ALL) {
+		id->uid = o->anonuid;
+		id->gid = o->anongid;
+		return;
+	}
+	id->uid = cred->uid;
+	id->gid = cred->gid;
+	id->ngids = cred->ngids;
+	memcpy(id->gids, cred->gids, sizeof id->gids);
+	if (o->squash == SQUASH_NONE)
+		return;
+	/* knfsd squashes group 0 as well as user 0. */
+	if (id->uid == 0)
+		id->uid = o->anonuid;
+	if (id->gid == 0)
+		id->gid = o->anongid;
+	for (unsigned i = 0; i < id->ngids; i++)
+		if (id->gids[i] == 0)
+			id->gids[i] = o->anongid;
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static volatile sig_atomic_t got_stop, got_reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_reload = 1;
+	else
+		got_stop = 1;
+}
+
+static void reload_exports(void *ctx)
+{
+	struct daemon_ctx *d = ctx;
+
+	if (export_table_load(&d->exports, d->opts.exports_file))
+		logmsg(LOG_NOTICE, "re-read %s: %zu exports", d->opts.exports_file,
+		       d->exports.n);
+}
+
+static void write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL) {
+		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0)
+		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
+}
+
+void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
+		  size_t max_record, size_t max_datagram)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct server_config cfg = {
+		.prog = prog,
+		.bind_addr = d->opts.bind_addr,
+		.port = (uint16_t)d->opts.port,
+		.rpcbind = d->opts.rpcbind,
+		.max_record = max_record,
+		.max_datagram = max_datagram,
+		.max_conns = 1024,
+		.idle_timeout = 360,	/* knfsd's idle limit is 6 minutes */
+		.ctx = d,
+	};
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	load_key(d->opts.key_file, &d->key);
+	if (!export_table_load(&d->exports, d->opts.exports_file))
+		fatal(EX_CONFIG, "no usable exports in %s", d->opts.exports_file);
+	d->svc = server_open(&cfg);
+	if (!d->opts.foreground) {
+		if (daemon(0, 0) < 0)
+			fatal(EX_OSERR, "daemon: %m");
+		log_set_target(LOG_TO_SYSLOG);
+	}
+	if (d->opts.pid_file)
+		write_pid_file(d->opts.pid_file);
+	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s",
+	       d->exports.n, d->opts.exports_file, server_port(d->svc),
+	       d->opts.rpcbind ? ", registered with rpcbind" : "");
+}
+
+void daemon_serve(struct daemon_ctx *d)
+{
+	server_run(d->svc, &got_stop, &got_reload, reload_exports);
+	server_close(d->svc);
+	if (d->opts.pid_file)
+		unlink(d->opts.pid_file);
+	export_table_free(&d->exports);
+	logmsg(LOG_NOTICE, "exiting");
+}

@@ -1,0 +1,89 @@
+/* What pxe-mountd and pxe-nfsd share: the command line, the exports table
+ * with an open descriptor per export, the handle key, the access decision
+ * for a caller, start-up and shutdown. */
+#ifndef PXEKIT_NFS_DAEMON_H
+#define PXEKIT_NFS_DAEMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "exports.h"
+#include "fhandle.h"
+#include "rpc.h"
+#include "server.h"
+
+struct export_state {
+	const struct export *ex;
+	int root_fd;		/* the exported directory, -1 if unusable */
+	dev_t dev;
+	ino_t ino;
+	int mount_id;
+};
+
+struct export_table {
+	struct exports *exports;
+	struct export_state *st;
+	size_t n;
+	unsigned generation;	/* bumped by every reload */
+};
+
+struct daemon_opts {
+	const char *progname;
+	const char *exports_file;
+	const char *key_file;
+	const char *pid_file;
+	const char *bind_addr;
+	unsigned port;
+	bool foreground;
+	bool rpcbind;
+	bool debug;
+};
+
+struct daemon_ctx {
+	struct daemon_opts opts;
+	struct export_table exports;
+	struct fh_key key;
+	struct server *svc;
+};
+
+/* Options both daemons take; usage text and version are the caller's. */
+void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
+		       void (*usage)(int status), unsigned default_port);
+
+/* Loads the key (creating it at first start) and the exports; binds,
+ * registers, detaches, writes the pid file. */
+void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
+		  size_t max_record, size_t max_datagram);
+void daemon_serve(struct daemon_ctx *d);
+
+/* Re-reads the exports file; on any error keeps the table it had. */
+bool export_table_load(struct export_table *t, const char *file);
+void export_table_free(struct export_table *t);
+const struct export_state *export_table_fsid(const struct export_table *t, uint32_t fsid);
+
+/* The options that apply to this caller for this export, or NULL when
+ * the export does not allow its address or it needs a reserved port and
+ * the caller has none; the refusal is logged. */
+const struct export_options *export_access(const struct export *e, struct rpc_req *req);
+
+/* The caller's address as text, IPv4-mapped IPv6 shown as IPv4. */
+const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len);
+
+/* The caller's identity after root_squash / all_squash. */
+struct identity {
+	uint32_t uid, gid;
+	uint32_t gids[RPC_AUTH_SYS_NGROUPS];
+	unsigned ngids;
+};
+void squash_identity(const struct export_options *o, const struct rpc_cred *cred,
+		     struct identity *id);
+
+/* The handle of an open object, or false when it cannot be made (no
+ * kernel handle, or one too long for NFSv3). */
+bool fh_of_fd(int dirfd, const char *name, uint32_t fsid, struct fh *out);
+
+/* Creates or reads the 16-byte handle key (mode 0600). */
+void load_key(const char *path, struct fh_key *key);
+
+#endif

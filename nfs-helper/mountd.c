@@ -1,0 +1,320 @@
+/* pxe-mountd: the MOUNT program (100005, versions 1 and 3) for pxe-nfsd's
+ * exports. It turns an export path into the root file handle after
+ * checking the client against exports(5), and answers showmount. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "daemon.h"
+#include "log.h"
+#include "mount_prot.h"
+
+#define MOUNTLIST_MAX 4096
+
+struct mount_entry {
+	char *host;
+	char *dir;
+};
+
+struct mountd {
+	struct daemon_ctx d;
+	/* who mounted what, for DUMP (showmount -a); in memory only */
+	struct mount_entry *mounts;
+	size_t nmounts;
+	/* the lists of the last DUMP or EXPORT reply, freed by the next */
+	void *reply_nodes;
+};
+
+static struct mountd *mountd_of(struct rpc_req *req)
+{
+	return (struct mountd *)req->ctx;
+}
+
+static const char *peer_text(struct rpc_req *req, char *buf, size_t len)
+{
+	return peer_ntop(req->peer, buf, len);
+}
+
+/* The directory the client asked for, beneath its export's root, with
+ * symlinks resolved but never leaving the export. */
+static int open_beneath(const struct export_state *st, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	const char *rel = path + (strcmp(st->ex->path, "/") == 0 ? 0 : strlen(st->ex->path));
+
+	while (*rel == '/')
+		rel++;
+	return (int)syscall(SYS_openat2, st->root_fd, *rel ? rel : ".", &how, sizeof how);
+}
+
+static void remember_mount(struct mountd *m, const char *host, const char *dir)
+{
+	struct mount_entry *v;
+
+	for (size_t i = 0; i < m->nmounts; i++)
+		if (strcmp(m->mounts[i].host, host) == 0 && strcmp(m->mounts[i].dir, dir) == 0)
+			return;
+	if (m->nmounts == MOUNTLIST_MAX) {
+		free(m->mounts[0].host);
+		free(m->mounts[0].dir);
+		memmove(m->mounts, m->mounts + 1, --m->nmounts * sizeof *m->mounts);
+	}
+	v = realloc(m->mounts, (m->nmounts + 1) * sizeof *v);
+	if (v == NULL)
+		return;
+	m->mounts = v;
+	v[m->nmounts].host = strdup(host);
+	v[m->nmounts].dir = strdup(dir);
+	if (v[m->nmounts].host && v[m->nmounts].dir)
+		m->nmounts++;
+}
+
+static void forget_mounts(struct mountd *m, const char *host, const char *dir)
+{
+	for (size_t i = 0; i < m->nmounts;) {
+		struct mount_entry *e = &m->mounts[i];
+
+		if (strcmp(e->host, host) == 0 && (dir == NULL || strcmp(e->dir, dir) == 0)) {
+			free(e->host);
+			free(e->dir);
+			*e = m->mounts[--m->nmounts];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* MNT: the checks knfsd's mountd makes, in its order: is the path
+ * exported, to this host, from a reserved port, and does it exist. */
+static mountstat3 mount_handle(struct rpc_req *req, const char *path, unsigned char *fh,
+			       size_t *fhlen)
+{
+	struct mountd *m = mountd_of(req);
+	const struct export *e;
+	const struct export_state *st;
+	char addr[ADDR_STRLEN];
+	struct fh h;
+	int fd;
+
+	if (path == NULL || path[0] != '/' || strstr(path, "/../") ||
+	    strcmp(path + strlen(path) - (strlen(path) > 2 ? 3 : 0), "/..") == 0)
+		return MNT3ERR_INVAL;
+	e = exports_find_path(m->d.exports.exports, path);
+	if (e == NULL) {
+		logmsg(LOG_NOTICE, "refused mount request from %s for %s: not exported",
+		       peer_text(req, addr, sizeof addr), path);
+		return MNT3ERR_ACCES;
+	}
+	if (export_access(e, req) == NULL)
+		return MNT3ERR_ACCES;
+	st = export_table_fsid(&m->d.exports, e->fsid);
+	if (st == NULL || st->root_fd < 0)
+		return MNT3ERR_NOENT;
+	fd = open_beneath(st, path);
+	if (fd < 0)
+		return errno == ENOTDIR ? MNT3ERR_NOTDIR : MNT3ERR_NOENT;
+	if (!fh_of_fd(fd, NULL, e->fsid, &h)) {
+		close(fd);
+		return MNT3ERR_SERVERFAULT;
+	}
+	close(fd);
+	*fhlen = fh_encode(&m->d.key, &h, fh);
+	if (*fhlen == 0)
+		return MNT3ERR_SERVERFAULT;
+	remember_mount(m, peer_text(req, addr, sizeof addr), path);
+	logmsg(LOG_INFO, "authenticated mount request from %s for %s (%s)",
+	       peer_text(req, addr, sizeof addr), path, e->path);
+	return MNT3_OK;
+}
+
+static void proc_null(struct rpc_req *req, void *args, void *res)
+{
+	(void)req, (void)args, (void)res;
+}
+
+static void proc_mnt3(struct rpc_req *req, void *args, void *res)
+{
+	static unsigned char fh[FH_SIZE_MAX];
+	static int flavors[] = { RPC_AUTH_SYS };
+	mountres3 *r = res;
+	size_t len = 0;
+
+	r->fhs_status = mount_handle(req, *(dirpath *)args, fh, &len);
+	if (r->fhs_status != MNT3_OK)
+		return;
+	r->mountres3_u.mountinfo.fhandle.fhandle3_len = (u_int)len;
+	r->mountres3_u.mountinfo.fhandle.fhandle3_val = (char *)fh;
+	r->mountres3_u.mountinfo.auth_flavors.auth_flavors_len = 1;
+	r->mountres3_u.mountinfo.auth_flavors.auth_flavors_val = flavors;
+}
+
+/* Version 1 exists for showmount; its MNT hands out NFSv2 handles, and
+ * NFSv2 is not served. */
+static void proc_mnt1(struct rpc_req *req, void *args, void *res)
+{
+	char addr[ADDR_STRLEN];
+
+	logmsg(LOG_NOTICE, "refused MOUNT v1 request from %s for %s: NFSv2 is not served "
+	       "(mount with vers=3)", peer_text(req, addr, sizeof addr), *(dirpath *)args);
+	((fhstatus *)res)->fhs_status = EINVAL;
+}
+
+static void proc_dump(struct rpc_req *req, void *args, void *res)
+{
+	struct mountd *m = mountd_of(req);
+	struct mountbody *nodes;
+
+	(void)args;
+	free(m->reply_nodes);
+	m->reply_nodes = nodes = calloc(m->nmounts ? m->nmounts : 1, sizeof *nodes);
+	if (nodes == NULL)
+		return;
+	for (size_t i = 0; i < m->nmounts; i++) {
+		nodes[i].ml_hostname = m->mounts[i].host;
+		nodes[i].ml_directory = m->mounts[i].dir;
+		nodes[i].ml_next = i + 1 < m->nmounts ? &nodes[i + 1] : NULL;
+	}
+	*(mountlist *)res = m->nmounts ? nodes : NULL;
+}
+
+static void proc_umnt(struct rpc_req *req, void *args, void *res)
+{
+	char addr[ADDR_STRLEN];
+
+	(void)res;
+	forget_mounts(mountd_of(req), peer_text(req, addr, sizeof addr), *(dirpath *)args);
+}
+
+static void proc_umntall(struct rpc_req *req, void *args, void *res)
+{
+	char addr[ADDR_STRLEN];
+
+	(void)args, (void)res;
+	forget_mounts(mountd_of(req), peer_text(req, addr, sizeof addr), NULL);
+}
+
+static void proc_export(struct rpc_req *req, void *args, void *res)
+{
+	struct mountd *m = mountd_of(req);
+	const struct exports *ex = m->d.exports.exports;
+	size_t ngroups = 0, g = 0;
+	struct exportnode *nodes;
+	struct groupnode *gnodes;
+
+	(void)args;
+	for (size_t i = 0; i < ex->n; i++)
+		ngroups += ex->v[i].nclients;
+	free(m->reply_nodes);
+	m->reply_nodes = calloc(1, (ex->n + 1) * sizeof *nodes + (ngroups + 1) * sizeof *gnodes);
+	if (m->reply_nodes == NULL)
+		return;
+	nodes = m->reply_nodes;
+	gnodes = (struct groupnode *)(nodes + ex->n + 1);
+	for (size_t i = 0; i < ex->n; i++) {
+		const struct export *e = &ex->v[i];
+
+		nodes[i].ex_dir = e->path;
+		nodes[i].ex_next = i + 1 < ex->n ? &nodes[i + 1] : NULL;
+		nodes[i].ex_groups = e->nclients ? &gnodes[g] : NULL;
+		for (size_t c = 0; c < e->nclients; c++, g++) {
+			gnodes[g].gr_name = e->clients[c].spec;
+			gnodes[g].gr_next = c + 1 < e->nclients ? &gnodes[g + 1] : NULL;
+		}
+	}
+	*(exports *)res = ex->n ? nodes : NULL;
+}
+
+#define PROC(name, fn, argt, rest) \
+	{ name, (xdrproc_t)xdr_##argt, (xdrproc_t)xdr_##rest, sizeof(argt), sizeof(rest), fn }
+
+/* xdr_void takes no object; these give the table a size to zero. */
+typedef int void_arg;
+static bool_t xdr_void_arg(XDR *x, void_arg *v)
+{
+	(void)x, (void)v;
+	return TRUE;
+}
+
+static const struct rpc_proc mount_v1[] = {
+	PROC("NULL", proc_null, void_arg, void_arg),
+	PROC("MNT", proc_mnt1, dirpath, fhstatus),
+	PROC("DUMP", proc_dump, void_arg, mountlist),
+	PROC("UMNT", proc_umnt, dirpath, void_arg),
+	PROC("UMNTALL", proc_umntall, void_arg, void_arg),
+	PROC("EXPORT", proc_export, void_arg, exports),
+};
+
+static const struct rpc_proc mount_v3[] = {
+	PROC("NULL", proc_null, void_arg, void_arg),
+	PROC("MNT", proc_mnt3, dirpath, mountres3),
+	PROC("DUMP", proc_dump, void_arg, mountlist),
+	PROC("UMNT", proc_umnt, dirpath, void_arg),
+	PROC("UMNTALL", proc_umntall, void_arg, void_arg),
+	PROC("EXPORT", proc_export, void_arg, exports),
+};
+
+static const struct rpc_version mount_versions[] = {
+	{ MOUNT_V1, mount_v1, sizeof mount_v1 / sizeof *mount_v1 },
+	{ MOUNT_V3, mount_v3, sizeof mount_v3 / sizeof *mount_v3 },
+};
+
+static const struct rpc_program mount_program = {
+	MOUNT_PROGRAM, mount_versions, sizeof mount_versions / sizeof *mount_versions,
+};
+
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+"Usage: pxe-mountd [OPTION]...\n"
+"Answer NFS MOUNT requests (program 100005, versions 1 and 3) for the\n"
+"exports in exports(5) syntax that pxe-nfsd serves.\n"
+"\n"
+"  -e, --exports FILE   exports file (default /etc/exports)\n"
+"  -k, --key FILE       file handle key shared with pxe-nfsd\n"
+"                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
+"  -p, --port PORT      UDP and TCP port (default: any free port)\n"
+"  -a, --address ADDR   listen on this address only\n"
+"  -N, --no-rpcbind     do not register with rpcbind\n"
+"  -P, --pidfile FILE   write the process ID to FILE\n"
+"  -F, --foreground     stay in the foreground and log to stderr\n"
+"  -d, --debug          log every request\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"SIGHUP re-reads the exports file. See pxe-mountd(8).\n");
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	static struct mountd m = { .d.opts.progname = "pxe-mountd" };
+
+	log_open("pxe-mountd", LOG_TO_STDERR, LOG_DAEMON);
+	daemon_parse_args(&m.d.opts, argc, argv, usage, 0);
+	if (m.d.opts.debug)
+		setlogmask(LOG_UPTO(LOG_DEBUG));
+	else
+		setlogmask(LOG_UPTO(LOG_INFO));
+	/* Replies are small: one datagram, one TCP fragment (klibc). */
+	daemon_start(&m.d, &mount_program, 256 * 1024, 65000);
+	daemon_serve(&m.d);
+	for (size_t i = 0; i < m.nmounts; i++) {
+		free(m.mounts[i].host);
+		free(m.mounts[i].dir);
+	}
+	free(m.mounts);
+	free(m.reply_nodes);
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,883 @@
+/* pxe-nfsd: NFS version 3 (RFC 1813) for read-only exports. Objects are
+ * reached by the kernel's own handles (open_by_handle_at), so a handle
+ * names the same file after a restart or a rename; every request checks
+ * the handle's signature, its export, and the caller's host and port. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "nfs3_prot.h"
+#include "nfsd.h"
+
+#define NFS_PORT 2049
+#define TCP_TRANSFER_MAX (1024 * 1024)	/* rtmax, dtpref: 1 MiB as knfsd */
+#define UDP_TRANSFER_MAX (32 * 1024)
+#define RECORD_MAX (TCP_TRANSFER_MAX + 4096)
+#define DATAGRAM_MAX (UDP_TRANSFER_MAX + 4096)
+#define FATTR3_SIZE 84
+#define POST_OP_ATTR_SIZE (4 + FATTR3_SIZE)
+#define CACHE_SLOTS 1024
+#define ARENA_SIZE (2 * 1024 * 1024)
+
+/* ---- objects ------------------------------------------------------------- */
+
+/* Handles seen lately and what they opened: a READ of a big file costs a
+ * fstat and a pread, not open_by_handle_at every time. */
+struct cache_slot {
+	unsigned char wire[FH_SIZE_MAX];
+	size_t len;
+	unsigned generation;
+	int path_fd;		/* O_PATH */
+	int read_fd;		/* O_RDONLY, opened on the first READ or READDIR */
+};
+
+struct nfsd {
+	struct daemon_ctx d;
+	struct cache_slot cache[CACHE_SLOTS];
+	/* results of READDIR(PLUS) point into this until the next call */
+	char *arena;
+	size_t arena_used;
+};
+
+struct object {
+	const struct export_state *st;
+	const struct export_options *opts;
+	struct identity id;
+	struct cache_slot *slot;
+	struct fh fh;
+	struct stat sb;
+};
+
+static struct nfsd *nfsd_of(struct rpc_req *req)
+{
+	return (struct nfsd *)req->ctx;
+}
+
+static void slot_clear(struct cache_slot *s)
+{
+	if (s->len) {
+		close(s->path_fd);
+		if (s->read_fd >= 0)
+			close(s->read_fd);
+	}
+	s->len = 0;
+}
+
+static size_t slot_index(const unsigned char *wire, size_t len)
+{
+	size_t h = 5381;
+
+	/* The MAC at the end is already a good hash. */
+	for (size_t i = len >= FH_MAC ? len - FH_MAC : 0; i < len; i++)
+		h = h * 33 + wire[i];
+	return h % CACHE_SLOTS;
+}
+
+/* A directory must still be beneath its export (knfsd's subtree rule for
+ * directories); files are trusted on the signature alone, as with
+ * no_subtree_check, because a file's path is not always known. */
+static bool beneath_export(int fd, const struct export *e)
+{
+	char link[64], path[PATH_MAX];
+	size_t len = strcmp(e->path, "/") == 0 ? 0 : strlen(e->path);
+	ssize_t n;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	if (n < 0)
+		return false;
+	path[n] = '\0';
+	return strncmp(path, e->path, len) == 0 && (path[len] == '/' || path[len] == '\0');
+}
+
+static int open_handle(const struct export_state *st, const struct fh *fh, int flags)
+{
+	union {
+		struct file_handle h;
+		unsigned char buf[sizeof(struct file_handle) + FH_KERNEL_MAX];
+	} u;
+
+	u.h.handle_bytes = fh->handle_bytes;
+	u.h.handle_type = fh->handle_type;
+	memcpy(u.h.f_handle, fh->f_handle, fh->handle_bytes);
+	return open_by_handle_at(st->root_fd, &u.h, flags | O_CLOEXEC);
+}
+
+static nfsstat3 lookup_slot(struct nfsd *n, const nfs_fh3 *h, struct object *o)
+{
+	struct cache_slot *s = &n->cache[slot_index((unsigned char *)h->data.data_val,
+						    h->data.data_len)];
+	int fd;
+
+	if (s->len == h->data.data_len && s->generation == n->d.exports.generation &&
+	    memcmp(s->wire, h->data.data_val, s->len) == 0) {
+		o->slot = s;
+		return fstat(s->path_fd, &o->sb) == 0 ? NFS3_OK : NFS3ERR_STALE;
+	}
+	fd = open_handle(o->st, &o->fh, O_PATH);
+	if (fd < 0) {
+		if (errno == ESTALE || errno == ENOENT)
+			return NFS3ERR_STALE;
+		logmsg(LOG_ERR, "open_by_handle_at in %s: %m", o->st->ex->path);
+		return NFS3ERR_IO;
+	}
+	if (fstat(fd, &o->sb) < 0 || o->sb.st_dev != o->st->dev ||
+	    (S_ISDIR(o->sb.st_mode) && !beneath_export(fd, o->st->ex))) {
+		close(fd);
+		return NFS3ERR_STALE;
+	}
+	slot_clear(s);
+	memcpy(s->wire, h->data.data_val, h->data.data_len);
+	s->len = h->data.data_len;
+	s->generation = n->d.exports.generation;
+	s->path_fd = fd;
+	s->read_fd = -1;
+	o->slot = s;
+	return NFS3_OK;
+}
+
+/* Everything a request needs to know about its handle, in the order of
+ * the checks: well-formed, signed by us, of a current export, from an
+ * allowed host and port, still there. */
+static nfsstat3 resolve(struct rpc_req *req, const nfs_fh3 *h, struct object *o)
+{
+	struct nfsd *n = nfsd_of(req);
+
+	switch (fh_decode(&n->d.key, (unsigned char *)h->data.data_val, h->data.data_len, &o->fh)) {
+	case FH_BADHANDLE:
+		return NFS3ERR_BADHANDLE;
+	case FH_STALE:
+		return NFS3ERR_STALE;
+	case FH_OK:
+		break;
+	}
+	o->st = export_table_fsid(&n->d.exports, o->fh.fsid);
+	if (o->st == NULL || o->st->root_fd < 0)
+		return NFS3ERR_STALE;
+	o->opts = export_access(o->st->ex, req);
+	if (o->opts == NULL)
+		return NFS3ERR_ACCES;
+	squash_identity(o->opts, &req->cred, &o->id);
+	return lookup_slot(n, h, o);
+}
+
+static int read_fd(struct object *o)
+{
+	struct cache_slot *s = o->slot;
+
+	if (s->read_fd < 0)
+		s->read_fd = open_handle(o->st, &o->fh,
+					 S_ISDIR(o->sb.st_mode) ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+	return s->read_fd;
+}
+
+/* ---- attributes and permissions ------------------------------------------ */
+
+static ftype3 file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR: return NF3DIR;
+	case S_IFBLK: return NF3BLK;
+	case S_IFCHR: return NF3CHR;
+	case S_IFLNK: return NF3LNK;
+	case S_IFSOCK: return NF3SOCK;
+	case S_IFIFO: return NF3FIFO;
+	default: return NF3REG;
+	}
+}
+
+void nfsd_fattr(const struct stat *sb, uint32_t fsid, fattr3 *a)
+{
+	a->type = file_type(sb->st_mode);
+	a->mode = sb->st_mode & 07777;
+	a->nlink = (uint32)sb->st_nlink;
+	a->uid = sb->st_uid;
+	a->gid = sb->st_gid;
+	a->size = (uint64)sb->st_size;
+	a->used = (uint64)sb->st_blocks * 512;
+	a->rdev.specdata1 = major(sb->st_rdev);
+	a->rdev.specdata2 = minor(sb->st_rdev);
+	a->fsid = fsid;
+	a->fileid = sb->st_ino;
+	a->atime.seconds = (uint32)sb->st_atim.tv_sec;
+	a->atime.nseconds = (uint32)sb->st_atim.tv_nsec;
+	a->mtime.seconds = (uint32)sb->st_mtim.tv_sec;
+	a->mtime.nseconds = (uint32)sb->st_mtim.tv_nsec;
+	a->ctime.seconds = (uint32)sb->st_ctim.tv_sec;
+	a->ctime.nseconds = (uint32)sb->st_ctim.tv_nsec;
+}
+
+static void post_op(const struct object *o, post_op_attr *p)
+{
+	p->attributes_follow = TRUE;
+	nfsd_fattr(&o->sb, o->st->ex->fsid, &p->post_op_attr_u.attributes);
+}
+
+unsigned nfsd_permitted(const struct stat *sb, const struct identity *id)
+{
+	unsigned bits;
+
+	if (id->uid == 0)	/* root as root: knfsd lets it read everything */
+		return 6 | ((sb->st_mode & 0111) || S_ISDIR(sb->st_mode) ? 1 : 0);
+	if (id->uid == sb->st_uid)
+		return (sb->st_mode >> 6) & 7;
+	bits = sb->st_mode & 7;
+	if (id->gid == sb->st_gid)
+		return (sb->st_mode >> 3) & 7;
+	for (unsigned i = 0; i < id->ngids; i++)
+		if (id->gids[i] == sb->st_gid)
+			return (sb->st_mode >> 3) & 7;
+	return bits;
+}
+
+/* ---- procedures ---------------------------------------------------------- */
+
+static void proc_null(struct rpc_req *req, void *args, void *res)
+{
+	(void)req, (void)args, (void)res;
+}
+
+static void proc_getattr(struct rpc_req *req, void *args, void *res)
+{
+	GETATTR3res *r = res;
+	struct object o;
+
+	r->status = resolve(req, &((GETATTR3args *)args)->object, &o);
+	if (r->status == NFS3_OK)
+		nfsd_fattr(&o.sb, o.st->ex->fsid, &r->GETATTR3res_u.resok.obj_attributes);
+}
+
+static nfsstat3 errno_status(int e)
+{
+	switch (e) {
+	case ENOENT: return NFS3ERR_NOENT;
+	case EACCES: case EPERM: return NFS3ERR_ACCES;
+	case ENOTDIR: return NFS3ERR_NOTDIR;
+	case ENAMETOOLONG: return NFS3ERR_NAMETOOLONG;
+	case ESTALE: return NFS3ERR_STALE;
+	default: return NFS3ERR_IO;
+	}
+}
+
+static bool is_export_root(const struct object *o)
+{
+	return o->sb.st_dev == o->st->dev && o->sb.st_ino == o->st->ino;
+}
+
+static nfsstat3 check_name(const char *name)
+{
+	if (name == NULL || *name == '\0' || strchr(name, '/'))
+		return NFS3ERR_ACCES;
+	if (strlen(name) > NAME_MAX)
+		return NFS3ERR_NAMETOOLONG;
+	return NFS3_OK;
+}
+
+/* The handle and attributes of name in directory dir; ".." of an
+ * export's root is the root itself, so no lookup leaves the export. */
+static nfsstat3 lookup_child(struct rpc_req *req, const struct object *dir, const char *name,
+			     nfs_fh3 *out, unsigned char *wire, struct stat *sb)
+{
+	struct fh fh;
+	size_t len;
+	int fd = dir->slot->path_fd;
+
+	if (strcmp(name, ".") == 0 || (strcmp(name, "..") == 0 && is_export_root(dir))) {
+		name = NULL;
+	}
+	if (name ? fstatat(fd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 : fstat(fd, sb) < 0)
+		return errno_status(errno);
+	/* A filesystem mounted below the export is not part of it. */
+	if (sb->st_dev != dir->st->dev)
+		return NFS3ERR_ACCES;
+	if (!fh_of_fd(fd, name, dir->st->ex->fsid, &fh))
+		return errno_status(errno);
+	len = fh_encode(&nfsd_of(req)->d.key, &fh, wire);
+	if (len == 0)
+		return NFS3ERR_SERVERFAULT;
+	out->data.data_len = (u_int)len;
+	out->data.data_val = (char *)wire;
+	return NFS3_OK;
+}
+
+static void proc_lookup(struct rpc_req *req, void *args, void *res)
+{
+	static unsigned char wire[FH_SIZE_MAX];
+	LOOKUP3args *a = args;
+	LOOKUP3res *r = res;
+	struct object dir;
+	struct stat sb;
+
+	r->status = resolve(req, &a->what.dir, &dir);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&dir, &r->LOOKUP3res_u.resfail.dir_attributes);
+	if (!S_ISDIR(dir.sb.st_mode))
+		r->status = NFS3ERR_NOTDIR;
+	else if (!(nfsd_permitted(&dir.sb, &dir.id) & 1))
+		r->status = NFS3ERR_ACCES;
+	else if ((r->status = check_name(a->what.name)) == NFS3_OK)
+		r->status = lookup_child(req, &dir, a->what.name, &r->LOOKUP3res_u.resok.object,
+					 wire, &sb);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&dir, &r->LOOKUP3res_u.resok.dir_attributes);
+	r->LOOKUP3res_u.resok.obj_attributes.attributes_follow = TRUE;
+	nfsd_fattr(&sb, dir.st->ex->fsid, &r->LOOKUP3res_u.resok.obj_attributes.post_op_attr_u.attributes);
+}
+
+static void proc_access(struct rpc_req *req, void *args, void *res)
+{
+	ACCESS3args *a = args;
+	ACCESS3res *r = res;
+	struct object o;
+	unsigned perm;
+	uint32 granted = 0;
+
+	r->status = resolve(req, &a->object, &o);
+	if (r->status != NFS3_OK)
+		return;
+	perm = nfsd_permitted(&o.sb, &o.id);
+	if (perm & 4)
+		granted |= ACCESS3_READ;
+	if (perm & 1)
+		granted |= S_ISDIR(o.sb.st_mode) ? ACCESS3_LOOKUP : ACCESS3_EXECUTE;
+	/* MODIFY, EXTEND and DELETE are never granted: exports are read-only. */
+	post_op(&o, &r->ACCESS3res_u.resok.obj_attributes);
+	r->ACCESS3res_u.resok.access = a->access & granted;
+}
+
+static void proc_readlink(struct rpc_req *req, void *args, void *res)
+{
+	static char target[PATH_MAX + 1];
+	READLINK3res *r = res;
+	struct object o;
+	ssize_t n;
+
+	r->status = resolve(req, &((READLINK3args *)args)->symlink, &o);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&o, &r->READLINK3res_u.resok.symlink_attributes);
+	if (!S_ISLNK(o.sb.st_mode)) {
+		r->status = NFS3ERR_INVAL;
+		return;
+	}
+	n = readlinkat(o.slot->path_fd, "", target, sizeof target - 1);
+	if (n < 0) {
+		r->status = errno_status(errno);
+		return;
+	}
+	target[n] = '\0';
+	r->READLINK3res_u.resok.data = target;
+}
+
+/* The READ reply's data starts here in the result: status, attributes,
+ * count, eof and the opaque's length come first. */
+#define READ_DATA_OFFSET (4 + POST_OP_ATTR_SIZE + 4 + 4 + 4)
+
+static void proc_read(struct rpc_req *req, void *args, void *res)
+{
+	READ3args *a = args;
+	READ3res *r = res;
+	struct object o;
+	size_t room = req->reply_cap - RPC_REPLY_HDR - READ_DATA_OFFSET - 4;
+	size_t count = a->count;
+	char *data = (char *)rpc_result_area(req) + READ_DATA_OFFSET;
+	ssize_t n;
+	int fd;
+
+	r->status = resolve(req, &a->file, &o);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&o, &r->READ3res_u.resok.file_attributes);
+	if (!S_ISREG(o.sb.st_mode)) {
+		r->status = S_ISDIR(o.sb.st_mode) ? NFS3ERR_ISDIR : NFS3ERR_INVAL;
+		return;
+	}
+	/* knfsd lets the owner read what it may not (it may chmod anyway). */
+	if (!(nfsd_permitted(&o.sb, &o.id) & 4) && o.id.uid != o.sb.st_uid) {
+		r->status = NFS3ERR_ACCES;
+		return;
+	}
+	if (count > (req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX))
+		count = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
+	if (count > room)
+		count = room;
+	fd = read_fd(&o);
+	if (fd < 0) {
+		r->status = errno_status(errno);
+		return;
+	}
+	n = a->offset >= (uint64)o.sb.st_size ? 0 : pread(fd, data, count, (off_t)a->offset);
+	if (n < 0) {
+		r->status = NFS3ERR_IO;
+		return;
+	}
+	r->READ3res_u.resok.count = (count3)n;
+	r->READ3res_u.resok.eof = a->offset + (uint64)n >= (uint64)o.sb.st_size;
+	r->READ3res_u.resok.data.data_len = (u_int)n;
+	r->READ3res_u.resok.data.data_val = data;
+}
+
+/* Encodes a READ result whose data already sits where it belongs in the
+ * reply (proc_read put it there): no copy of the file data. */
+static bool_t xdr_READ3res_inplace(XDR *x, READ3res *r)
+{
+	READ3resok *ok = &r->READ3res_u.resok;
+	u_int len = ok->data.data_len, padded = (len + 3) & ~3u;
+	char *p;
+
+	if (r->status != NFS3_OK || x->x_op != XDR_ENCODE)
+		return xdr_READ3res(x, r);
+	if (!xdr_nfsstat3(x, &r->status) || !xdr_post_op_attr(x, &ok->file_attributes) ||
+	    !xdr_count3(x, &ok->count) || !xdr_bool(x, &ok->eof) || !xdr_u_int(x, &len))
+		return FALSE;
+	p = (char *)xdr_inline(x, (int)padded);
+	if (p == NULL)
+		return FALSE;
+	if (p != ok->data.data_val)
+		memmove(p, ok->data.data_val, len);
+	memset(p + len, 0, padded - len);
+	return TRUE;
+}
+
+/* ---- directories --------------------------------------------------------- */
+
+static void *arena_alloc(struct nfsd *n, size_t size)
+{
+	void *p;
+
+	size = (size + 15) & ~(size_t)15;
+	if (n->arena_used + size > ARENA_SIZE)
+		return NULL;
+	p = n->arena + n->arena_used;
+	n->arena_used += size;
+	return p;
+}
+
+struct dir_reply {
+	bool plus;
+	size_t dircount, maxcount;	/* limits from the call */
+	size_t dirbytes, bytes;		/* used so far */
+	entryplus3 *first, *last;	/* entry3 is a prefix-compatible subset */
+	bool eof;
+};
+
+static size_t xdr_pad(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* The attributes and handle of one entry for READDIRPLUS; "." and ".."
+ * go without (clients look them up themselves). */
+static void entry_plus(struct rpc_req *req, const struct object *dir, entryplus3 *e)
+{
+	unsigned char *wire;
+	struct stat sb;
+	nfs_fh3 fh;
+
+	if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+		return;
+	wire = arena_alloc(nfsd_of(req), FH_SIZE_MAX);
+	if (wire == NULL || lookup_child(req, dir, e->name, &fh, wire, &sb) != NFS3_OK)
+		return;
+	e->name_attributes.attributes_follow = TRUE;
+	nfsd_fattr(&sb, dir->st->ex->fsid, &e->name_attributes.post_op_attr_u.attributes);
+	e->name_handle.handle_follows = TRUE;
+	e->name_handle.post_op_fh3_u.handle = fh;
+}
+
+/* Adds one directory entry if it fits; false when the reply is full. */
+static bool add_entry(struct rpc_req *req, const struct object *dir, struct dir_reply *d,
+		      const struct dirent64 *de)
+{
+	size_t namelen = strlen(de->d_name);
+	size_t dirsize = 4 + 8 + 4 + xdr_pad(namelen) + 8;
+	size_t size = dirsize + (d->plus ? POST_OP_ATTR_SIZE + 4 + 4 + FH_SIZE_MAX : 0);
+	struct nfsd *n = nfsd_of(req);
+	entryplus3 *e;
+
+	if (d->bytes + size > d->maxcount || (d->plus && d->dirbytes + dirsize > d->dircount))
+		return false;
+	e = arena_alloc(n, d->plus ? sizeof(entryplus3) : sizeof(entry3));
+	if (e == NULL)
+		return false;
+	memset(e, 0, d->plus ? sizeof(entryplus3) : sizeof(entry3));
+	e->name = arena_alloc(n, namelen + 1);
+	if (e->name == NULL)
+		return false;
+	memcpy(e->name, de->d_name, namelen + 1);
+	e->fileid = de->d_ino;
+	/* ".." of the export's root is the root itself. */
+	if (strcmp(de->d_name, "..") == 0 && is_export_root(dir))
+		e->fileid = dir->sb.st_ino;
+	e->cookie = (cookie3)de->d_off;
+	if (d->plus)
+		entry_plus(req, dir, e);
+	if (d->last == NULL)
+		d->first = e;
+	else if (d->plus)
+		d->last->nextentry = e;
+	else
+		((entry3 *)d->last)->nextentry = (entry3 *)e;
+	d->last = e;
+	d->bytes += size;
+	d->dirbytes += dirsize;
+	return true;
+}
+
+/* Reads entries from cookie on, with the directory's own offsets as the
+ * cookies (stable across calls and restarts on ext4 and tmpfs). */
+static nfsstat3 read_entries(struct rpc_req *req, struct object *dir, cookie3 cookie,
+			     struct dir_reply *d)
+{
+	char buf[32768];
+	int fd = read_fd(dir);
+
+	if (fd < 0)
+		return errno_status(errno);
+	if (lseek(fd, (off_t)cookie, SEEK_SET) < 0)
+		return NFS3ERR_BAD_COOKIE;
+	for (;;) {
+		ssize_t n = getdents64(fd, buf, sizeof buf);
+
+		if (n < 0)
+			return cookie ? NFS3ERR_BAD_COOKIE : NFS3ERR_IO;
+		if (n == 0) {
+			d->eof = true;
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+
+			if (!add_entry(req, dir, d, de))
+				goto full;
+			off += de->d_reclen;
+		}
+	}
+full:
+	return d->first || d->eof ? NFS3_OK : NFS3ERR_TOOSMALL;
+}
+
+static nfsstat3 readdir_common(struct rpc_req *req, const nfs_fh3 *h, cookie3 cookie,
+			       struct dir_reply *d, struct object *dir)
+{
+	size_t limit = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
+	/* status, attributes, verifier, the list's end and eof */
+	size_t fixed = 4 + POST_OP_ATTR_SIZE + 8 + 4 + 4;
+	nfsstat3 status = resolve(req, h, dir);
+
+	nfsd_of(req)->arena_used = 0;
+	if (status != NFS3_OK)
+		return status;
+	if (!S_ISDIR(dir->sb.st_mode))
+		return NFS3ERR_NOTDIR;
+	if ((nfsd_permitted(&dir->sb, &dir->id) & 5) != 5)
+		return NFS3ERR_ACCES;
+	if (d->maxcount > limit)
+		d->maxcount = limit;
+	if (d->maxcount > req->reply_cap - RPC_REPLY_HDR)
+		d->maxcount = req->reply_cap - RPC_REPLY_HDR;
+	if (d->maxcount < fixed)
+		return NFS3ERR_TOOSMALL;
+	d->bytes = fixed;
+	return read_entries(req, dir, cookie, d);
+}
+
+static void proc_readdir(struct rpc_req *req, void *args, void *res)
+{
+	READDIR3args *a = args;
+	READDIR3res *r = res;
+	struct dir_reply d = { .plus = false, .maxcount = a->count, .dircount = a->count };
+	struct object dir;
+
+	r->status = readdir_common(req, &a->dir, a->cookie, &d, &dir);
+	if (r->status != NFS3_OK) {
+		if (r->status != NFS3ERR_BADHANDLE && r->status != NFS3ERR_STALE &&
+		    r->status != NFS3ERR_ACCES)
+			post_op(&dir, &r->READDIR3res_u.resfail.dir_attributes);
+		return;
+	}
+	post_op(&dir, &r->READDIR3res_u.resok.dir_attributes);
+	/* knfsd echoes the verifier: cookies stay valid as long as the
+	 * directory's offsets do. */
+	memcpy(r->READDIR3res_u.resok.cookieverf, a->cookieverf, NFS3_COOKIEVERFSIZE);
+	r->READDIR3res_u.resok.reply.entries = (entry3 *)d.first;
+	r->READDIR3res_u.resok.reply.eof = d.eof;
+}
+
+static void proc_readdirplus(struct rpc_req *req, void *args, void *res)
+{
+	READDIRPLUS3args *a = args;
+	READDIRPLUS3res *r = res;
+	struct dir_reply d = { .plus = true, .maxcount = a->maxcount, .dircount = a->dircount };
+	struct object dir;
+
+	r->status = readdir_common(req, &a->dir, a->cookie, &d, &dir);
+	if (r->status == NFS3_OK && !dir.opts->rdirplus)
+		r->status = NFS3ERR_NOTSUPP;
+	if (r->status != NFS3_OK) {
+		if (r->status != NFS3ERR_BADHANDLE && r->status != NFS3ERR_STALE &&
+		    r->status != NFS3ERR_ACCES)
+			post_op(&dir, &r->READDIRPLUS3res_u.resfail.dir_attributes);
+		return;
+	}
+	post_op(&dir, &r->READDIRPLUS3res_u.resok.dir_attributes);
+	memcpy(r->READDIRPLUS3res_u.resok.cookieverf, a->cookieverf, NFS3_COOKIEVERFSIZE);
+	r->READDIRPLUS3res_u.resok.reply.entries = d.first;
+	r->READDIRPLUS3res_u.resok.reply.eof = d.eof;
+}
+
+/* The rpcgen routines encode entry lists recursively, one stack frame per
+ * entry; a 1 MiB reply holds tens of thousands. These loop instead. */
+static bool_t xdr_entries(XDR *x, void *first, bool plus)
+{
+	bool_t more = TRUE, done = FALSE;
+
+	for (void *e = first; e; ) {
+		if (!xdr_bool(x, &more))
+			return FALSE;
+		if (plus) {
+			entryplus3 *p = e;
+			if (!xdr_fileid3(x, &p->fileid) || !xdr_filename3(x, &p->name) ||
+			    !xdr_cookie3(x, &p->cookie) || !xdr_post_op_attr(x, &p->name_attributes) ||
+			    !xdr_post_op_fh3(x, &p->name_handle))
+				return FALSE;
+			e = p->nextentry;
+		} else {
+			entry3 *p = e;
+			if (!xdr_fileid3(x, &p->fileid) || !xdr_filename3(x, &p->name) ||
+			    !xdr_cookie3(x, &p->cookie))
+				return FALSE;
+			e = p->nextentry;
+		}
+	}
+	return xdr_bool(x, &done);
+}
+
+static bool_t xdr_READDIR3res_loop(XDR *x, READDIR3res *r)
+{
+	READDIR3resok *ok = &r->READDIR3res_u.resok;
+
+	if (r->status != NFS3_OK || x->x_op != XDR_ENCODE)
+		return xdr_READDIR3res(x, r);
+	return xdr_nfsstat3(x, &r->status) && xdr_post_op_attr(x, &ok->dir_attributes) &&
+	       xdr_cookieverf3(x, ok->cookieverf) && xdr_entries(x, ok->reply.entries, false) &&
+	       xdr_bool(x, &ok->reply.eof);
+}
+
+static bool_t xdr_READDIRPLUS3res_loop(XDR *x, READDIRPLUS3res *r)
+{
+	READDIRPLUS3resok *ok = &r->READDIRPLUS3res_u.resok;
+
+	if (r->status != NFS3_OK || x->x_op != XDR_ENCODE)
+		return xdr_READDIRPLUS3res(x, r);
+	return xdr_nfsstat3(x, &r->status) && xdr_post_op_attr(x, &ok->dir_attributes) &&
+	       xdr_cookieverf3(x, ok->cookieverf) && xdr_entries(x, ok->reply.entries, true) &&
+	       xdr_bool(x, &ok->reply.eof);
+}
+
+/* ---- file system information --------------------------------------------- */
+
+static void proc_fsstat(struct rpc_req *req, void *args, void *res)
+{
+	FSSTAT3res *r = res;
+	FSSTAT3resok *ok = &r->FSSTAT3res_u.resok;
+	struct object o;
+	struct statfs sf;
+
+	r->status = resolve(req, &((FSSTAT3args *)args)->fsroot, &o);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&o, &ok->obj_attributes);
+	if (fstatfs(o.slot->path_fd, &sf) < 0) {
+		r->status = NFS3ERR_IO;
+		return;
+	}
+	ok->tbytes = (size3)sf.f_blocks * (size3)sf.f_bsize;
+	ok->fbytes = (size3)sf.f_bfree * (size3)sf.f_bsize;
+	ok->abytes = (size3)sf.f_bavail * (size3)sf.f_bsize;
+	ok->tfiles = sf.f_files;
+	ok->ffiles = sf.f_ffree;
+	ok->afiles = sf.f_ffree;
+	ok->invarsec = 0;
+}
+
+static void proc_fsinfo(struct rpc_req *req, void *args, void *res)
+{
+	FSINFO3res *r = res;
+	FSINFO3resok *ok = &r->FSINFO3res_u.resok;
+	uint32 max = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
+	struct object o;
+
+	r->status = resolve(req, &((FSINFO3args *)args)->fsroot, &o);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&o, &ok->obj_attributes);
+	ok->rtmax = ok->rtpref = max;
+	ok->wtmax = ok->wtpref = max;
+	ok->rtmult = ok->wtmult = 4096;
+	ok->dtpref = max;
+	ok->maxfilesize = INT64_MAX;
+	ok->time_delta.seconds = 0;
+	ok->time_delta.nseconds = 1;
+	ok->properties = FSF3_LINK | FSF3_SYMLINK | FSF3_HOMOGENEOUS | FSF3_CANSETTIME;
+}
+
+static void proc_pathconf(struct rpc_req *req, void *args, void *res)
+{
+	PATHCONF3res *r = res;
+	PATHCONF3resok *ok = &r->PATHCONF3res_u.resok;
+	struct object o;
+
+	r->status = resolve(req, &((PATHCONF3args *)args)->object, &o);
+	if (r->status != NFS3_OK)
+		return;
+	post_op(&o, &ok->obj_attributes);
+	ok->linkmax = 32000;
+	ok->name_max = NAME_MAX;
+	ok->no_trunc = TRUE;
+	ok->chown_restricted = TRUE;
+	ok->case_insensitive = FALSE;
+	ok->case_preserving = TRUE;
+}
+
+/* ---- modifying procedures ------------------------------------------------ */
+
+/* Every result of a modifying procedure starts with its nfsstat3, and
+ * zeroed weak cache consistency data means "no attributes". The handle is
+ * still checked, so a bad one gets the error it deserves first. */
+static void answer_rofs(struct rpc_req *req, const nfs_fh3 *h, void *res)
+{
+	struct object o;
+	nfsstat3 status = resolve(req, h, &o);
+
+	*(nfsstat3 *)res = status == NFS3_OK ? NFS3ERR_ROFS : status;
+}
+
+#define ROFS(proc, argt, field) \
+	static void proc_##proc(struct rpc_req *req, void *args, void *res) \
+	{ answer_rofs(req, &((argt *)args)->field, res); }
+ROFS(setattr, SETATTR3args, object)
+ROFS(write, WRITE3args, file)
+ROFS(create, CREATE3args, where.dir)
+ROFS(mkdir, MKDIR3args, where.dir)
+ROFS(symlink, SYMLINK3args, where.dir)
+ROFS(mknod, MKNOD3args, where.dir)
+ROFS(remove, REMOVE3args, object.dir)
+ROFS(rmdir, RMDIR3args, object.dir)
+ROFS(rename, RENAME3args, from.dir)
+ROFS(link, LINK3args, file)
+ROFS(commit, COMMIT3args, file)
+#undef ROFS
+
+/* ---- the program --------------------------------------------------------- */
+
+typedef int void_arg;
+static bool_t xdr_void_arg(XDR *x, void_arg *v)
+{
+	(void)x, (void)v;
+	return TRUE;
+}
+
+#define PROC(name, fn, argt, rest, xdr_rest) \
+	{ name, (xdrproc_t)xdr_##argt, (xdrproc_t)xdr_rest, sizeof(argt), sizeof(rest), fn }
+#define P(name, fn, base) PROC(#name, fn, base##3args, base##3res, xdr_##base##3res)
+
+const struct rpc_proc nfsd_procs[NFSD_NPROCS] = {
+	PROC("NULL", proc_null, void_arg, void_arg, xdr_void_arg),
+	P(GETATTR, proc_getattr, GETATTR),
+	P(SETATTR, proc_setattr, SETATTR),
+	P(LOOKUP, proc_lookup, LOOKUP),
+	P(ACCESS, proc_access, ACCESS),
+	P(READLINK, proc_readlink, READLINK),
+	PROC("READ", proc_read, READ3args, READ3res, xdr_READ3res_inplace),
+	P(WRITE, proc_write, WRITE),
+	P(CREATE, proc_create, CREATE),
+	P(MKDIR, proc_mkdir, MKDIR),
+	P(SYMLINK, proc_symlink, SYMLINK),
+	P(MKNOD, proc_mknod, MKNOD),
+	P(REMOVE, proc_remove, REMOVE),
+	P(RMDIR, proc_rmdir, RMDIR),
+	P(RENAME, proc_rename, RENAME),
+	P(LINK, proc_link, LINK),
+	PROC("READDIR", proc_readdir, READDIR3args, READDIR3res, xdr_READDIR3res_loop),
+	PROC("READDIRPLUS", proc_readdirplus, READDIRPLUS3args, READDIRPLUS3res,
+	     xdr_READDIRPLUS3res_loop),
+	P(FSSTAT, proc_fsstat, FSSTAT),
+	P(FSINFO, proc_fsinfo, FSINFO),
+	P(PATHCONF, proc_pathconf, PATHCONF),
+	P(COMMIT, proc_commit, COMMIT),
+};
+
+static const struct rpc_version nfs_versions[] = {
+	{ NFS_V3, nfsd_procs, NFSD_NPROCS },
+};
+
+static const struct rpc_program nfs_program = {
+	NFS3_PROGRAM, nfs_versions, 1,
+};
+
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+"Usage: pxe-nfsd [OPTION]...\n"
+"Serve the exports in exports(5) syntax read-only over NFS version 3\n"
+"(program 100003) on UDP and TCP; pxe-mountd hands out their handles.\n"
+"\n"
+"  -e, --exports FILE   exports file (default /etc/exports)\n"
+"  -k, --key FILE       file handle key shared with pxe-mountd\n"
+"                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
+"  -p, --port PORT      UDP and TCP port (default 2049)\n"
+"  -a, --address ADDR   listen on this address only\n"
+"  -N, --no-rpcbind     do not register with rpcbind\n"
+"  -P, --pidfile FILE   write the process ID to FILE\n"
+"  -F, --foreground     stay in the foreground and log to stderr\n"
+"  -d, --debug          log every request\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"SIGHUP re-reads the exports file. See pxe-nfsd(8).\n");
+	exit(status);
+}
+
+static void warn_rw(const struct export_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t c = 0; c < t->st[i].ex->nclients; c++)
+			if (t->st[i].ex->clients[c].opts.rw)
+				logmsg(LOG_WARNING, "%s: 'rw' for %s is not implemented yet; "
+				       "it is served read-only", t->st[i].ex->path,
+				       t->st[i].ex->clients[c].spec);
+}
+
+int nfsd_run(int argc, char **argv)
+{
+	static struct nfsd n = { .d.opts.progname = "pxe-nfsd" };
+
+	log_open("pxe-nfsd", LOG_TO_STDERR, LOG_DAEMON);
+	daemon_parse_args(&n.d.opts, argc, argv, usage, NFS_PORT);
+	n.arena = malloc(ARENA_SIZE);
+	if (n.arena == NULL)
+		fatal(EX_OSERR, "out of memory");
+	daemon_start(&n.d, &nfs_program, RECORD_MAX, DATAGRAM_MAX);
+	warn_rw(&n.d.exports);
+	daemon_serve(&n.d);
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		slot_clear(&n.cache[i]);
+	free(n.arena);
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,26 @@
+/* The parts of pxe-nfsd the unit tests reach: the procedure table (for
+ * XDR round-trips of every argument and result) and the attribute and
+ * permission rules. */
+#ifndef PXEKIT_NFSD_H
+#define PXEKIT_NFSD_H
+
+#include <sys/stat.h>
+
+#include "daemon.h"
+#include "nfs3_prot.h"
+#include "rpc.h"
+
+#define NFSD_NPROCS 22
+
+extern const struct rpc_proc nfsd_procs[NFSD_NPROCS];
+
+void nfsd_fattr(const struct stat *sb, uint32_t fsid, fattr3 *a);
+
+/* rwx bits (4, 2, 1) the identity has on the object, as knfsd decides
+ * without ACLs. */
+unsigned nfsd_permitted(const struct stat *sb, const struct identity *id);
+
+/* The whole daemon, for main(). */
+int nfsd_run(int argc, char **argv);
+
+#endif
