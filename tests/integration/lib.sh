@@ -41,6 +41,9 @@ cleanup() {
 		echo "--- in.tftpd log (last 40 lines)"
 		tail -n 40 "$WORK/tftpd.log"
 	fi
+	# Scripts may mount (tmpfs) below the scratch tree.
+	awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do umount "$m"; done
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
