@@ -448,7 +448,7 @@ static bool_t xdr_READ3res_inplace(XDR *x, READ3res *r)
 	p = (char *)xdr_inline(x, (int)padded);
 	if (p == NULL)
 		return FALSE;
-	if (p != ok->data.data_val)
+	if (len != 0 && p != ok->data.data_val)
 		memmove(p, ok->data.data_val, len);
 	memset(p + len, 0, padded - len);
 	return TRUE;

@@ -161,3 +161,42 @@ make_root() {
 	head -c 10000 /dev/urandom >"$1/sub/dir/file"
 	chmod -R a+rX "$1"
 }
+
+# ---- QEMU guests -------------------------------------------------------
+# Debian's kernel and busybox-static, unpacked by tools/install-deps.
+GUEST_KERNEL_DIR=$PEERS/linux-image
+GUEST_BUSYBOX=$PEERS/busybox-static/bin/busybox
+
+guest_kernel() {
+	k=$(ls "$GUEST_KERNEL_DIR"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+	[ -n "$k" ] || { echo "no Debian kernel in $GUEST_KERNEL_DIR (tools/install-deps --test)" >&2; exit 99; }
+	echo "$k"
+}
+
+# make_initramfs DIR OUT MODULE...: packs DIR (which has /init) with
+# busybox-static and the named kernel modules (in load order, under
+# /modules) into a gzip'd newc cpio archive.
+make_initramfs() {
+	dir=$1 out=$2
+	shift 2
+	[ -x "$GUEST_BUSYBOX" ] || { echo "no busybox-static in $GUEST_BUSYBOX" >&2; exit 99; }
+	mkdir -p "$dir/bin" "$dir/modules" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/mnt" "$dir/tmp"
+	cp "$GUEST_BUSYBOX" "$dir/bin/busybox"
+	for applet in sh mount umount insmod ip sha256sum cat echo ls wc sleep reboot grep \
+		      find sort head cut seq; do
+		ln -sf busybox "$dir/bin/$applet"
+	done
+	moddir=$(ls -d "$GUEST_KERNEL_DIR"/lib/modules/* | head -n 1)
+	: >"$dir/modules/order"
+	for m; do
+		f=$(find "$moddir" -name "$m.ko" | head -n 1)
+		[ -n "$f" ] || { echo "no module $m in $moddir" >&2; exit 99; }
+		cp "$f" "$dir/modules/"
+		echo "$m" >>"$dir/modules/order"
+	done
+	chmod 755 "$dir/init"
+	(cd "$dir" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$out"
+}
+
+# The modules the kernel's NFSv3 client and QEMU's e1000 need, in order.
+NFS_CLIENT_MODULES="e1000 sunrpc grace lockd netfs fscache nfs_acl nfs nfsv3"
