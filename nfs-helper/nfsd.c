@@ -387,6 +387,26 @@ static void proc_readlink(struct rpc_req *req, void *args, void *res)
 /* The READ reply's data starts here in the result: status, attributes,
  * count, eof and the opaque's length come first. */
 #define READ_DATA_OFFSET (4 + POST_OP_ATTR_SIZE + 4 + 4 + 4)
+#define SENDFILE_MIN (64 * 1024)
+
+/* Big reads over TCP leave the data in the page cache: the transport
+ * sends it with sendfile after the reply's header, one copy instead of
+ * pread's two. The descriptor is the transport's to close. */
+static ssize_t read_tail(struct rpc_req *req, int fd, const struct stat *sb, uint64 offset,
+			 size_t count)
+{
+	size_t n;
+
+	if (offset >= (uint64)sb->st_size)
+		return 0;
+	n = (uint64)sb->st_size - offset < count ? (size_t)((uint64)sb->st_size - offset) : count;
+	req->tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (req->tail_fd < 0)
+		return -1;
+	req->tail_off = (off_t)offset;
+	req->tail_len = n;
+	return (ssize_t)n;
+}
 
 static void proc_read(struct rpc_req *req, void *args, void *res)
 {
@@ -421,7 +441,10 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 		r->status = errno_status(errno);
 		return;
 	}
-	n = a->offset >= (uint64)o.sb.st_size ? 0 : pread(fd, data, count, (off_t)a->offset);
+	if (req->tcp && count >= SENDFILE_MIN)
+		n = read_tail(req, fd, &o.sb, a->offset, count);
+	else
+		n = a->offset >= (uint64)o.sb.st_size ? 0 : pread(fd, data, count, (off_t)a->offset);
 	if (n < 0) {
 		r->status = NFS3ERR_IO;
 		return;
@@ -429,11 +452,13 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 	r->READ3res_u.resok.count = (count3)n;
 	r->READ3res_u.resok.eof = a->offset + (uint64)n >= (uint64)o.sb.st_size;
 	r->READ3res_u.resok.data.data_len = (u_int)n;
-	r->READ3res_u.resok.data.data_val = data;
+	r->READ3res_u.resok.data.data_val = req->tail_len ? NULL : data;
 }
 
 /* Encodes a READ result whose data already sits where it belongs in the
- * reply (proc_read put it there): no copy of the file data. */
+ * reply (proc_read put it there): no copy of the file data. Without a
+ * buffer, the data follows from the file (read_tail): only its length is
+ * encoded here. */
 static bool_t xdr_READ3res_inplace(XDR *x, READ3res *r)
 {
 	READ3resok *ok = &r->READ3res_u.resok;
@@ -445,6 +470,8 @@ static bool_t xdr_READ3res_inplace(XDR *x, READ3res *r)
 	if (!xdr_nfsstat3(x, &r->status) || !xdr_post_op_attr(x, &ok->file_attributes) ||
 	    !xdr_count3(x, &ok->count) || !xdr_bool(x, &ok->eof) || !xdr_u_int(x, &len))
 		return FALSE;
+	if (ok->data.data_val == NULL && len != 0)
+		return TRUE;
 	p = (char *)xdr_inline(x, (int)padded);
 	if (p == NULL)
 		return FALSE;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <rpc/rpc.h>
 
 #define RPC_AUTH_NONE 0
@@ -35,6 +36,13 @@ struct rpc_req {
 	void *ctx;			/* the daemon's state */
 	char *hostname;			/* reverse DNS of peer, filled on demand */
 	bool hostname_done;
+	/* Set by a procedure whose result ends with file data sent straight
+	 * from the page cache (READ over TCP): tail_len bytes of tail_fd at
+	 * tail_off follow the encoded reply, then XDR padding. The transport
+	 * owns tail_fd afterwards. */
+	int tail_fd;
+	off_t tail_off;
+	size_t tail_len;
 	/* from the call */
 	uint32_t xid, prog, vers, proc;
 	struct rpc_cred cred;

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,9 @@ struct conn {
 	size_t rec_len;
 	unsigned char *out;		/* record mark + reply */
 	size_t out_len, out_off;
+	int tail_fd;			/* file data after the reply (READ) */
+	off_t tail_off;
+	size_t tail_left, pad_left;
 	char *hostname;
 	bool hostname_done;
 	time_t last;
@@ -219,8 +223,21 @@ uint16_t server_port(const struct server *svc)
 
 /* ---- connections ------------------------------------------------------- */
 
+static void drop_tail(struct conn *c)
+{
+	if (c->tail_left || c->pad_left)
+		close(c->tail_fd);
+	c->tail_left = c->pad_left = 0;
+}
+
+static bool conn_busy(const struct conn *c)
+{
+	return c->out_len != 0 || c->tail_left != 0 || c->pad_left != 0;
+}
+
 static void conn_free(struct conn *c)
 {
+	drop_tail(c);
 	close(c->fd);
 	free(c->in);
 	free(c->rec);
@@ -260,17 +277,49 @@ static void accept_conn(struct server *s)
 	s->conns[s->nconns++] = c;
 }
 
+/* Zeros for XDR padding, and for file data that vanished while it was
+ * being sent (the record's length is promised in its mark). */
+static const unsigned char zeros[4096];
+
+static bool send_tail(struct conn *c)
+{
+	while (c->tail_left) {
+		ssize_t n = sendfile(c->fd, c->tail_fd, &c->tail_off, c->tail_left);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		if (n == 0) {
+			c->pad_left += c->tail_left;	/* the file shrank */
+			c->tail_left = 0;
+		}
+		c->tail_left -= (size_t)n;
+	}
+	while (c->pad_left) {
+		size_t len = c->pad_left < sizeof zeros ? c->pad_left : sizeof zeros;
+		ssize_t n = send(c->fd, zeros, len, MSG_NOSIGNAL);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		c->pad_left -= (size_t)n;
+	}
+	close(c->tail_fd);
+	return true;
+}
+
 static bool flush_out(struct conn *c)
 {
+	bool tail = c->tail_left || c->pad_left;
+
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | (tail ? MSG_MORE : 0));
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR;
 		c->out_off += (size_t)n;
 	}
 	c->out_len = c->out_off = 0;
-	return true;
+	return tail ? send_tail(c) : true;
 }
 
 static bool dispatch_record(struct server *s, struct conn *c, const unsigned char *msg, size_t len)
@@ -290,11 +339,18 @@ static bool dispatch_record(struct server *s, struct conn *c, const unsigned cha
 	c->hostname_done = req.hostname_done;
 	if (n == 0)
 		return true;
+	c->out_len = MARK + n;
+	if (req.tail_len) {
+		c->tail_fd = req.tail_fd;
+		c->tail_off = req.tail_off;
+		c->tail_left = req.tail_len;
+		c->pad_left = (4 - req.tail_len % 4) % 4;
+		n += req.tail_len + c->pad_left;
+	}
 	c->out[0] = (unsigned char)((n | FRAG_LAST) >> 24);
 	c->out[1] = (unsigned char)(n >> 16);
 	c->out[2] = (unsigned char)(n >> 8);
 	c->out[3] = (unsigned char)n;
-	c->out_len = MARK + n;
 	c->out_off = 0;
 	return flush_out(c);
 }
@@ -323,7 +379,7 @@ static bool handle_input(struct server *s, struct conn *c)
 	size_t off = 0;
 	bool ok = true;
 
-	while (ok && c->out_len == 0 && c->in_len - off >= MARK) {
+	while (ok && !conn_busy(c) && c->in_len - off >= MARK) {
 		const unsigned char *m = c->in + off;
 		uint32_t mark = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 		size_t flen = mark & ~FRAG_LAST;
@@ -435,7 +491,7 @@ void server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atom
 		pfd[1] = (struct pollfd){ .fd = s->tcp_fd, .events = POLLIN };
 		for (unsigned i = 0; i < n; i++)
 			pfd[i + 2] = (struct pollfd){ .fd = s->conns[i]->fd,
-				.events = s->conns[i]->out_len ? POLLOUT : POLLIN };
+				.events = conn_busy(s->conns[i]) ? POLLOUT : POLLIN };
 		if (ppoll(pfd, n + 2, &timeout, &old) < 0) {
 			if (errno != EINTR)
 				fatal(EX_OSERR, "poll: %m");
@@ -450,7 +506,7 @@ void server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atom
 
 			if (pfd[i + 2].revents & POLLOUT) {
 				ok = flush_out(c);
-				if (ok && c->out_len == 0)
+				if (ok && !conn_busy(c))
 					ok = handle_input(s, c);
 			} else if (pfd[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) {
 				ok = read_conn(s, c);
