@@ -573,13 +573,22 @@ static nfsstat3 read_entries(struct rpc_req *req, struct object *dir, cookie3 co
 {
 	char buf[32768];
 	int fd = read_fd(dir);
+	/* Read about as many entries as the reply can hold: what is read
+	 * beyond it is read again by the next call (clients ask for a few
+	 * KiB at a time). A directory entry is at least 24 bytes here and 24
+	 * in READDIR, 120 and more in READDIRPLUS. */
+	size_t want = d->plus ? d->maxcount / 4 : d->maxcount;
 
+	if (want > sizeof buf)
+		want = sizeof buf;
+	if (want < 1024)
+		want = 1024;
 	if (fd < 0)
 		return errno_status(errno);
 	if (lseek(fd, (off_t)cookie, SEEK_SET) < 0)
 		return NFS3ERR_BAD_COOKIE;
 	for (;;) {
-		ssize_t n = getdents64(fd, buf, sizeof buf);
+		ssize_t n = getdents64(fd, buf, want);
 
 		if (n < 0)
 			return cookie ? NFS3ERR_BAD_COOKIE : NFS3ERR_IO;
