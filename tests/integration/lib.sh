@@ -44,7 +44,7 @@ cleanup() {
 	# Scripts may mount (tmpfs) below the scratch tree.
 	awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
 		while read -r m; do umount "$m"; done
-	rm -rf "$WORK"
+	rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -183,7 +183,7 @@ make_initramfs() {
 	mkdir -p "$dir/bin" "$dir/modules" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/mnt" "$dir/tmp"
 	cp "$GUEST_BUSYBOX" "$dir/bin/busybox"
 	for applet in sh mount umount insmod ip sha256sum cat echo ls wc sleep reboot grep \
-		      find sort head cut seq; do
+		      find sort head cut seq sed tr udhcpc; do
 		ln -sf busybox "$dir/bin/$applet"
 	done
 	moddir=$(ls -d "$GUEST_KERNEL_DIR"/lib/modules/* | head -n 1)
