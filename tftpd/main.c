@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 #define TRANSFER_SOCKBUF (4 << 20)
 
 static volatile sig_atomic_t got_hup, got_term;
+/* The signal mask outside serve()'s wait, for ppoll and for children. */
+static sigset_t unblocked_mask;
 
 static void on_signal(int sig)
 {
@@ -171,7 +174,7 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 			cfg->refused |= 1u << id;
 			break;
 		case 't':
-			/* poll() counts milliseconds in an int: about 24 days. */
+			/* A bound, not a tftpd-hpa limit: about 23 days. */
 			cfg->idle_timeout = (unsigned)number_arg("timeout", optarg, 0, 2000000);
 			break;
 		case 'T':
@@ -569,6 +572,7 @@ static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &unblocked_mask, NULL);
 	for (i = 0; i < nfds; i++)
 		close(listen_fds[i]);
 	sock = transfer_sockets(cfg, local, req, (struct sockaddr *)from, &stranger);
@@ -623,13 +627,24 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	struct pollfd pfd[MAX_LISTEN_FDS];
 	size_t i;
 
+	struct timespec idle = { (time_t)cfg->idle_timeout, 0 };
+	sigset_t block;
+
 	for (i = 0; i < nfds; i++) {
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;
 		want_pktinfo(fds[i]);
 	}
+	/* The signals are let in only while ppoll waits: one that comes
+	 * between the flag checks and the wait is not lost until the next
+	 * packet (a SIGTERM to an idle standalone server would be). */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &unblocked_mask);
 	for (;;) {
-		int rc = poll(pfd, nfds, idle_exit ? (int)cfg->idle_timeout * 1000 : -1);
+		int rc = ppoll(pfd, nfds, idle_exit ? &idle : NULL, &unblocked_mask);
 
 		if (got_term)
 			return 0;

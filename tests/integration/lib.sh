@@ -30,8 +30,17 @@ PIDS=""
 FAILURES=0
 CHECKS=0
 
+# children PID: the processes PID started (an inetd's servers), which
+# are ours to end as well.
+children() {
+	cat /proc/"$1"/task/*/children 2>/dev/null || true
+}
+
 cleanup() {
 	for pid in $PIDS; do
+		for child in $(children "$pid"); do
+			kill "$child" 2>/dev/null || true
+		done
 		kill "$pid" 2>/dev/null || true
 	done
 	for pid in $PIDS; do

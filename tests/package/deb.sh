@@ -122,7 +122,8 @@ until rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1 && rpcinfo -T tcp 127.0.
 rc=0
 (cd "$WORK" && tftp 127.0.0.1 -m binary -c get pxekit-smoke.bin) && cmp /srv/tftp/pxekit-smoke.bin "$WORK/pxekit-smoke.bin" && echo TFTP-OK || rc=1
 nfs-ls "nfs://127.0.0.1$WORK/share/sub" >"$WORK/nfs-ls.out" 2>&1 && grep -q ' hello\$' "$WORK/nfs-ls.out" && echo NFS-OK || rc=1
-kill \$X \$M \$N; sleep 0.5; kill \$R
+# xinetd's in.tftpd outlives xinetd until its idle timeout: end it first.
+kill \$(cat /proc/\$X/task/*/children 2>/dev/null) \$X \$M \$N; sleep 0.5; kill \$R
 wait
 exit \$rc
 EOT
