@@ -172,6 +172,13 @@ wait_udp 69
 # first_seen FILE PATTERN: seconds (0.1) since the machine started when a
 # line matching PATTERN (grep -E) first appeared, or "-".
 elapsed() { echo $(( ($(date +%s%N) - START) / 100000000 )); }
+# seen TEXT: prints the phase as it happens (to the terminal) and gives
+# its time.
+seen() {
+	t=$(elapsed)
+	echo "#   [$(fmt "$t")] $name: $1" >&2
+	echo "$t"
+}
 fmt() { [ "$1" = - ] && echo - || echo "$(($1 / 10)).$(($1 % 10)) s"; }
 
 # run NAME MAC DONE-PATTERN SECONDS QEMU-ARGS...: one machine until its
@@ -196,13 +203,19 @@ run() {
 		tail -n +"$((syslog_start + 1))" "$WORK/syslog" >"$WORK/syslog-$name"
 		tail -n +"$((dhcp_start + 1))" "$WORK/dhcpd.log" >"$WORK/dhcpd-$name"
 		tail -n +"$((mountd_start + 1))" "$WORK/mountd.log" >"$WORK/mountd-$name"
-		[ "$t_dhcp" = - ] && grep -q "DHCPOFFER on .* to $mac" "$WORK/dhcpd-$name" && t_dhcp=$(elapsed)
-		[ "$t_boot" = - ] && grep -Eq "RRQ from .* filename ($BOOTFILE)\$" "$WORK/syslog-$name" && t_boot=$(elapsed)
-		[ "$t_kernel" = - ] && grep -Eq "RRQ from .* filename ($KFILE)\$" "$WORK/syslog-$name" && t_kernel=$(elapsed)
-		[ "$t_initrd" = - ] && grep -Eq "RRQ from .* filename ($IFILE)\$" "$WORK/syslog-$name" && t_initrd=$(elapsed)
-		[ "$t_nfs" = - ] && grep -q "authenticated mount request from 192.0.2" "$WORK/mountd-$name" && t_nfs=$(elapsed)
+		[ "$t_dhcp" = - ] && grep -q "DHCPOFFER on .* to $mac" "$WORK/dhcpd-$name" &&
+			t_dhcp=$(seen "DHCP offer from dhcpd ($(sed -n "s/.*DHCPOFFER on \([0-9.]*\) to $mac.*/\1/p" \
+				"$WORK/dhcpd-$name" | head -n 1))")
+		[ "$t_boot" = - ] && grep -Eq "RRQ from .* filename ($BOOTFILE)\$" "$WORK/syslog-$name" &&
+			t_boot=$(seen "boot file over TFTP ($BOOTFILE)")
+		[ "$t_kernel" = - ] && grep -Eq "RRQ from .* filename ($KFILE)\$" "$WORK/syslog-$name" &&
+			t_kernel=$(seen "kernel requested ($KFILE)")
+		[ "$t_initrd" = - ] && grep -Eq "RRQ from .* filename ($IFILE)\$" "$WORK/syslog-$name" &&
+			t_initrd=$(seen "initrd requested ($IFILE)")
+		[ "$t_nfs" = - ] && grep -q "authenticated mount request from 192.0.2" "$WORK/mountd-$name" &&
+			t_nfs=$(seen "NFS mount by the booted kernel")
 		if grep -Eq "$done_pat" "$console"; then
-			t_done=$(elapsed)
+			t_done=$(seen "done: $(grep -aEo "$done_pat.*" "$console" | head -n 1 | tr -d '\r')")
 			break
 		fi
 		sleep 0.1
@@ -256,6 +269,21 @@ for m in $MACHINES; do
 		IFILE='k/initrd.gz|/k/initrd.gz' ;;
 	esac
 done
+
+# LAB_KEEP=DIR (tools/demo): what the lab made, kept for a person to read.
+if [ -n "${LAB_KEEP:-}" ]; then
+	rm -rf "$LAB_KEEP"
+	mkdir -p "$LAB_KEEP"
+	cp -r "$ROOT" "$LAB_KEEP/tftpboot"
+	rm -rf "$LAB_KEEP/tftpboot/debian-installer"
+	cp "$WORK/pxekit.conf" "$WORK/dhcpd-pxekit.conf" "$WORK/exports" "$WORK/sums" \
+		"$WORK/syslog" "$WORK/dhcpd.log" "$WORK/mountd.log" "$WORK/nfsd.log" "$WORK/tftp.service" \
+		"$WORK"/console-* "$LAB_KEEP/" 2>/dev/null || true
+	echo "# kept in $LAB_KEEP: the inventory (pxekit.conf), the dhcpd include it made"
+	echo "#   (dhcpd-pxekit.conf), the TFTP root (tftpboot/), the exports and checksums,"
+	echo "#   the logs (syslog: in.tftpd; dhcpd.log, mountd.log, nfsd.log) and each"
+	echo "#   machine's serial console (console-*)"
+fi
 
 if [ "$FAILURES" -ne 0 ]; then
 	for f in "$WORK"/console-*; do echo "--- $f"; tail -c 3000 "$f" | tr -d '\033' | tail -n 30; done
