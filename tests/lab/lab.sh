@@ -172,6 +172,10 @@ wait_udp 69
 # first_seen FILE PATTERN: seconds (0.1) since the machine started when a
 # line matching PATTERN (grep -E) first appeared, or "-".
 elapsed() { echo $(( ($(date +%s%N) - START) / 100000000 )); }
+# rrq PATTERN: the first file of this machine's TFTP log matching it.
+rrq() {
+	grep -Eo "RRQ from .* filename ($1)\$" "$WORK/syslog-$name" | head -n 1 | sed 's/.* //'
+}
 # seen TEXT: prints the phase as it happens (to the terminal) and gives
 # its time.
 seen() {
@@ -207,11 +211,11 @@ run() {
 			t_dhcp=$(seen "DHCP offer from dhcpd ($(sed -n "s/.*DHCPOFFER on \([0-9.]*\) to $mac.*/\1/p" \
 				"$WORK/dhcpd-$name" | head -n 1))")
 		[ "$t_boot" = - ] && grep -Eq "RRQ from .* filename ($BOOTFILE)\$" "$WORK/syslog-$name" &&
-			t_boot=$(seen "boot file over TFTP ($BOOTFILE)")
+			t_boot=$(seen "boot file over TFTP: $(rrq "$BOOTFILE")")
 		[ "$t_kernel" = - ] && grep -Eq "RRQ from .* filename ($KFILE)\$" "$WORK/syslog-$name" &&
-			t_kernel=$(seen "kernel requested ($KFILE)")
+			t_kernel=$(seen "kernel requested: $(rrq "$KFILE")")
 		[ "$t_initrd" = - ] && grep -Eq "RRQ from .* filename ($IFILE)\$" "$WORK/syslog-$name" &&
-			t_initrd=$(seen "initrd requested ($IFILE)")
+			t_initrd=$(seen "initrd requested: $(rrq "$IFILE")")
 		[ "$t_nfs" = - ] && grep -q "authenticated mount request from 192.0.2" "$WORK/mountd-$name" &&
 			t_nfs=$(seen "NFS mount by the booted kernel")
 		if grep -Eq "$done_pat" "$console"; then
@@ -232,8 +236,8 @@ run() {
 }
 
 files=$(wc -l <"$WORK/sums")
-KFILE='k/vmlinuz|/k/vmlinuz'
-IFILE='k/initrd.gz|/k/initrd.gz'
+KFILE='/?k/vmlinuz'
+IFILE='/?k/initrd.gz'
 for m in $MACHINES; do
 	case $m in
 	bios)
@@ -265,8 +269,8 @@ for m in $MACHINES; do
 		check "installer: its kernel and 40 MB initrd came over TFTP" test "$t_initrd" != -
 		check "installer: Debian's installer kernel prints on the serial console" \
 			expect_line "Linux version [0-9]" "$WORK/console-installer"
-		KFILE='k/vmlinuz|/k/vmlinuz'
-		IFILE='k/initrd.gz|/k/initrd.gz' ;;
+		KFILE='/?k/vmlinuz'
+		IFILE='/?k/initrd.gz' ;;
 	esac
 done
 
