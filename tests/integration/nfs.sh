@@ -35,7 +35,7 @@ chmod 755 "$EXP"
 cat >"$WORK/exports" <<EOT
 # the install-image share: loopback only, read-only
 $EXP 127.0.0.0/8(ro,no_root_squash,no_subtree_check) \\
-     192.0.2.0/24(ro)
+     192.0.2.0/24(ro) ::1(ro,no_root_squash)
 EOT
 
 # A second source address: a client the export does not list.
@@ -74,7 +74,7 @@ check "rpcinfo pings NFS over UDP" rpcinfo -u 127.0.0.1 100003 3
 check "rpcinfo pings MOUNT v1 over TCP" rpcinfo -t 127.0.0.1 100005 1
 showmount -e 127.0.0.1 >"$WORK/showmount" 2>&1
 check "showmount -e lists the export and its clients" \
-	expect_line "^$EXP +127.0.0.0/8,192.0.2.0/24$" "$WORK/showmount"
+	expect_line "^$EXP +127.0.0.0/8,192.0.2.0/24,::1$" "$WORK/showmount"
 
 # ---- reading with libnfs ----------------------------------------------
 nfs-ls "$URL" >"$WORK/ls" 2>&1
@@ -123,6 +123,11 @@ check "LOOKUP gives a handle" test -n "$HELLO"
 probe 127.0.0.1 2049 read "$(probe 127.0.0.1 2049 lookup "$ROOT" big.iso | sed -n 's/.*fh=//p')" \
 	0 1048576 >"$WORK/read1m"
 check "one READ returns 1 MiB over TCP" expect_line "^status=0 count=1048576 eof=0$" "$WORK/read1m"
+# libnfs 4.0 takes no IPv6 address in its URLs: nfs-probe is the IPv6 client.
+ROOT6=$(probe ::1 "$MOUNTPORT" mnt "$EXP" | sed -n 's/.*fh=//p')
+check "an IPv6 client (::1) gets the same root handle by MNT" test "$ROOT6" = "$ROOT"
+check "an IPv6 client reads over NFS" \
+	expect_line "^status=0 count=20 eof=1$" "$(probe ::1 2049 read "$HELLO" 0 100 >"$WORK/read6"; echo "$WORK/read6")"
 check "LOOKUP .. of the root is the root" \
 	test "$(probe 127.0.0.1 2049 lookup "$ROOT" .. | sed -n 's/.*fh=//p')" = "$ROOT"
 flipped=$(echo "$HELLO" | sed 's/^\(.\{24\}\)\(.\)/\1f/; t; s/^/x/')

@@ -1,6 +1,7 @@
 /* nfs-probe: one RPC call to pxe-mountd or pxe-nfsd over TCP, from a
  * chosen source address and a reserved or unprivileged port, with handles
- * given in hex so tests can forge, cut and flip them. Prints what came
+ * given in hex so tests can forge, cut and flip them; HOST is IPv4 or
+ * IPv6. Prints what came
  * back as "key=value" words.
  *
  *   nfs-probe [-s SRC] [-u] HOST PORT mnt PATH
@@ -14,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,25 +41,39 @@ static void die(const char *what)
 	exit(2);
 }
 
-static int connect_from(const char *src, bool unprivileged, const char *host, int port)
+/* TCP to HOST:PORT (IPv4 or IPv6 numeric) from SRC, from a reserved port
+ * unless asked not to, as the kernel client does. */
+static int connect_from(const char *src, bool unprivileged, const char *host, const char *port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET }, s = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM }, *ai;
+	struct sockaddr_storage s;
+	int fd;
 
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		die("address");
+	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	memset(&s, 0, sizeof s);
+	s.ss_family = (sa_family_t)ai->ai_family;
 	if (src)
-		inet_pton(AF_INET, src, &s.sin_addr);
-	/* A reserved port unless asked not to, as the kernel client uses. */
+		inet_pton(ai->ai_family, src, ai->ai_family == AF_INET6 ?
+			  (void *)&((struct sockaddr_in6 *)&s)->sin6_addr :
+			  (void *)&((struct sockaddr_in *)&s)->sin_addr);
 	for (int p = unprivileged ? 0 : 1023; p >= (unprivileged ? 0 : 600); p--) {
-		s.sin_port = htons((uint16_t)p);
-		if (bind(fd, (struct sockaddr *)&s, sizeof s) == 0)
+		uint16_t nport = htons((uint16_t)p);
+
+		if (ai->ai_family == AF_INET6)
+			((struct sockaddr_in6 *)&s)->sin6_port = nport;
+		else
+			((struct sockaddr_in *)&s)->sin_port = nport;
+		if (bind(fd, (struct sockaddr *)&s, ai->ai_addrlen) == 0)
 			break;
 		if (p == 600 || unprivileged)
 			die("bind");
 	}
-	a.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1 ||
-	    connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		die("connect");
+	freeaddrinfo(ai);
 	return fd;
 }
 
@@ -170,7 +186,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind < 4)
 		return 2;
-	fd = connect_from(src, unpriv, argv[optind], atoi(argv[optind + 1]));
+	fd = connect_from(src, unpriv, argv[optind], argv[optind + 1]);
 	const char *op = argv[optind + 2];
 	char **a = argv + optind + 3;
 
