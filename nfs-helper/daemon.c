@@ -23,6 +23,29 @@
 
 /* ---- command line ------------------------------------------------------ */
 
+void daemon_usage(int status, const char *name, const char *what, const char *peer,
+		  const char *default_port)
+{
+	FILE *out = status ? stderr : stdout;
+
+	fprintf(out, "Usage: %s [OPTION]...\n%s\n", name, what);
+	fprintf(out,
+"  -e, --exports FILE   exports file (default /etc/exports)\n"
+"  -k, --key FILE       file handle key shared with %s\n"
+"                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
+"  -p, --port PORT      UDP and TCP port (default: %s)\n"
+"  -a, --address ADDR   listen on this address only\n"
+"  -N, --no-rpcbind     do not register with rpcbind\n"
+"  -P, --pidfile FILE   write the process ID to FILE\n"
+"  -F, --foreground     stay in the foreground and log to stderr\n"
+"  -d, --debug          log every request\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"SIGHUP re-reads the exports file. See %s(8).\n", peer, default_port, name);
+	exit(status);
+}
+
 void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 		       void (*usage)(int status), unsigned default_port)
 {
@@ -372,6 +395,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		.max_datagram = max_datagram,
 		.max_conns = 1024,
 		.idle_timeout = 360,	/* knfsd's idle limit is 6 minutes */
+		.debug = d->opts.debug,
 		.ctx = d,
 	};
 

@@ -47,6 +47,12 @@ struct daemon_ctx {
 	struct server *svc;
 };
 
+/* The --help text both daemons share: what the program does (lines
+ * ending in newlines), which daemon shares the key, the default port. */
+__attribute__((noreturn))
+void daemon_usage(int status, const char *name, const char *what, const char *peer,
+		  const char *default_port);
+
 /* Options both daemons take; usage text and version are the caller's. */
 void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 		       void (*usage)(int status), unsigned default_port);

@@ -239,30 +239,22 @@ static void proc_export(struct rpc_req *req, void *args, void *res)
 #define PROC(name, fn, argt, rest) \
 	{ name, (xdrproc_t)xdr_##argt, (xdrproc_t)xdr_##rest, sizeof(argt), sizeof(rest), fn }
 
-/* xdr_void takes no object; these give the table a size to zero. */
-typedef int void_arg;
-static bool_t xdr_void_arg(XDR *x, void_arg *v)
-{
-	(void)x, (void)v;
-	return TRUE;
-}
-
 static const struct rpc_proc mount_v1[] = {
-	PROC("NULL", proc_null, void_arg, void_arg),
+	PROC("NULL", proc_null, rpc_void, rpc_void),
 	PROC("MNT", proc_mnt1, dirpath, fhstatus),
-	PROC("DUMP", proc_dump, void_arg, mountlist),
-	PROC("UMNT", proc_umnt, dirpath, void_arg),
-	PROC("UMNTALL", proc_umntall, void_arg, void_arg),
-	PROC("EXPORT", proc_export, void_arg, exports),
+	PROC("DUMP", proc_dump, rpc_void, mountlist),
+	PROC("UMNT", proc_umnt, dirpath, rpc_void),
+	PROC("UMNTALL", proc_umntall, rpc_void, rpc_void),
+	PROC("EXPORT", proc_export, rpc_void, exports),
 };
 
 static const struct rpc_proc mount_v3[] = {
-	PROC("NULL", proc_null, void_arg, void_arg),
+	PROC("NULL", proc_null, rpc_void, rpc_void),
 	PROC("MNT", proc_mnt3, dirpath, mountres3),
-	PROC("DUMP", proc_dump, void_arg, mountlist),
-	PROC("UMNT", proc_umnt, dirpath, void_arg),
-	PROC("UMNTALL", proc_umntall, void_arg, void_arg),
-	PROC("EXPORT", proc_export, void_arg, exports),
+	PROC("DUMP", proc_dump, rpc_void, mountlist),
+	PROC("UMNT", proc_umnt, dirpath, rpc_void),
+	PROC("UMNTALL", proc_umntall, rpc_void, rpc_void),
+	PROC("EXPORT", proc_export, rpc_void, exports),
 };
 
 static const struct rpc_version mount_versions[] = {
@@ -276,25 +268,10 @@ static const struct rpc_program mount_program = {
 
 static void usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-"Usage: pxe-mountd [OPTION]...\n"
-"Answer NFS MOUNT requests (program 100005, versions 1 and 3) for the\n"
-"exports in exports(5) syntax that pxe-nfsd serves.\n"
-"\n"
-"  -e, --exports FILE   exports file (default /etc/exports)\n"
-"  -k, --key FILE       file handle key shared with pxe-nfsd\n"
-"                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
-"  -p, --port PORT      UDP and TCP port (default: any free port)\n"
-"  -a, --address ADDR   listen on this address only\n"
-"  -N, --no-rpcbind     do not register with rpcbind\n"
-"  -P, --pidfile FILE   write the process ID to FILE\n"
-"  -F, --foreground     stay in the foreground and log to stderr\n"
-"  -d, --debug          log every request\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"SIGHUP re-reads the exports file. See pxe-mountd(8).\n");
-	exit(status);
+	daemon_usage(status, "pxe-mountd",
+		     "Answer NFS MOUNT requests (program 100005, versions 1 and 3) for the\n"
+		     "exports in exports(5) syntax that pxe-nfsd serves.\n",
+		     "pxe-nfsd", "any free port");
 }
 
 int main(int argc, char **argv)
@@ -303,10 +280,6 @@ int main(int argc, char **argv)
 
 	log_open("pxe-mountd", LOG_TO_STDERR, LOG_DAEMON);
 	daemon_parse_args(&m.d.opts, argc, argv, usage, 0);
-	if (m.d.opts.debug)
-		setlogmask(LOG_UPTO(LOG_DEBUG));
-	else
-		setlogmask(LOG_UPTO(LOG_INFO));
 	/* Replies are small: one datagram, one TCP fragment (klibc). */
 	daemon_start(&m.d, &mount_program, 256 * 1024, 65000);
 	daemon_serve(&m.d);

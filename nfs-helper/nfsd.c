@@ -822,19 +822,12 @@ ROFS(commit, COMMIT3args, file)
 
 /* ---- the program --------------------------------------------------------- */
 
-typedef int void_arg;
-static bool_t xdr_void_arg(XDR *x, void_arg *v)
-{
-	(void)x, (void)v;
-	return TRUE;
-}
-
 #define PROC(name, fn, argt, rest, xdr_rest) \
 	{ name, (xdrproc_t)xdr_##argt, (xdrproc_t)xdr_rest, sizeof(argt), sizeof(rest), fn }
 #define P(name, fn, base) PROC(#name, fn, base##3args, base##3res, xdr_##base##3res)
 
 const struct rpc_proc nfsd_procs[NFSD_NPROCS] = {
-	PROC("NULL", proc_null, void_arg, void_arg, xdr_void_arg),
+	PROC("NULL", proc_null, rpc_void, rpc_void, xdr_rpc_void),
 	P(GETATTR, proc_getattr, GETATTR),
 	P(SETATTR, proc_setattr, SETATTR),
 	P(LOOKUP, proc_lookup, LOOKUP),
@@ -869,25 +862,10 @@ static const struct rpc_program nfs_program = {
 
 static void usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-"Usage: pxe-nfsd [OPTION]...\n"
-"Serve the exports in exports(5) syntax read-only over NFS version 3\n"
-"(program 100003) on UDP and TCP; pxe-mountd hands out their handles.\n"
-"\n"
-"  -e, --exports FILE   exports file (default /etc/exports)\n"
-"  -k, --key FILE       file handle key shared with pxe-mountd\n"
-"                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
-"  -p, --port PORT      UDP and TCP port (default 2049)\n"
-"  -a, --address ADDR   listen on this address only\n"
-"  -N, --no-rpcbind     do not register with rpcbind\n"
-"  -P, --pidfile FILE   write the process ID to FILE\n"
-"  -F, --foreground     stay in the foreground and log to stderr\n"
-"  -d, --debug          log every request\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"SIGHUP re-reads the exports file. See pxe-nfsd(8).\n");
-	exit(status);
+	daemon_usage(status, "pxe-nfsd",
+		     "Serve the exports in exports(5) syntax read-only over NFS version 3\n"
+		     "(program 100003) on UDP and TCP; pxe-mountd hands out their handles.\n",
+		     "pxe-mountd", "2049");
 }
 
 static void warn_rw(const struct export_table *t)

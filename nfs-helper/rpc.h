@@ -69,6 +69,11 @@ struct rpc_program {
 	unsigned nversions;
 };
 
+/* The argument or result of a procedure that has none (xdr_void takes
+ * no object; the dispatcher wants a size to zero). */
+typedef int rpc_void;
+bool_t xdr_rpc_void(XDR *xdrs, rpc_void *v);
+
 /* Arguments and results of every procedure fit in this (checked). */
 #define RPC_ARGS_MAX 512
 

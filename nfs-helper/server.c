@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <rpc/rpc.h>
 
+#include "addr.h"
 #include "log.h"
 #include "server.h"
 
@@ -322,6 +323,22 @@ static bool flush_out(struct conn *c)
 	return tail ? send_tail(c) : true;
 }
 
+/* One call through the dispatcher; with --debug, a line for it. */
+static size_t handle_call(struct server *s, struct rpc_req *req, const unsigned char *msg,
+			  size_t len)
+{
+	size_t n = rpc_handle(s->cfg.prog, req, msg, len);
+
+	if (s->cfg.debug) {
+		char addr[ADDR_STRLEN];
+
+		logmsg(LOG_DEBUG, "%s %s v%u %s from %s: %zu-byte reply", req->tcp ? "tcp" : "udp",
+		       req->proc_name ? req->proc_name : "call", req->vers,
+		       n ? "answered" : "dropped", addr_ntop(req->peer, addr, sizeof addr), n);
+	}
+	return n;
+}
+
 static bool dispatch_record(struct server *s, struct conn *c, const unsigned char *msg, size_t len)
 {
 	struct rpc_req req = {
@@ -334,7 +351,7 @@ static bool dispatch_record(struct server *s, struct conn *c, const unsigned cha
 		return false;
 	req.reply = c->out + MARK;
 	req.reply_cap = s->cfg.max_record;
-	n = rpc_handle(s->cfg.prog, &req, msg, len);
+	n = handle_call(s, &req, msg, len);
 	c->hostname = req.hostname;
 	c->hostname_done = req.hostname_done;
 	if (n == 0)
@@ -444,7 +461,7 @@ static void serve_datagram(struct server *s)
 
 	if (n <= 0)
 		return;
-	out = rpc_handle(s->cfg.prog, &req, s->dgram_in, (size_t)n);
+	out = handle_call(s, &req, s->dgram_in, (size_t)n);
 	if (out)
 		sendto(s->udp_fd, s->dgram_out, out, 0, (struct sockaddr *)&peer, len);
 	free(req.hostname);

@@ -21,6 +21,7 @@ struct server_config {
 	size_t max_datagram;		/* largest UDP reply */
 	unsigned max_conns;
 	unsigned idle_timeout;		/* seconds before an idle TCP client is closed */
+	bool debug;			/* log every call */
 	void *ctx;			/* handed to every procedure as req->ctx */
 };
 

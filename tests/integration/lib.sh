@@ -171,6 +171,45 @@ make_root() {
 	chmod -R a+rX "$1"
 }
 
+# ---- the NFS pair -------------------------------------------------------
+MOUNTD=$top_builddir/nfs-helper/pxe-mountd
+NFSD=$top_builddir/nfs-helper/pxe-nfsd
+
+# until_rpc PROG VERS NETID: until rpcbind lists it and it answers (5 s).
+until_rpc() {
+	i=0
+	until rpcinfo -T "$3" 127.0.0.1 "$1" "$2" >/dev/null 2>&1 || [ $i -ge 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# start_rpcbind: a private rpcbind (this namespace's /run) in the foreground.
+start_rpcbind() {
+	spawn rpcbind -f -w
+	i=0
+	until rpcinfo -p 127.0.0.1 >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+# start_nfs: pxe-mountd and pxe-nfsd on $WORK/exports with the key
+# $WORK/key and pid files in $WORK, logging to $WORK/{mountd,nfsd}.log;
+# waits until both answer. Sets MOUNTD_PID, NFSD_PID and MOUNTPORT.
+start_nfs() {
+	spawn "$MOUNTD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/mountd.pid" 2>>"$WORK/mountd.log"
+	MOUNTD_PID=$LAST_PID
+	start_nfsd
+	until_rpc 100005 3 tcp
+	until_rpc 100005 3 udp
+	MOUNTPORT=$(rpcinfo -p 127.0.0.1 | awk '$1 == 100005 && $2 == 3 && $3 == "tcp" { print $4 }')
+}
+
+# start_nfsd: pxe-nfsd alone (again), as start_nfs runs it.
+start_nfsd() {
+	spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
+	NFSD_PID=$LAST_PID
+	until_rpc 100003 3 tcp
+}
+
 # ---- QEMU guests -------------------------------------------------------
 # Debian's kernel and busybox-static, unpacked by tools/install-deps.
 GUEST_KERNEL_DIR=$PEERS/linux-image

@@ -12,8 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 need qemu-system-x86_64 rpcbind rpcinfo busybox gzip sha256sum
 
-MOUNTD=$top_builddir/nfs-helper/pxe-mountd
-NFSD=$top_builddir/nfs-helper/pxe-nfsd
 KERNEL=$(guest_kernel)
 
 EXP=$WORK/images
@@ -36,17 +34,8 @@ ip tuntap add tap0 mode tap
 ip addr add 192.0.2.1/24 dev tap0
 ip link set tap0 up
 
-spawn rpcbind -f -w
-i=0
-until rpcinfo -p 127.0.0.1 >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
-spawn "$MOUNTD" -F -e "$WORK/exports" -k "$WORK/key" 2>>"$WORK/mountd.log"
-spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" 2>>"$WORK/nfsd.log"
-i=0
-until rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1 &&
-	rpcinfo -T udp 127.0.0.1 100005 3 >/dev/null 2>&1 || [ $i -ge 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+start_rpcbind
+start_nfs
 
 # The guest's /init: network up, modules in, mount, check, report, off.
 G=$WORK/guest

@@ -6,8 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 need rpcbind rpcinfo showmount nfs-ls nfs-cat nfs-cp setpriv
 
-MOUNTD=$top_builddir/nfs-helper/pxe-mountd
-NFSD=$top_builddir/nfs-helper/pxe-nfsd
 EXPORTFS=$top_builddir/nfs-helper/pxe-exportfs
 NFSPROBE=$top_builddir/tests/tools/nfs-probe
 
@@ -41,23 +39,7 @@ EOT
 # A second source address: a client the export does not list.
 ip addr add 198.51.100.1/32 dev lo
 
-spawn rpcbind -f -w
-i=0
-until rpcinfo -p 127.0.0.1 >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
-
-start_nfs() {
-	spawn "$MOUNTD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/mountd.pid" 2>>"$WORK/mountd.log"
-	MOUNTD_PID=$LAST_PID
-	spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
-	NFSD_PID=$LAST_PID
-	i=0
-	until rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1 &&
-		rpcinfo -T tcp 127.0.0.1 100005 3 >/dev/null 2>&1 || [ $i -ge 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	MOUNTPORT=$(rpcinfo -p 127.0.0.1 | awk '$1 == 100005 && $2 == 3 && $3 == "tcp" { print $4 }')
-}
+start_rpcbind
 start_nfs
 URL=nfs://127.0.0.1$EXP
 
@@ -105,8 +87,7 @@ nfs-cp "$URL/big.iso" "$WORK/out/big.iso" >"$WORK/cp.log" 2>&1 &
 CP=$!
 sleep 0.3
 stop "$NFSD_PID"
-spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
-NFSD_PID=$LAST_PID
+start_nfsd
 cp_rc=0
 wait "$CP" || cp_rc=$?
 check "nfs-cp of 1 GiB survives an nfsd restart (exit $cp_rc)" test "$cp_rc" -eq 0
@@ -141,10 +122,7 @@ check "a forged 64-byte handle is bad" \
 check "another key's handle is stale" \
 	test "$(probe 127.0.0.1 2049 getattr "$(echo "$HELLO" | sed 's/.\{16\}$/0000000000000000/')")" = status=70
 stop "$NFSD_PID"
-spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
-NFSD_PID=$LAST_PID
-i=0
-until rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+start_nfsd
 check "a handle still works after a restart" test "$(probe 127.0.0.1 2049 getattr "$HELLO")" = status=0
 
 # ---- who may ----------------------------------------------------------------

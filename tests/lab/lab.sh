@@ -18,8 +18,6 @@
 . "$(dirname "$0")/../integration/lib.sh"
 need qemu-system-x86_64 xinetd rpcbind rpcinfo busybox gzip sha256sum
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
-MOUNTD=$top_builddir/nfs-helper/pxe-mountd
-NFSD=$top_builddir/nfs-helper/pxe-nfsd
 PXE_ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
 EFI_ROM=/usr/lib/ipxe/qemu/efi-e1000.rom
 OVMF=/usr/share/ovmf/OVMF.fd
@@ -155,17 +153,8 @@ printf 'defaults\n{\n\tlog_type = FILE %s\n}\n' "$WORK/xinetd.log" >"$WORK/xinet
 cat "$WORK/tftp.service" >>"$WORK/xinetd.conf"
 spawn xinetd -dontfork -f "$WORK/xinetd.conf" -pidfile "$WORK/xinetd.pid"
 start_dhcpd "$WORK/dhcpd-pxekit.conf" tap0 "$WORK/dhcpd.log"
-spawn rpcbind -f -w
-i=0
-until rpcinfo -p 127.0.0.1 >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
-spawn "$MOUNTD" -F -e "$WORK/exports" -k "$WORK/key" 2>>"$WORK/mountd.log"
-spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" 2>>"$WORK/nfsd.log"
-i=0
-until rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1 &&
-	rpcinfo -T udp 127.0.0.1 100005 3 >/dev/null 2>&1 || [ $i -ge 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+start_rpcbind
+start_nfs
 wait_udp 69
 
 # ---- machines ---------------------------------------------------------------
