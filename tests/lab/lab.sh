@@ -60,7 +60,12 @@ ROOT=$WORK/tftpboot
 EXP=$WORK/images
 mkdir -p "$ROOT/bios" "$ROOT/k" "$ROOT/grub" "$EXP"
 mount -t tmpfs -o size=300m tmpfs "$EXP"
-cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 "$ROOT/bios/"
+# pxelinux.0 and, beside it, ldlinux.c32 and the menu modules a hand-made
+# menu would load (pxe-dhcpgen's own menus need none of them).
+cp /usr/lib/PXELINUX/pxelinux.0 "$ROOT/bios/"
+for m in ldlinux libutil libcom32 menu vesamenu; do
+	cp "/usr/lib/syslinux/modules/bios/$m.c32" "$ROOT/bios/"
+done
 cp "$GRUBNET" "$ROOT/grubnetx64.efi"
 cp "$KERNEL" "$ROOT/k/vmlinuz"
 mkdir -p "$ROOT/debian-installer"
