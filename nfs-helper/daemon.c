@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -186,10 +185,7 @@ bool fh_of_fd(int dirfd, const char *name, uint32_t fsid, struct fh *out)
  * mount) but refuses every mount until a reload finds it. */
 static void open_export(struct export_state *st, const struct export *e)
 {
-	union {
-		struct file_handle h;
-		unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-	} u;
+	struct fh root;
 	struct stat sb;
 
 	st->ex = e;
@@ -199,10 +195,7 @@ static void open_export(struct export_state *st, const struct export *e)
 		logmsg(LOG_ERR, "Failed to stat %s: %m", e->path);
 		return;
 	}
-	u.h.handle_bytes = MAX_HANDLE_SZ;
-	if (fstat(st->root_fd, &sb) < 0 ||
-	    name_to_handle_at(st->root_fd, "", &u.h, &st->mount_id, AT_EMPTY_PATH) < 0 ||
-	    u.h.handle_bytes > FH_KERNEL_MAX) {
+	if (fstat(st->root_fd, &sb) < 0 || !fh_of_fd(st->root_fd, NULL, e->fsid, &root)) {
 		logmsg(LOG_ERR, "%s does not support NFS export: no file handles of at most "
 		       "%d bytes (%m)", e->path, FH_KERNEL_MAX);
 		close(st->root_fd);
@@ -275,26 +268,6 @@ const struct export_state *export_table_fsid(const struct export_table *t, uint3
 
 /* ---- access ------------------------------------------------------------ */
 
-const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
-	struct sockaddr_in a4 = { .sin_family = AF_INET };
-
-	/* Clients of the dual-stack socket: show IPv4 ones as IPv4. */
-	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
-		memcpy(&a4.sin_addr, &a6->sin6_addr.s6_addr[12], 4);
-		sa = (const struct sockaddr *)&a4;
-	}
-	return addr_ntop(sa, buf, len);
-}
-
-static unsigned peer_port(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
-}
-
 static bool needs_name(const struct export *e)
 {
 	for (size_t i = 0; i < e->nclients; i++)
@@ -314,10 +287,10 @@ const struct export_options *export_access(const struct export *e, struct rpc_re
 		       req->proc_name, peer_ntop(req->peer, addr, sizeof addr), e->path);
 		return NULL;
 	}
-	if (c->opts.secure && peer_port(req->peer) >= 1024) {
+	if (c->opts.secure && addr_port(req->peer) >= 1024) {
 		logmsg(LOG_NOTICE, "refused %s from %s port %u: %s is exported 'secure' "
 		       "(use 'insecure' for unprivileged clients)", req->proc_name,
-		       peer_ntop(req->peer, addr, sizeof addr), peer_port(req->peer), e->path);
+		       peer_ntop(req->peer, addr, sizeof addr), addr_port(req->peer), e->path);
 		return NULL;
 	}
 	return &c->opts;

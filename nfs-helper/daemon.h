@@ -18,7 +18,6 @@ struct export_state {
 	int root_fd;		/* the exported directory, -1 if unusable */
 	dev_t dev;
 	ino_t ino;
-	int mount_id;
 };
 
 struct export_table {
@@ -72,9 +71,6 @@ const struct export_state *export_table_fsid(const struct export_table *t, uint3
  * the export does not allow its address or it needs a reserved port and
  * the caller has none; the refusal is logged. */
 const struct export_options *export_access(const struct export *e, struct rpc_req *req);
-
-/* The caller's address as text, IPv4-mapped IPv6 shown as IPv4. */
-const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len);
 
 /* The caller's identity after root_squash / all_squash. */
 struct identity {

@@ -39,11 +39,6 @@ static struct mountd *mountd_of(struct rpc_req *req)
 	return (struct mountd *)req->ctx;
 }
 
-static const char *peer_text(struct rpc_req *req, char *buf, size_t len)
-{
-	return peer_ntop(req->peer, buf, len);
-}
-
 /* The directory the client asked for, beneath its export's root, with
  * symlinks resolved but never leaving the export. */
 static int open_beneath(const struct export_state *st, const char *path)
@@ -114,7 +109,7 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *path, unsigned c
 	e = exports_find_path(m->d.exports.exports, path);
 	if (e == NULL) {
 		logmsg(LOG_NOTICE, "refused mount request from %s for %s: not exported",
-		       peer_text(req, addr, sizeof addr), path);
+		       peer_ntop(req->peer, addr, sizeof addr), path);
 		return MNT3ERR_ACCES;
 	}
 	if (export_access(e, req) == NULL)
@@ -133,9 +128,9 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *path, unsigned c
 	*fhlen = fh_encode(&m->d.key, &h, fh);
 	if (*fhlen == 0)
 		return MNT3ERR_SERVERFAULT;
-	remember_mount(m, peer_text(req, addr, sizeof addr), path);
+	remember_mount(m, peer_ntop(req->peer, addr, sizeof addr), path);
 	logmsg(LOG_INFO, "authenticated mount request from %s for %s (%s)",
-	       peer_text(req, addr, sizeof addr), path, e->path);
+	       peer_ntop(req->peer, addr, sizeof addr), path, e->path);
 	return MNT3_OK;
 }
 
@@ -167,7 +162,7 @@ static void proc_mnt1(struct rpc_req *req, void *args, void *res)
 	char addr[ADDR_STRLEN];
 
 	logmsg(LOG_NOTICE, "refused MOUNT v1 request from %s for %s: NFSv2 is not served "
-	       "(mount with vers=3)", peer_text(req, addr, sizeof addr), *(dirpath *)args);
+	       "(mount with vers=3)", peer_ntop(req->peer, addr, sizeof addr), *(dirpath *)args);
 	((fhstatus *)res)->fhs_status = EINVAL;
 }
 
@@ -194,7 +189,7 @@ static void proc_umnt(struct rpc_req *req, void *args, void *res)
 	char addr[ADDR_STRLEN];
 
 	(void)res;
-	forget_mounts(mountd_of(req), peer_text(req, addr, sizeof addr), *(dirpath *)args);
+	forget_mounts(mountd_of(req), peer_ntop(req->peer, addr, sizeof addr), *(dirpath *)args);
 }
 
 static void proc_umntall(struct rpc_req *req, void *args, void *res)
@@ -202,7 +197,7 @@ static void proc_umntall(struct rpc_req *req, void *args, void *res)
 	char addr[ADDR_STRLEN];
 
 	(void)args, (void)res;
-	forget_mounts(mountd_of(req), peer_text(req, addr, sizeof addr), NULL);
+	forget_mounts(mountd_of(req), peer_ntop(req->peer, addr, sizeof addr), NULL);
 }
 
 static void proc_export(struct rpc_req *req, void *args, void *res)

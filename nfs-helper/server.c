@@ -58,10 +58,7 @@ static int bind_socket(int family, int type, const struct sockaddr_storage *addr
 	struct sockaddr_storage a = *addr;
 	int fd, one = 1, zero = 0;
 
-	if (family == AF_INET6)
-		((struct sockaddr_in6 *)&a)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&a)->sin_port = htons(port);
+	addr_set_port((struct sockaddr *)&a, port);
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -87,8 +84,7 @@ static uint16_t bound_port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
 		return 0;
-	return ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
-					     : ((struct sockaddr_in *)&a)->sin_port);
+	return (uint16_t)addr_port((struct sockaddr *)&a);
 }
 
 static socklen_t bind_address(const char *host, struct sockaddr_storage *out)
@@ -156,17 +152,9 @@ static bool register_netid(struct server *s, const char *netid, uint32_t vers)
 	if (nconf == NULL)
 		return false;
 	memset(&a, 0, sizeof a);
-	if (strchr(netid, '6')) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(s->port);
-		nb.len = sizeof *a6;
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(s->port);
-		nb.len = sizeof *a4;
-	}
+	a.ss_family = strchr(netid, '6') ? AF_INET6 : AF_INET;
+	addr_set_port((struct sockaddr *)&a, s->port);
+	nb.len = addr_len((struct sockaddr *)&a);
 	nb.maxlen = sizeof a;
 	nb.buf = &a;
 	ok = rpcb_set(s->cfg.prog->prog, vers, nconf, &nb);
@@ -323,6 +311,19 @@ static bool flush_out(struct conn *c)
 	return tail ? send_tail(c) : true;
 }
 
+const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+
+	/* Clients of the dual-stack socket: show IPv4 ones as IPv4. */
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+		memcpy(&a4.sin_addr, &a6->sin6_addr.s6_addr[12], 4);
+		sa = (const struct sockaddr *)&a4;
+	}
+	return addr_ntop(sa, buf, len);
+}
+
 /* One call through the dispatcher; with --debug, a line for it. */
 static size_t handle_call(struct server *s, struct rpc_req *req, const unsigned char *msg,
 			  size_t len)
@@ -334,7 +335,7 @@ static size_t handle_call(struct server *s, struct rpc_req *req, const unsigned 
 
 		logmsg(LOG_DEBUG, "%s %s v%u %s from %s: %zu-byte reply", req->tcp ? "tcp" : "udp",
 		       req->proc_name ? req->proc_name : "call", req->vers,
-		       n ? "answered" : "dropped", addr_ntop(req->peer, addr, sizeof addr), n);
+		       n ? "answered" : "dropped", peer_ntop(req->peer, addr, sizeof addr), n);
 	}
 	return n;
 }

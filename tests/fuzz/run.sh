@@ -24,30 +24,30 @@ cat >"$out/config.h" <<CONF
 #define _GNU_SOURCE 1
 #define PACKAGE_VERSION "fuzz"
 CONF
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-include "$out/config.h" -I"$out" -I"$top_srcdir/lib" -I"$top_srcdir/tftpd" \
+# fuzzer NAME CLANG-ARGS...: one target, sanitizers and includes shared.
+fuzzer() {
+	name=$1
+	shift
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-include "$out/config.h" -I"$out" -I"$top_srcdir/lib" "$@" -o "$out/fuzz_$name"
+}
+fuzzer request -I"$top_srcdir/tftpd" \
 	"$top_srcdir/tests/fuzz/fuzz_request.c" "$top_srcdir/tftpd/packet.c" \
-	"$top_srcdir/tftpd/options.c" "$top_srcdir/lib/strnum.c" \
-	-o "$out/fuzz_request"
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-include "$out/config.h" -I"$out" -I"$top_srcdir/lib" -I"$top_srcdir/dhcp-snippets" \
+	"$top_srcdir/tftpd/options.c" "$top_srcdir/lib/strnum.c"
+fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir/tests/fuzz/fuzz_inventory.c" "$top_srcdir"/dhcp-snippets/inventory.c \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" \
-	-o "$out/fuzz_inventory"
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-include "$out/config.h" -I"$out" -I"$top_srcdir/lib" -I"$top_srcdir/nfs-helper" \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
+fuzzer exports -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/tests/fuzz/fuzz_exports.c" "$top_srcdir/nfs-helper/exports.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" \
-	-o "$out/fuzz_exports"
-clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
+fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	-Wno-unused-variable $(pkg-config --cflags libtirpc) -DLOCALSTATEDIR='"/var"' \
-	-include "$out/config.h" -I"$out" -I"$top_srcdir/lib" -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/tests/fuzz/fuzz_rpc.c" "$top_srcdir"/nfs-helper/nfsd.c \
 	"$top_srcdir"/nfs-helper/rpc.c "$top_srcdir"/nfs-helper/daemon.c \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
 	"$top_srcdir"/nfs-helper/fhandle.c "$out/nfs3_prot_xdr.c" \
-	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc) -o "$out/fuzz_rpc"
+	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
 cd "$out"
 status=0
 for target in request inventory exports rpc; do

@@ -222,8 +222,9 @@ guest_kernel() {
 }
 
 # make_initramfs DIR OUT MODULE...: packs DIR (which has /init) with
-# busybox-static and the named kernel modules (in load order, under
-# /modules) into a gzip'd newc cpio archive.
+# busybox-static, the named kernel modules (in load order, under
+# /modules) and /etc/guest-start (mounts, modules, lo and eth0 up, for
+# /init to source) into a gzip'd newc cpio archive.
 make_initramfs() {
 	dir=$1 out=$2
 	shift 2
@@ -242,6 +243,18 @@ make_initramfs() {
 		cp "$f" "$dir/modules/"
 		echo "$m" >>"$dir/modules/order"
 	done
+	# What every guest's /init starts with (". /etc/guest-start").
+	mkdir -p "$dir/etc"
+	cat >"$dir/etc/guest-start" <<'EOT'
+export PATH=/bin
+echo
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules/order); do insmod /modules/$m.ko || echo "insmod $m failed"; done
+ip link set lo up
+ip link set eth0 up
+EOT
 	chmod 755 "$dir/init"
 	(cd "$dir" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$out"
 }

@@ -43,14 +43,7 @@ mkdir -p "$G"
 cp "$WORK/sums" "$G/sums"
 cat >"$G/init" <<EOT
 #!/bin/sh
-export PATH=/bin
-echo
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in \$(cat /modules/order); do insmod /modules/\$m.ko || echo "insmod \$m failed"; done
-ip link set lo up
-ip link set eth0 up
+. /etc/guest-start
 ip addr add 192.0.2.2/24 dev eth0
 sleep 1
 try() {	# try NAME OPTIONS

@@ -94,15 +94,8 @@ EOT
 chmod 755 "$G/etc/udhcpc.script"
 cat >"$G/init" <<EOT
 #!/bin/sh
-export PATH=/bin
-echo
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in \$(cat /modules/order); do insmod /modules/\$m.ko; done
+. /etc/guest-start
 fw=\$(sed -n 's/.*pxekit.fw=\([a-z]*\).*/\1/p' /proc/cmdline)
-ip link set lo up
-ip link set eth0 up
 udhcpc -q -n -t 10 -i eth0 -s /etc/udhcpc.script >/dev/null 2>&1 || echo "PXEKIT-LAB no DHCP lease"
 addr=\$(ip -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')
 tcp=failed
