@@ -1,7 +1,9 @@
 /* tftp-bench: N simultaneous TFTP reads of one file, with blksize, tsize
- * and windowsize negotiated, every byte verified against the local copy.
- * One process, epoll, recvmmsg: the client must cost far less than the
- * servers it measures.
+ * and windowsize negotiated, every byte compared with the local copy as
+ * it arrives. One process, epoll (or a plain blocking wait for a single
+ * transfer), recvmmsg, connected sockets once the server's TID is known:
+ * the client must cost far less than the servers it measures, or it is
+ * the client that gets measured.
  *
  *   tftp-bench [-p port] [-n clients] [-b blksize] [-w windowsize]
  *              [-T timeout_ms] -f LOCAL_COPY HOST REMOTE_NAME
@@ -32,11 +34,11 @@ struct client {
 	int sock;
 	struct sockaddr_storage server;
 	socklen_t server_len;
-	bool have_tid, done, failed, started_data;
+	bool have_tid, done, failed, started_data, mismatch;
 	unsigned blksize, windowsize, inwin, timeouts;
 	uint16_t expected;		/* next block number on the wire */
 	bool gap_acked;
-	uint64_t bytes, hash;
+	uint64_t bytes;
 	double start, end, last_rx;
 };
 
@@ -53,61 +55,16 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A fast order-dependent 64-bit hash over a byte stream, fed in pieces of
- * any size: 8-byte words, multiplied and rotated. */
-struct stream_hash {
-	uint64_t h;
-	uint8_t tail[8];
-	unsigned ntail;
-};
-
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-	h ^= w * 0x9e3779b97f4a7c15ull;
-	h = (h << 27 | h >> 37) * 0xc2b2ae3d27d4eb4full;
-	return h;
-}
-
-static void hash_feed(uint64_t *state, uint8_t *tail, unsigned *ntail, const uint8_t *p, size_t n)
-{
-	uint64_t h = *state, w;
-
-	while (*ntail && n) {
-		tail[(*ntail)++] = *p++;
-		n--;
-		if (*ntail == 8) {
-			memcpy(&w, tail, 8);
-			h = mix(h, w);
-			*ntail = 0;
-		}
-	}
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = mix(h, w);
-	}
-	while (n--)
-		tail[(*ntail)++] = *p++;
-	*state = h;
-}
-
-static uint64_t hash_end(uint64_t h, const uint8_t *tail, unsigned ntail, uint64_t len)
-{
-	uint64_t w = 0;
-
-	memcpy(&w, tail, ntail);
-	return mix(mix(h, w), len);
-}
-
-struct client_hash {
-	uint8_t tail[8];
-	unsigned ntail;
-};
-
-static struct client_hash *chash;
+/* The local copy, mapped and faulted in before the clock starts. */
+static const uint8_t *local_map;
+static uint64_t local_size;
 
 static void send_to(struct client *c, const void *p, size_t n)
 {
-	sendto(c->sock, p, n, 0, (struct sockaddr *)&c->server, c->server_len);
+	if (c->have_tid)
+		send(c->sock, p, n, 0);
+	else
+		sendto(c->sock, p, n, 0, (struct sockaddr *)&c->server, c->server_len);
 }
 
 static void send_ack(struct client *c, uint16_t block)
@@ -177,7 +134,8 @@ static void on_packet(struct client *c, size_t idx, const uint8_t *p, size_t n)
 		return;
 	}
 	c->gap_acked = false;
-	hash_feed(&c->hash, chash[idx].tail, &chash[idx].ntail, p + 4, n - 4);
+	if (c->bytes + (n - 4) > local_size || memcmp(local_map + c->bytes, p + 4, n - 4) != 0)
+		c->mismatch = true;
 	c->bytes += n - 4;
 	c->expected++;
 	if (n - 4 < c->blksize) {
@@ -191,24 +149,26 @@ static void on_packet(struct client *c, size_t idx, const uint8_t *p, size_t n)
 	}
 }
 
+/* ep < 0: the only client, waiting in recvmmsg itself for at most 10 ms. */
 static int start_client(struct client *c, const struct addrinfo *ai, int ep, size_t idx)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = idx };
+	struct timeval tick = { 0, 10000 };
 	int size = 4 << 20;
 
-	c->sock = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	c->sock = socket(ai->ai_family, SOCK_DGRAM | (ep >= 0 ? SOCK_NONBLOCK : 0), 0);
 	if (c->sock < 0)
 		return -1;
 	setsockopt(c->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	setsockopt(c->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
 	memcpy(&c->server, ai->ai_addr, ai->ai_addrlen);
 	c->server_len = ai->ai_addrlen;
 	c->blksize = 512;
 	c->windowsize = 1;
 	c->expected = 1;
-	c->hash = 0x243f6a8885a308d3ull;
 	c->start = c->last_rx = now();
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) < 0)
+	if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) < 0)
 		return -1;
 	send_to(c, request, request_len);
 	return 0;
@@ -239,89 +199,25 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+static struct mmsghdr msgs[BATCH];
+static struct iovec iov[BATCH];
+static uint8_t bufs[BATCH][65536 + 4];
+static struct sockaddr_storage from[BATCH];
+
+/* Runs the transfers cl[0..nclients) to their end; ep < 0 for one. */
+static int run(struct client *cl, unsigned nclients, const struct addrinfo *ai, int ep)
 {
-	const char *port = "69", *local = NULL;
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
-	static struct mmsghdr msgs[BATCH];
-	static struct iovec iov[BATCH];
-	static uint8_t bufs[BATCH][65536 + 4];
-	struct sockaddr_storage from[BATCH];
-	struct rlimit rl = { 4096, 4096 };
-	struct client *cl;
-	unsigned nclients = 1, left, i, ok = 0;
-	uint64_t expect_hash = 0, size, total = 0;
-	double t0, t1, *rates;
-	int opt, ep, fd;
-	struct stat st;
-	uint8_t *map;
+	unsigned left, i;
 
-	while ((opt = getopt(argc, argv, "p:n:b:w:T:f:")) != -1) {
-		switch (opt) {
-		case 'p': port = optarg; break;
-		case 'n': nclients = (unsigned)atoi(optarg); break;
-		case 'b': opt_blksize = (unsigned)atoi(optarg); break;
-		case 'w': opt_window = (unsigned)atoi(optarg); break;
-		case 'T': opt_timeout_ms = (unsigned)atoi(optarg); break;
-		case 'f': local = optarg; break;
-		default: return 2;
-		}
-	}
-	if (argc - optind != 2 || !local || nclients == 0) {
-		fprintf(stderr, "usage: tftp-bench [-p port] [-n clients] [-b blksize] [-w windowsize] -f LOCAL HOST FILE\n");
-		return 2;
-	}
-	remote = argv[optind + 1];
-	setrlimit(RLIMIT_NOFILE, &rl);
-	/* The expected checksum, from the local copy. */
-	fd = open(local, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		perror(local);
-		return 2;
-	}
-	size = (uint64_t)st.st_size;
-	{
-		uint64_t h = 0x243f6a8885a308d3ull;
-		uint8_t tail[8];
-		unsigned nt = 0;
-
-		map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-		if (size && map == MAP_FAILED) {
-			perror("mmap");
-			return 2;
-		}
-		hash_feed(&h, tail, &nt, map, size);
-		expect_hash = hash_end(h, tail, nt, size);
-		if (map)
-			munmap(map, size);
-		close(fd);
-	}
-	if (getaddrinfo(argv[optind], port, &hints, &ai) != 0) {
-		fprintf(stderr, "cannot resolve %s\n", argv[optind]);
-		return 2;
-	}
-	build_request();
-	cl = calloc(nclients, sizeof(*cl));
-	chash = calloc(nclients, sizeof(*chash));
-	rates = calloc(nclients, sizeof(*rates));
-	ep = epoll_create1(0);
-	for (i = 0; i < BATCH; i++) {
-		iov[i].iov_base = bufs[i];
-		iov[i].iov_len = sizeof(bufs[i]);
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &from[i];
-	}
-	t0 = now();
 	for (i = 0; i < nclients; i++)
 		if (start_client(&cl[i], ai, ep, i) < 0) {
 			perror("socket");
-			return 2;
+			return -1;
 		}
 	left = nclients;
 	while (left > 0) {
-		struct epoll_event evs[256];
-		int n = epoll_wait(ep, evs, 256, 10), k;
+		struct epoll_event evs[256] = { { .events = EPOLLIN, .data.u64 = 0 } };
+		int n = ep >= 0 ? epoll_wait(ep, evs, 256, 10) : 1, k;
 		double t = now();
 
 		for (k = 0; k < n; k++) {
@@ -332,18 +228,20 @@ int main(int argc, char **argv)
 				continue;
 			for (j = 0; j < BATCH; j++)
 				msgs[j].msg_hdr.msg_namelen = sizeof(from[j]);
-			m = recvmmsg(c->sock, msgs, BATCH, MSG_DONTWAIT, NULL);
+			m = recvmmsg(c->sock, msgs, BATCH, ep >= 0 ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
+			if (m <= 0 && ep < 0)
+				n = 0;		/* the single client's 10 ms tick */
 			for (j = 0; j < m && !c->done; j++) {
 				if (!c->have_tid) {
 					memcpy(&c->server, &from[j], msgs[j].msg_hdr.msg_namelen);
 					c->server_len = msgs[j].msg_hdr.msg_namelen;
-					c->have_tid = true;
+					c->have_tid = connect(c->sock, (struct sockaddr *)&c->server,
+							      c->server_len) == 0;
 				}
 				on_packet(c, evs[k].data.u64, bufs[j], msgs[j].msg_len);
 			}
 			if (c->done) {
 				left--;
-				epoll_ctl(ep, EPOLL_CTL_DEL, c->sock, NULL);
 				close(c->sock);
 			}
 		}
@@ -367,17 +265,87 @@ int main(int argc, char **argv)
 				send_ack(c, (uint16_t)(c->expected - 1));
 		}
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *port = "69", *local = NULL;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
+	struct rlimit rl = { 4096, 4096 };
+	struct client *cl;
+	unsigned nclients = 1, rounds = 1, r, i, ok = 0;
+	uint64_t total = 0;
+	double t0, t1, *rates;
+	int opt, ep = -1, fd;
+	struct stat st;
+
+	while ((opt = getopt(argc, argv, "p:n:r:b:w:T:f:")) != -1) {
+		switch (opt) {
+		case 'p': port = optarg; break;
+		case 'n': nclients = (unsigned)atoi(optarg); break;
+		case 'r': rounds = (unsigned)atoi(optarg); break;
+		case 'b': opt_blksize = (unsigned)atoi(optarg); break;
+		case 'w': opt_window = (unsigned)atoi(optarg); break;
+		case 'T': opt_timeout_ms = (unsigned)atoi(optarg); break;
+		case 'f': local = optarg; break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != 2 || !local || nclients == 0 || rounds == 0) {
+		fprintf(stderr, "usage: tftp-bench [-p port] [-n clients] [-r rounds] [-b blksize] [-w windowsize] -f LOCAL HOST FILE\n");
+		return 2;
+	}
+	remote = argv[optind + 1];
+	setrlimit(RLIMIT_NOFILE, &rl);
+	fd = open(local, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		perror(local);
+		return 2;
+	}
+	local_size = (uint64_t)st.st_size;
+	if (local_size) {
+		void *m = mmap(NULL, local_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+
+		if (m == MAP_FAILED) {
+			perror("mmap");
+			return 2;
+		}
+		local_map = m;
+	}
+	close(fd);
+	if (getaddrinfo(argv[optind], port, &hints, &ai) != 0) {
+		fprintf(stderr, "cannot resolve %s\n", argv[optind]);
+		return 2;
+	}
+	build_request();
+	cl = calloc((size_t)nclients * rounds, sizeof(*cl));
+	rates = calloc((size_t)nclients * rounds, sizeof(*rates));
+	if (nclients > 1)
+		ep = epoll_create1(0);
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &from[i];
+	}
+	t0 = now();
+	for (r = 0; r < rounds; r++)
+		if (run(cl + (size_t)r * nclients, nclients, ai, ep) < 0)
+			return 2;
 	t1 = now();
+	nclients *= rounds;
 	for (i = 0; i < nclients; i++) {
 		struct client *c = &cl[i];
 
-		if (!c->failed && c->bytes == size &&
-		    hash_end(c->hash, chash[i].tail, chash[i].ntail, c->bytes) == expect_hash) {
+		if (!c->failed && c->bytes == local_size && !c->mismatch) {
 			rates[ok++] = (double)c->bytes / (c->end - c->start) / 1e6;
 			total += c->bytes;
 		} else if (!c->failed) {
-			fprintf(stderr, "client %u: %ju bytes, checksum %s\n", i, (uintmax_t)c->bytes,
-				c->bytes == size ? "WRONG" : "not checked");
+			fprintf(stderr, "client %u: %ju bytes of %ju, the bytes received %s\n", i,
+				(uintmax_t)c->bytes, (uintmax_t)local_size,
+				c->mismatch ? "differ" : "are all equal");
 		}
 	}
 	qsort(rates, ok, sizeof(*rates), cmp_double);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -202,24 +204,60 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 	cfg->ndirs = (size_t)(argc - optind);
 }
 
+static void write_all_or_die(int fd, const void *p, size_t len)
+{
+	if (write(fd, p, len) != (ssize_t)len)
+		_exit(EX_OSERR);
+}
+
+/* The user and its groups are looked up by a short-lived child, which
+ * hands them over on a pipe: NSS would otherwise leave its modules and
+ * their libraries mapped in the parent for good (15 of its 40 mappings),
+ * and each fork, one per transfer, pays for every mapping the parent
+ * has. The group list is read now: after chroot /etc/group is gone. */
 static void resolve_user(struct tftpd_config *cfg)
 {
-	struct passwd *pw;
-	int n = 0;
+	int p[2], status = -1, n = 0;
+	pid_t pid;
 
-	errno = 0;
-	pw = getpwnam(cfg->user);
-	if (pw == NULL)
-		fatal(EX_NOUSER, "no user %s: %m", cfg->user);
-	cfg->uid = pw->pw_uid;
-	cfg->gid = pw->pw_gid;
-	/* The group list is read now: after chroot /etc/group is gone. */
-	getgrouplist(pw->pw_name, pw->pw_gid, NULL, &n);
-	cfg->groups = calloc((size_t)n + 1, sizeof(gid_t));
-	if (cfg->groups == NULL ||
-	    getgrouplist(pw->pw_name, pw->pw_gid, cfg->groups, &n) < 0)
-		fatal(EX_OSERR, "cannot set groups for user %s", cfg->user);
-	cfg->ngroups = n;
+	signal(SIGCHLD, SIG_DFL);	/* inetd may have left it ignored */
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		fatal(EX_OSERR, "cannot look up user %s: %m", cfg->user);
+	if (pid == 0) {
+		struct passwd *pw;
+		gid_t *groups;
+
+		close(p[0]);
+		errno = 0;
+		pw = getpwnam(cfg->user);
+		if (pw == NULL)
+			fatal(EX_NOUSER, "no user %s: %m", cfg->user);
+		getgrouplist(pw->pw_name, pw->pw_gid, NULL, &n);
+		groups = calloc((size_t)n + 1, sizeof(gid_t));
+		if (groups == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+			fatal(EX_OSERR, "cannot set groups for user %s", cfg->user);
+		write_all_or_die(p[1], &pw->pw_uid, sizeof(uid_t));
+		write_all_or_die(p[1], &pw->pw_gid, sizeof(gid_t));
+		write_all_or_die(p[1], &n, sizeof(n));
+		write_all_or_die(p[1], groups, (size_t)n * sizeof(gid_t));
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &cfg->uid, sizeof(uid_t)) == sizeof(uid_t) &&
+	    read(p[0], &cfg->gid, sizeof(gid_t)) == sizeof(gid_t) &&
+	    read(p[0], &n, sizeof(n)) == sizeof(n) && n >= 0 && n <= NGROUPS_MAX &&
+	    (cfg->groups = calloc((size_t)n + 1, sizeof(gid_t))) != NULL &&
+	    read(p[0], cfg->groups, (size_t)n * sizeof(gid_t)) == (ssize_t)((size_t)n * sizeof(gid_t)))
+		cfg->ngroups = n;
+	else
+		n = -1;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		exit(WEXITSTATUS(status));	/* the child said why */
+	if (n < 0 || !WIFEXITED(status))
+		fatal(EX_OSERR, "cannot look up user %s", cfg->user);
 }
 
 static struct remap *load_remap(const char *path)
@@ -561,20 +599,24 @@ static int drop_privileges(const struct tftpd_config *cfg)
 	return 0;
 }
 
-static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
-		  const struct tftp_request *req, struct sockaddr_storage *from,
-		  struct sockaddr_storage *local)
+/* What a forked process does before it knows its request: it is no
+ * listener, and the signals that only tell the parent something end it. */
+static void child_prologue(int *listen_fds, size_t nfds)
 {
-	int sock, stranger;
-	size_t i;
-
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &unblocked_mask, NULL);
-	for (i = 0; i < nfds; i++)
+	for (size_t i = 0; i < nfds; i++)
 		close(listen_fds[i]);
+}
+
+static void child(struct tftpd_config *cfg, const struct tftp_request *req,
+		  struct sockaddr_storage *from, struct sockaddr_storage *local)
+{
+	int sock, stranger;
+
 	sock = transfer_sockets(cfg, local, req, (struct sockaddr *)from, &stranger);
 	if (sock < 0)
 		_exit(EX_IOERR);
@@ -591,6 +633,98 @@ static void child(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
 	_exit(session_run(cfg, req, (struct sockaddr *)from, sock, stranger));
 }
 
+/* A request handed from the parent to the spare child. */
+struct handoff {
+	struct sockaddr_storage from, local;
+	uint8_t request[TFTP_MAX_REQUEST + 1];
+};
+
+/* The parent's end of the connection to the spare child, or -1. */
+static int spare_fd = -1;
+
+/* The spare: a child forked before its request came. It waits for the
+ * parent to hand one over, then serves it like any other child; it ends
+ * when the parent closes its end (exit, or a reload that the spare would
+ * not have seen). Forking ahead takes the fork, the costliest step of a
+ * transfer, out of the time a client waits for its first packet. */
+static void spare_wait(struct tftpd_config *cfg, int *fds, size_t nfds, int conn)
+{
+	static struct handoff h;
+	struct tftp_request req;
+	const char *errmsg;
+	ssize_t n;
+
+	child_prologue(fds, nfds);
+	do
+		n = recv(conn, &h, sizeof(h), 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= (ssize_t)offsetof(struct handoff, request))
+		_exit(0);
+	close(conn);
+	n -= (ssize_t)offsetof(struct handoff, request);
+	if (tftp_parse_request(h.request, (size_t)n, &req, &errmsg) != 0)
+		_exit(EX_SOFTWARE);	/* the parent parsed it already */
+	child(cfg, &req, &h.from, &h.local);
+}
+
+static void spawn_spare(struct tftpd_config *cfg, int *fds, size_t nfds)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return;		/* then each request forks when it comes */
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		spare_wait(cfg, fds, nfds, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return;
+	}
+	spare_fd = sv[0];
+}
+
+static void drop_spare(void)
+{
+	if (spare_fd >= 0)
+		close(spare_fd);
+	spare_fd = -1;
+}
+
+/* Hands the request to the spare, or forks a child for it if there is
+ * none (or it is gone); then forks the next spare. */
+static void start_child(struct tftpd_config *cfg, int *fds, size_t nfds, const uint8_t *buf,
+			size_t n, const struct tftp_request *req, struct sockaddr_storage *from,
+			struct sockaddr_storage *local)
+{
+	static struct handoff h;
+	bool handed = false;
+	pid_t pid;
+
+	if (spare_fd >= 0) {
+		h.from = *from;
+		h.local = *local;
+		memcpy(h.request, buf, n);
+		handed = send(spare_fd, &h, offsetof(struct handoff, request) + n, MSG_NOSIGNAL) >= 0;
+		if (!handed)
+			logmsg(LOG_WARNING, "spare child: %m; forking instead");
+		drop_spare();
+	}
+	if (!handed) {
+		pid = fork();
+		if (pid < 0) {
+			logmsg(LOG_ERR, "fork: %m");
+		} else if (pid == 0) {
+			child_prologue(fds, nfds);
+			child(cfg, req, from, local);
+		}
+	}
+	spawn_spare(cfg, fds, nfds);
+}
+
 /* Parses in the parent, so a malformed request costs no fork: it gets
  * its ERROR from the listening socket, or nothing if it was an ERROR. */
 static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t nfds,
@@ -601,7 +735,6 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 	const char *errmsg = NULL;
 	char text[ADDR_STRLEN];
 	int rc = tftp_parse_request(buf, n, &req, &errmsg);
-	pid_t pid;
 
 	if (rc != 0) {
 		if (cfg->verbosity >= 1)
@@ -614,11 +747,7 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 					    errmsg, cfg->verbosity);
 		return;
 	}
-	pid = fork();
-	if (pid < 0)
-		logmsg(LOG_ERR, "fork: %m");
-	else if (pid == 0)
-		child(cfg, fds, nfds, &req, from, local);
+	start_child(cfg, fds, nfds, buf, n, &req, from, local);
 }
 
 static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit)
@@ -643,9 +772,12 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &unblocked_mask);
+	spawn_spare(cfg, fds, nfds);
 	for (;;) {
 		int rc = ppoll(pfd, nfds, idle_exit ? &idle : NULL, &unblocked_mask);
 
+		/* Returning ends the process, which closes the spare's
+		 * connection: the spare ends too. */
 		if (got_term)
 			return 0;
 		if (got_hup) {
@@ -659,6 +791,8 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 					remap_free(cfg->remap);
 					cfg->remap = m;
 					logmsg(LOG_NOTICE, "reloaded %s", cfg->mapfile);
+					drop_spare();	/* it has the old rules */
+					spawn_spare(cfg, fds, nfds);
 				}
 			}
 		}

@@ -69,7 +69,27 @@ echo 'r ^alias$ f513' >"$WORK/map"
 kill -HUP "$TFTPD_PID"
 sleep 0.3
 check "SIGHUP reloads the remap file" sh -c "busybox tftp -g -r alias -l $WORK/h.2 127.0.0.1 && cmp $ROOT/f513 $WORK/h.2"
+
+# The spare child: forked ahead, it takes the next request and a new one
+# is forked; one that is gone costs only a fork on demand; it ends with
+# the server.
+spare() { children "$TFTPD_PID" | tr -s ' \n' '\n\n' | grep . ; }
+S1=$(spare)
+check "one spare child waits while the server is idle" test "$(echo "$S1" | wc -w)" = 1
+busybox tftp -g -r f512 -l "$WORK/s.1" 127.0.0.1
+i=0; while kill -0 "$S1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+S2=$(spare)
+check "the spare served the request, ended, and a new spare waits" sh -c \
+	"cmp $ROOT/f512 $WORK/s.1 && ! kill -0 $S1 2>/dev/null && [ -n '$S2' ] && [ '$S2' != '$S1' ]"
+kill -KILL "$S2"
+sleep 0.2
+check "with the spare killed the next request is forked for and served" sh -c \
+	"busybox tftp -g -r f513 -l $WORK/s.2 127.0.0.1 && cmp $ROOT/f513 $WORK/s.2"
+check "a lost spare is logged" expect_line 'spare child: .*forking instead' "$WORK/tftpd.log"
+S3=$(spare)
 stop "$TFTPD_PID"
+i=0; while kill -0 "$S3" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "the spare ends with the server" sh -c "[ -n '$S3' ] && ! kill -0 $S3 2>/dev/null"
 
 # systemd socket activation: the socket arrives as fd 3.
 spawn systemd-socket-activate --datagram -l 127.0.0.1:69 "$TFTPD" --stderr -s "$ROOT" -t 5
