@@ -3,7 +3,8 @@
  *   lockstep: the sender sends one datagram of SIZE bytes and waits for a
  *             4-byte reply, COUNT times (a windowsize-1 transfer's limit);
  *   window:   the sender sends W datagrams with one sendmmsg and waits for
- *             one reply (RFC 7440's limit at windowsize W).
+ *             one reply (RFC 7440's limit at windowsize W); the receiver
+ *             takes them with recvmmsg, as the benchmark's client does.
  * Prints MB/s of payload (SIZE - 4, a TFTP block's data).
  *
  *   udp-limit lockstep SIZE COUNT
@@ -71,26 +72,31 @@ int main(int argc, char **argv)
 	if (connect(s, (struct sockaddr *)&ra, sizeof(ra)) < 0 ||
 	    connect(r, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return 1;
-	pid = fork();
-	if (pid == 0) {
-		/* The receiver: one 4-byte reply per W datagrams. */
-		for (i = 0; i < count; i++) {
-			int k;
-
-			for (k = 0; k < w; k++)
-				if (recv(r, buf, sizeof(buf), 0) < 0)
-					_exit(1);
-			if (send(r, buf, 4, 0) < 0)
-				_exit(1);
-		}
-		_exit(0);
-	}
 	msgs = calloc((size_t)w, sizeof(*msgs));
 	iov.iov_base = buf;
 	iov.iov_len = (size_t)size;
 	for (i = 0; i < w; i++) {
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* The receiver: one 4-byte reply per W datagrams. */
+		static char rbuf[65536];
+		struct iovec riov = { rbuf, sizeof(rbuf) };
+
+		for (i = 0; i < w; i++)
+			msgs[i].msg_hdr.msg_iov = &riov;
+		for (i = 0; i < count; i++) {
+			int k, got;
+
+			for (k = 0; k < w; k += got)
+				if ((got = recvmmsg(r, msgs, (unsigned)(w - k), MSG_WAITFORONE, NULL)) <= 0)
+					_exit(1);
+			if (send(r, rbuf, 4, 0) < 0)
+				_exit(1);
+		}
+		_exit(0);
 	}
 	t0 = now();
 	for (i = 0; i < count; i++) {

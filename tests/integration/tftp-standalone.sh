@@ -73,7 +73,7 @@ check "SIGHUP reloads the remap file" sh -c "busybox tftp -g -r alias -l $WORK/h
 # The spare child: forked ahead, it takes the next request and a new one
 # is forked; one that is gone costs only a fork on demand; it ends with
 # the server.
-spare() { children "$TFTPD_PID" | tr -s ' \n' '\n\n' | grep . ; }
+spare() { for c in $(children "$TFTPD_PID"); do chrt -p "$c" | grep -q SCHED_OTHER && echo "$c"; done; }
 S1=$(spare)
 check "one spare child waits while the server is idle" test "$(echo "$S1" | wc -w)" = 1
 busybox tftp -g -r f512 -l "$WORK/s.1" 127.0.0.1
@@ -86,6 +86,14 @@ sleep 0.2
 check "with the spare killed the next request is forked for and served" sh -c \
 	"busybox tftp -g -r f513 -l $WORK/s.2 127.0.0.1 && cmp $ROOT/f513 $WORK/s.2"
 check "a lost spare is logged" expect_line 'spare child: .*forking instead' "$WORK/tftpd.log"
+# A transfer runs SCHED_BATCH; the spare (and so the start of the next
+# transfer) keeps the normal policy. The probe holds its transfer open
+# without acknowledging while we look.
+$PROBE 127.0.0.1 get big "$WORK/stall" stall=1500 >/dev/null &
+sleep 0.5
+for c in $(children "$TFTPD_PID"); do chrt -p "$c"; done >"$WORK/chrt"
+check "a transfer runs SCHED_BATCH, the spare SCHED_OTHER" sh -c \
+	"grep -q 'policy: SCHED_BATCH' $WORK/chrt && grep -q 'policy: SCHED_OTHER' $WORK/chrt"
 S3=$(spare)
 stop "$TFTPD_PID"
 i=0; while kill -0 "$S3" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -10,7 +10,9 @@
  * -t prints the server's transfer port (its TID) when it is first seen.
  * Pseudo-options: mode=netascii picks the transfer mode, abort=1 answers
  * the OACK with an ERROR, dupack=1 sends every ACK twice and counts the
- * blocks the server sent again. It prints what
+ * blocks the server sent again, stall=MS holds the transfer open for MS
+ * milliseconds after the first block without acknowledging it, then
+ * exits. It prints what
  * the server answered ("OACK name=value ...", "ERROR code message") and
  * exits 0 on a complete transfer, 2 on an ERROR, 3 on a timeout. */
 #include "config.h"
@@ -38,6 +40,7 @@ struct client {
 	uint16_t rollover;	/* block number after 65535 */
 	bool abort_oack;	/* answer an OACK with ERROR 8, as edk2's tsize probe */
 	bool dup_acks;		/* send every ACK twice: the server must not resend */
+	unsigned stall_ms;	/* stall=MS: hold still after the first block */
 	bool show_tid;		/* print the server's transfer port */
 	const char *mode;
 	uint8_t buf[65536 + 4];
@@ -113,6 +116,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 			c->abort_oack = true;
 		if (strcmp(opts[i], "dupack=1") == 0)
 			c->dup_acks = true;
+		if (strncmp(opts[i], "stall=", 6) == 0)
+			c->stall_ms = (unsigned)atoi(opts[i] + 6);
 	}
 	n += (size_t)sprintf((char *)p + n, "%s", file) + 1;
 	n += (size_t)sprintf((char *)p + n, "%s", c->mode) + 1;
@@ -120,7 +125,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 		char *eq = strchr(opts[i], '=');
 
 		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0 ||
-		    strcmp(opts[i], "abort=1") == 0 || strcmp(opts[i], "dupack=1") == 0)
+		    strcmp(opts[i], "abort=1") == 0 || strcmp(opts[i], "dupack=1") == 0 ||
+		    strncmp(opts[i], "stall=", 6) == 0)
 			continue;
 		n += (size_t)sprintf((char *)p + n, "%.*s", (int)(eq - opts[i]), opts[i]) + 1;
 		n += (size_t)sprintf((char *)p + n, "%s", eq + 1) + 1;
@@ -229,6 +235,11 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 		if (op != 3 || n < 4)
 			continue;
 		first = false;
+		if (c->stall_ms) {
+			usleep(c->stall_ms * 1000u);
+			printf("stalled after the first block\n");
+			return 0;
+		}
 		blk = (unsigned)(c->buf[2] << 8 | c->buf[3]);
 		if (blk == (uint16_t)(expected - 1))
 			repeats++;
