@@ -5,8 +5,11 @@
  * the client must cost far less than the servers it measures, or it is
  * the client that gets measured.
  *
- *   tftp-bench [-p port] [-n clients] [-b blksize] [-w windowsize]
- *              [-T timeout_ms] -f LOCAL_COPY HOST REMOTE_NAME
+ *   tftp-bench [-p port] [-n clients] [-r rounds] [-b blksize]
+ *              [-w windowsize] [-T timeout_ms] -f LOCAL_COPY HOST REMOTE_NAME
+ *
+ * -r runs the N transfers that many times, one round after another (the
+ * cost of starting transfers, without a process start in between).
  *
  * Prints one line of key=value figures; exits 1 if any transfer failed. */
 #define _GNU_SOURCE
