@@ -360,8 +360,9 @@ static void stage_block(struct xfer *x, uint64_t block)
 	const uint8_t *data;
 	size_t len;
 
-	if (x->stage == NULL || off >= x->t->file_size || block_data(x, block, &data, &len) < 0)
-		return;
+	if (x->stage == NULL || block == x->staged || off >= x->t->file_size ||
+	    block_data(x, block, &data, &len) < 0)
+		return;		/* a resend has its block staged already */
 	memcpy(x->stage + (block & 1) * x->t->params.blksize, data, len);
 	x->staged = block;
 }
