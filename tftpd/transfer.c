@@ -28,8 +28,9 @@ struct xfer {
 	uint64_t timeo_us;		/* SO_RCVTIMEO now set on the socket */
 	unsigned since_stranger_check;
 
-	/* RRQ: blocks come from the mapped file (octet) or from a ring of
-	 * encoded blocks (netascii, which cannot be addressed by offset). */
+	/* RRQ: blocks come from the mapped file (octet), from two slots
+	 * read ahead (octet, lock-step) or from a ring of encoded blocks
+	 * (netascii, which cannot be addressed by offset). */
 	const uint8_t *map;
 	uint64_t populated;		/* bytes of the map faulted in so far */
 	uint64_t final_block;		/* 0 until known */
@@ -40,9 +41,8 @@ struct xfer {
 	uint8_t *inbuf;
 	size_t in_len, in_off;
 	bool in_eof;
-	uint8_t *stage;			/* lock-step: blocks copied ahead, two
-					 * slots so a resend keeps its data */
-	uint64_t staged;		/* the newest block staged, 0: none */
+	uint8_t *stage;			/* lock-step: two block slots, read ahead */
+	uint64_t staged;		/* the newest block read, 0: none */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	uint8_t (*hdr)[TFTP_HEADER_SIZE];
@@ -242,6 +242,14 @@ static int send_msgs(struct xfer *x, unsigned n)
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EFAULT && x->map) {
+				/* The kernel met the end of a mapped file
+				 * cut short under us. */
+				logmsg(LOG_WARNING, "%s: the file got shorter while being sent",
+				       x->t->filename);
+				send_error(x, TFTP_EUNDEF, strerror(EIO));
+				return -1;
+			}
 			return socket_failed(x, "write");
 		}
 		done += (unsigned)rc;
@@ -292,6 +300,34 @@ static int produce_netascii_block(struct xfer *x)
 	return 0;
 }
 
+/* Lock-step: reads a block into its slot of the two (so that the block
+ * being resent keeps its data while the next one is read). Unlike a
+ * mapping, a file cut short under us is an error here, not a SIGBUS. */
+static int read_block(struct xfer *x, uint64_t block, size_t len)
+{
+	uint8_t *slot = x->stage + (block & 1) * x->t->params.blksize;
+	off_t off = (off_t)((block - 1) * x->t->params.blksize);
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(x->t->fd, slot + got, len - got, off + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				logmsg(LOG_WARNING, "%s: the file got shorter while being sent",
+				       x->t->filename);
+				errno = EIO;
+			}
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	x->staged = block;
+	return 0;
+}
+
 static int block_data(struct xfer *x, uint64_t block, const uint8_t **data, size_t *len)
 {
 	unsigned blksize = x->t->params.blksize;
@@ -300,6 +336,13 @@ static int block_data(struct xfer *x, uint64_t block, const uint8_t **data, size
 		uint64_t off = (block - 1) * blksize;
 		uint64_t left = off < x->t->file_size ? x->t->file_size - off : 0;
 
+		*len = left < blksize ? (size_t)left : blksize;
+		if (x->stage) {
+			if (block != x->staged && read_block(x, block, *len) < 0)
+				return -1;
+			*data = x->stage + (block & 1) * blksize;
+			return 0;
+		}
 		if (x->map && off + blksize > x->populated && x->populated < x->t->file_size) {
 			uint64_t chunk = x->t->file_size - x->populated;
 
@@ -308,11 +351,7 @@ static int block_data(struct xfer *x, uint64_t block, const uint8_t **data, size
 			madvise((void *)(x->map + x->populated), chunk, MADV_POPULATE_READ);
 			x->populated += chunk;
 		}
-		if (x->staged && block == x->staged)
-			*data = x->stage + (block & 1) * blksize;
-		else
-			*data = x->map + (x->map ? off : 0);
-		*len = left < blksize ? (size_t)left : blksize;
+		*data = x->map + (x->map ? off : 0);
 		return 0;
 	}
 	while (x->gen_next <= block)
@@ -350,21 +389,18 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
 	return 0;
 }
 
-/* In lock-step, while the client takes the block, the next one is
- * copied ahead into a buffer that stays in the CPU cache, so that after
- * the ACK only the send remains (tftpd-hpa reads ahead for the same
- * reason): the round trip, not the CPU, is what limits windowsize 1. */
+/* In lock-step, while the client takes the block, the next one is read
+ * ahead into a buffer that stays in the CPU cache, so that after the ACK
+ * only the send remains (tftpd-hpa reads ahead for the same reason): the
+ * round trip, not the CPU, is what limits windowsize 1. An error here
+ * shows again when the block is needed. */
 static void stage_block(struct xfer *x, uint64_t block)
 {
-	uint64_t off = (block - 1) * x->t->params.blksize;
 	const uint8_t *data;
 	size_t len;
 
-	if (x->stage == NULL || block == x->staged || off >= x->t->file_size ||
-	    block_data(x, block, &data, &len) < 0)
-		return;		/* a resend has its block staged already */
-	memcpy(x->stage + (block & 1) * x->t->params.blksize, data, len);
-	x->staged = block;
+	if (x->stage && block != x->staged && block <= x->final_block)
+		block_data(x, block, &data, &len);
 }
 
 /* How many blocks of the window [base, base + n) an ACK acknowledges;
@@ -392,6 +428,11 @@ static int rrq_setup(struct xfer *x)
 		return -1;
 	if (t->mode == TFTP_MODE_OCTET) {
 		x->final_block = t->file_size / t->params.blksize + 1;
+		if (w == 1) {
+			/* Lock-step reads block by block, ahead of the ACK. */
+			x->stage = malloc(2 * (size_t)t->params.blksize);
+			return x->stage ? 0 : -1;
+		}
 		if (t->file_size > 0) {
 			void *m = mmap(NULL, t->file_size, PROT_READ, MAP_SHARED, t->fd, 0);
 
@@ -401,8 +442,6 @@ static int rrq_setup(struct xfer *x)
 			 * the pages behind us, and the next client wants the
 			 * same initrd from the page cache. */
 			x->map = m;
-			if (w == 1)
-				x->stage = malloc(2 * (size_t)t->params.blksize);
 		}
 		return 0;
 	}

@@ -111,6 +111,24 @@ check "windowsize 8 transfer is complete" same "$ROOT/big" "$WORK/w8"
 check "--verbosity 1 logs the transfer's figures" expect_line \
 	'filename big: sent 3000000 bytes in .* \(blksize 512, windowsize 8, ' "$WORK/tftpd.log"
 stop "$TFTPD_PID"
+# A file cut short while it is being sent (an initrd replaced in place
+# with cp): the transfer ends with an ERROR and a log line, in lock-step
+# (read ahead) and windowed (mapped file) alike; no child dies of SIGBUS.
+: >"$WORK/tftpd.log"
+start_tftpd -s "$ROOT"
+for w in 1 4; do
+	head -c 104857600 /dev/urandom >"$ROOT/shrinks$w"
+	chmod 644 "$ROOT/shrinks$w"
+	"$P" -w 3000 127.0.0.1 get "shrinks$w" "$WORK/shrinks$w" windowsize=$w >"$WORK/shrink.out" 2>&1 &
+	sleep 0.5
+	truncate -s 1M "$ROOT/shrinks$w"
+	wait $! || true
+	check "windowsize $w: a file cut short mid-transfer gets the client an ERROR" \
+		expect_line '^ERROR 0 Input/output error' "$WORK/shrink.out"
+	check "windowsize $w: and the log says why" \
+		expect_line "shrinks$w: the file got shorter while being sent" "$WORK/tftpd.log"
+done
+stop "$TFTPD_PID"
 check "-r with an unknown option is refused at start" sh -c \
 	"! $TFTPD -L --stderr -s $ROOT -r nosuch 2>$WORK/err && grep -q 'Unknown option: nosuch' $WORK/err"
 finish
