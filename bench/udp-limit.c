@@ -81,19 +81,15 @@ int main(int argc, char **argv)
 	}
 	pid = fork();
 	if (pid == 0) {
-		/* The receiver: one 4-byte reply per W datagrams. */
-		static char rbuf[65536];
-		struct iovec riov = { rbuf, sizeof(rbuf) };
-
-		for (i = 0; i < w; i++)
-			msgs[i].msg_hdr.msg_iov = &riov;
+		/* The receiver (its own copy of buf and msgs): one 4-byte
+		 * reply per W datagrams. */
 		for (i = 0; i < count; i++) {
 			int k, got;
 
 			for (k = 0; k < w; k += got)
 				if ((got = recvmmsg(r, msgs, (unsigned)(w - k), MSG_WAITFORONE, NULL)) <= 0)
 					_exit(1);
-			if (send(r, rbuf, 4, 0) < 0)
+			if (send(r, buf, 4, 0) < 0)
 				_exit(1);
 		}
 		_exit(0);

@@ -205,10 +205,34 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 	cfg->ndirs = (size_t)(argc - optind);
 }
 
+/* What the look-up child sends first; the group list follows. */
+struct user_ids {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+};
+
 static void write_all_or_die(int fd, const void *p, size_t len)
 {
 	if (write(fd, p, len) != (ssize_t)len)
 		_exit(EX_OSERR);
+}
+
+/* A pipe hands over at most its capacity per read. */
+static bool read_exact(int fd, void *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
 }
 
 /* The user and its groups are looked up by a short-lived child, which
@@ -218,7 +242,9 @@ static void write_all_or_die(int fd, const void *p, size_t len)
  * has. The group list is read now: after chroot /etc/group is gone. */
 static void resolve_user(struct tftpd_config *cfg)
 {
-	int p[2], status = -1, n = 0;
+	struct user_ids ids;
+	int p[2], status = -1;
+	bool ok;
 	pid_t pid;
 
 	signal(SIGCHLD, SIG_DFL);	/* inetd may have left it ignored */
@@ -227,6 +253,7 @@ static void resolve_user(struct tftpd_config *cfg)
 	if (pid == 0) {
 		struct passwd *pw;
 		gid_t *groups;
+		int n = 0;
 
 		close(p[0]);
 		errno = 0;
@@ -237,28 +264,25 @@ static void resolve_user(struct tftpd_config *cfg)
 		groups = calloc((size_t)n + 1, sizeof(gid_t));
 		if (groups == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
 			fatal(EX_OSERR, "cannot set groups for user %s", cfg->user);
-		write_all_or_die(p[1], &pw->pw_uid, sizeof(uid_t));
-		write_all_or_die(p[1], &pw->pw_gid, sizeof(gid_t));
-		write_all_or_die(p[1], &n, sizeof(n));
+		ids = (struct user_ids){ pw->pw_uid, pw->pw_gid, n };
+		write_all_or_die(p[1], &ids, sizeof(ids));
 		write_all_or_die(p[1], groups, (size_t)n * sizeof(gid_t));
 		_exit(0);
 	}
 	close(p[1]);
-	if (read(p[0], &cfg->uid, sizeof(uid_t)) == sizeof(uid_t) &&
-	    read(p[0], &cfg->gid, sizeof(gid_t)) == sizeof(gid_t) &&
-	    read(p[0], &n, sizeof(n)) == sizeof(n) && n >= 0 && n <= NGROUPS_MAX &&
-	    (cfg->groups = calloc((size_t)n + 1, sizeof(gid_t))) != NULL &&
-	    read(p[0], cfg->groups, (size_t)n * sizeof(gid_t)) == (ssize_t)((size_t)n * sizeof(gid_t)))
-		cfg->ngroups = n;
-	else
-		n = -1;
+	ok = read_exact(p[0], &ids, sizeof(ids)) && ids.ngroups >= 0 && ids.ngroups <= NGROUPS_MAX &&
+	     (cfg->groups = calloc((size_t)ids.ngroups + 1, sizeof(gid_t))) != NULL &&
+	     read_exact(p[0], cfg->groups, (size_t)ids.ngroups * sizeof(gid_t));
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		exit(WEXITSTATUS(status));	/* the child said why */
-	if (n < 0 || !WIFEXITED(status))
+	if (!ok || !WIFEXITED(status))
 		fatal(EX_OSERR, "cannot look up user %s", cfg->user);
+	cfg->uid = ids.uid;
+	cfg->gid = ids.gid;
+	cfg->ngroups = ids.ngroups;
 }
 
 static struct remap *load_remap(const char *path)

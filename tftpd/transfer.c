@@ -230,6 +230,24 @@ static bool timed_out_for_good(struct xfer *x, uint64_t last_progress)
 	return true;
 }
 
+/* The file is shorter than at open (replaced in place, say): an error
+ * for the transfer, named in the log. */
+static void file_shrank(struct xfer *x)
+{
+	logmsg(LOG_WARNING, "%s: the file got shorter while being sent", x->t->filename);
+	errno = EIO;
+}
+
+/* The file could not be read: the client gets an ERROR, the log why. */
+static int read_failed(struct xfer *x)
+{
+	int err = errno;
+
+	logmsg(LOG_ERR, "%s: read: %s", x->t->filename, strerror(err));
+	send_error(x, TFTP_EUNDEF, strerror(err));
+	return -1;
+}
+
 /* Sends msgs[0..n); a datagram the kernel will not take now counts as
  * lost, and the retransmission timer recovers it. */
 static int send_msgs(struct xfer *x, unsigned n)
@@ -245,10 +263,8 @@ static int send_msgs(struct xfer *x, unsigned n)
 			if (errno == EFAULT && x->map) {
 				/* The kernel met the end of a mapped file
 				 * cut short under us. */
-				logmsg(LOG_WARNING, "%s: the file got shorter while being sent",
-				       x->t->filename);
-				send_error(x, TFTP_EUNDEF, strerror(EIO));
-				return -1;
+				file_shrank(x);
+				return read_failed(x);
 			}
 			return socket_failed(x, "write");
 		}
@@ -315,11 +331,8 @@ static int read_block(struct xfer *x, uint64_t block, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (n == 0) {
-				logmsg(LOG_WARNING, "%s: the file got shorter while being sent",
-				       x->t->filename);
-				errno = EIO;
-			}
+			if (n == 0)
+				file_shrank(x);
 			return -1;
 		}
 		got += (size_t)n;
@@ -392,15 +405,15 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
 /* In lock-step, while the client takes the block, the next one is read
  * ahead into a buffer that stays in the CPU cache, so that after the ACK
  * only the send remains (tftpd-hpa reads ahead for the same reason): the
- * round trip, not the CPU, is what limits windowsize 1. An error here
- * shows again when the block is needed. */
-static void stage_block(struct xfer *x, uint64_t block)
+ * round trip, not the CPU, is what limits windowsize 1. */
+static int stage_block(struct xfer *x, uint64_t block)
 {
 	const uint8_t *data;
 	size_t len;
 
-	if (x->stage && block != x->staged && block <= x->final_block)
-		block_data(x, block, &data, &len);
+	if (x->stage == NULL || block == x->staged || block > x->final_block)
+		return 0;
+	return block_data(x, block, &data, &len);
 }
 
 /* How many blocks of the window [base, base + n) an ACK acknowledges;
@@ -468,16 +481,14 @@ static int rrq_run(struct xfer *x)
 		uint64_t sent_at;
 		unsigned n;
 
-		if (build_window(x, base, &n) < 0) {
-			logmsg(LOG_ERR, "%s: read: %m", t->filename);
-			send_error(x, TFTP_EUNDEF, strerror(errno));
-			return -1;
-		}
+		if (build_window(x, base, &n) < 0)
+			return read_failed(x);
 send:
 		if (send_msgs(x, n) < 0)
 			return -1;
 		sent_at = now_us();
-		stage_block(x, base + n);
+		if (stage_block(x, base + n) < 0)
+			return read_failed(x);
 		for (;;) {
 			uint16_t op, arg;
 			unsigned acked;

@@ -120,14 +120,19 @@ spawn() {
 	LAST_PID=$!
 }
 
-# stop PID: SIGTERM, then wait for it (bounded), by PID only.
-stop() {
-	kill "$1" 2>/dev/null || return 0
+# wait_gone PID: until PID has ended, for at most 5 s.
+wait_gone() {
 	i=0
 	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+}
+
+# stop PID: SIGTERM, then wait for it (bounded), by PID only.
+stop() {
+	kill "$1" 2>/dev/null || return 0
+	wait_gone "$1"
 	wait "$1" 2>/dev/null || true
 }
 

@@ -58,7 +58,7 @@ check "-l detached: pid file names a running in.tftpd" sh -c \
 	"kill -0 $DPID && grep -q in.tftpd /proc/$DPID/cmdline && [ $DPID != $$ ]"
 check "-l serves" sh -c "busybox tftp -g -r f512 -l $WORK/d.1 127.0.0.1 && cmp $ROOT/f512 $WORK/d.1"
 kill "$DPID"
-i=0; while kill -0 "$DPID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_gone "$DPID"
 check "SIGTERM stops it and removes the pid file" sh -c "! kill -0 $DPID 2>/dev/null && [ ! -e $WORK/tftpd.pid ]"
 
 # SIGHUP re-reads the remap file in standalone mode.
@@ -77,7 +77,7 @@ spare() { for c in $(children "$TFTPD_PID"); do chrt -p "$c" | grep -q SCHED_OTH
 S1=$(spare)
 check "one spare child waits while the server is idle" test "$(echo "$S1" | wc -w)" = 1
 busybox tftp -g -r f512 -l "$WORK/s.1" 127.0.0.1
-i=0; while kill -0 "$S1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_gone "$S1"
 S2=$(spare)
 check "the spare served the request, ended, and a new spare waits" sh -c \
 	"cmp $ROOT/f512 $WORK/s.1 && ! kill -0 $S1 2>/dev/null && [ -n '$S2' ] && [ '$S2' != '$S1' ]"
@@ -96,7 +96,7 @@ check "a transfer runs SCHED_BATCH, the spare SCHED_OTHER" sh -c \
 	"grep -q 'policy: SCHED_BATCH' $WORK/chrt && grep -q 'policy: SCHED_OTHER' $WORK/chrt"
 S3=$(spare)
 stop "$TFTPD_PID"
-i=0; while kill -0 "$S3" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_gone "$S3"
 check "the spare ends with the server" sh -c "[ -n '$S3' ] && ! kill -0 $S3 2>/dev/null"
 
 # systemd socket activation: the socket arrives as fd 3.
