@@ -42,7 +42,7 @@ struct client {
 	uint16_t expected;		/* next block number on the wire */
 	bool gap_acked;
 	uint64_t bytes;
-	double start, end, last_rx;
+	double start, end, last_rx, first_rx;
 };
 
 static unsigned opt_blksize = 512, opt_window = 1, opt_timeout_ms = 1000;
@@ -111,6 +111,8 @@ static void on_packet(struct client *c, size_t idx, const uint8_t *p, size_t n)
 	op = (unsigned)(p[0] << 8 | p[1]);
 	c->timeouts = 0;
 	c->last_rx = now();
+	if (c->first_rx == 0)
+		c->first_rx = c->last_rx;
 	if (op == 5) {
 		fprintf(stderr, "client %zu: ERROR %u %.*s\n", idx, p[3], (int)(n - 4), p + 4);
 		finish(c, false);
@@ -279,7 +281,7 @@ int main(int argc, char **argv)
 	struct client *cl;
 	unsigned nclients = 1, rounds = 1, r, i, ok = 0;
 	uint64_t total = 0;
-	double t0, t1, *rates;
+	double t0, t1, *rates, *firsts;
 	int opt, ep = -1, fd;
 	struct stat st;
 
@@ -324,6 +326,7 @@ int main(int argc, char **argv)
 	build_request();
 	cl = calloc((size_t)nclients * rounds, sizeof(*cl));
 	rates = calloc((size_t)nclients * rounds, sizeof(*rates));
+	firsts = calloc((size_t)nclients * rounds, sizeof(*firsts));
 	if (nclients > 1)
 		ep = epoll_create1(0);
 	for (i = 0; i < BATCH; i++) {
@@ -343,6 +346,7 @@ int main(int argc, char **argv)
 		struct client *c = &cl[i];
 
 		if (!c->failed && c->bytes == local_size && !c->mismatch) {
+			firsts[ok] = (c->first_rx - c->start) * 1e6;
 			rates[ok++] = (double)c->bytes / (c->end - c->start) / 1e6;
 			total += c->bytes;
 		} else if (!c->failed) {
@@ -352,10 +356,12 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(rates, ok, sizeof(*rates), cmp_double);
+	qsort(firsts, ok, sizeof(*firsts), cmp_double);
 	printf("clients=%u ok=%u failed=%u bytes=%ju seconds=%.4f aggregate_MBps=%.2f "
-	       "transfer_MBps_median=%.2f transfer_MBps_min=%.2f transfer_MBps_max=%.2f blksize=%u windowsize=%u\n",
+	       "transfer_MBps_median=%.2f transfer_MBps_min=%.2f transfer_MBps_max=%.2f "
+	       "first_reply_us_median=%.0f blksize=%u windowsize=%u\n",
 	       nclients, ok, nclients - ok, (uintmax_t)total, t1 - t0,
 	       (double)total / (t1 - t0) / 1e6, ok ? rates[ok / 2] : 0.0, ok ? rates[0] : 0.0,
-	       ok ? rates[ok - 1] : 0.0, cl[0].blksize, cl[0].windowsize);
+	       ok ? rates[ok - 1] : 0.0, ok ? firsts[ok / 2] : 0.0, cl[0].blksize, cl[0].windowsize);
 	return ok == nclients ? 0 : 1;
 }
