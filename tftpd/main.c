@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "fdio.h"
 #include "log.h"
 #include "options.h"
 #include "remap.h"
@@ -212,29 +213,6 @@ struct user_ids {
 	int ngroups;
 };
 
-static void write_all_or_die(int fd, const void *p, size_t len)
-{
-	if (write(fd, p, len) != (ssize_t)len)
-		_exit(EX_OSERR);
-}
-
-/* A pipe hands over at most its capacity per read. */
-static bool read_exact(int fd, void *p, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)p + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
-	return true;
-}
-
 /* The user and its groups are looked up by a short-lived child, which
  * hands them over on a pipe: NSS would otherwise leave its modules and
  * their libraries mapped in the parent for good (15 of its 40 mappings),
@@ -265,8 +243,9 @@ static void resolve_user(struct tftpd_config *cfg)
 		if (groups == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
 			fatal(EX_OSERR, "cannot set groups for user %s", cfg->user);
 		ids = (struct user_ids){ pw->pw_uid, pw->pw_gid, n };
-		write_all_or_die(p[1], &ids, sizeof(ids));
-		write_all_or_die(p[1], groups, (size_t)n * sizeof(gid_t));
+		if (write_all(p[1], &ids, sizeof(ids)) < 0 ||
+		    write_all(p[1], groups, (size_t)n * sizeof(gid_t)) < 0)
+			_exit(EX_OSERR);
 		_exit(0);
 	}
 	close(p[1]);

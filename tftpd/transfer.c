@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "fdio.h"
 #include "log.h"
 #include "netascii.h"
 #include "rto.h"
@@ -348,11 +349,11 @@ static int read_blocks(struct xfer *x, uint64_t first, uint64_t count)
 		}
 		got += (size_t)n;
 	}
-	if (first != x->staged_hi + 1 || x->staged_hi == 0)
-		x->staged_lo = first;
+	/* Staged now: the blocks just read, and the one before them if it
+	 * was staged (its slot was not read into). */
+	x->staged_lo = x->staged_hi != 0 && first > x->staged_lo && first - 1 <= x->staged_hi
+		       ? first - 1 : first;
 	x->staged_hi = first + count - 1;
-	if (x->staged_hi - x->staged_lo >= x->stage_slots)
-		x->staged_lo = x->staged_hi - x->stage_slots + 1;
 	return 0;
 }
 
@@ -555,22 +556,6 @@ send:
 			break;
 		}
 	}
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int store_block(struct xfer *x, struct netascii_decoder *dec, uint8_t *scratch,
