@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "output.h"
 
@@ -194,20 +195,10 @@ static int run(char *const argv[], struct strbuf *captured)
 static int write_file(const char *path, const char *text, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	size_t done = 0;
 
 	if (fd < 0)
 		return -1;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
+	if (write_all(fd, text, len) < 0 || fsync(fd) < 0) {
 		close(fd);
 		return -1;
 	}

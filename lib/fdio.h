@@ -1,7 +1,7 @@
 /* Whole-buffer reads and writes on a descriptor, past short transfers
  * and EINTR: what a pipe or a file may do to a single call. */
-#ifndef TFTPD_FDIO_H
-#define TFTPD_FDIO_H
+#ifndef PXEKIT_FDIO_H
+#define PXEKIT_FDIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
