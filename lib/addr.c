@@ -106,3 +106,17 @@ int addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 	return a->sa_family == b->sa_family && ba != NULL && la == lb &&
 	       memcmp(ba, bb, la) == 0 && addr_port(a) == addr_port(b);
 }
+
+const struct sockaddr *addr_unmap_v4(const struct sockaddr *sa, struct sockaddr_storage *buf)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)buf;
+
+	if (sa->sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+		return sa;
+	memset(buf, 0, sizeof(*buf));
+	a4->sin_family = AF_INET;
+	a4->sin_port = a6->sin6_port;
+	memcpy(&a4->sin_addr, &a6->sin6_addr.s6_addr[12], 4);
+	return (const struct sockaddr *)buf;
+}

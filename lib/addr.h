@@ -24,6 +24,12 @@ socklen_t addr_len(const struct sockaddr *sa);
 unsigned addr_port(const struct sockaddr *sa);
 void addr_set_port(struct sockaddr *sa, unsigned port);
 
+/* An IPv4 client of a dual-stack IPv6 socket arrives as ::ffff:a.b.c.d:
+ * for what depends on the address (its text, its bytes, its family),
+ * returns it as the IPv4 address it is, kept in *buf (port included);
+ * any other address is returned as it is. */
+const struct sockaddr *addr_unmap_v4(const struct sockaddr *sa, struct sockaddr_storage *buf);
+
 /* Same family, address and port. */
 int addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 

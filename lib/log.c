@@ -69,3 +69,33 @@ void fatal(int status, const char *fmt, ...)
 	va_end(ap);
 	exit(status);
 }
+
+char *log_escape(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	const unsigned char *p;
+	char *out, *o;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+	out = o = malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			*o++ = (char)*p;
+			continue;
+		}
+		*o++ = '\\';
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			*o++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+			continue;
+		}
+		*o++ = 'x';
+		*o++ = hex[*p >> 4];
+		*o++ = hex[*p & 15];
+	}
+	*o = '\0';
+	return out;
+}

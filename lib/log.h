@@ -12,6 +12,11 @@ void log_open(const char *progname, enum log_target target, int facility);
 void log_set_target(enum log_target target);
 const char *log_progname(void);
 
+/* A copy of s (malloc'd; NULL if out of memory) fit for a log line:
+ * control characters are written as \n, \r, \t or \xHH, so a name
+ * from the network can neither start a line of its own nor hide text. */
+char *log_escape(const char *s);
+
 /* All of these keep errno as the caller had it, so "%m" works. */
 void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vlogmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -424,8 +425,19 @@ static size_t open_activated(int *fds)
 
 static void write_pidfile(const char *path)
 {
-	FILE *f = fopen(path, "we");
+	/* 0644 whatever the umask: root's pid file is not for others to
+	 * rewrite (a later kill by it would hit their process). */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
+	if (fd >= 0 && (f == NULL || fchmod(fd, 0644) < 0)) {
+		logmsg(LOG_ERR, "cannot set up pid file '%s': %m", path);
+		if (f == NULL)
+			close(fd);
+		else
+			fclose(f);
+		return;
+	}
 	if (f == NULL) {
 		logmsg(LOG_ERR, "cannot open pid file '%s' for writing: %m", path);
 		return;
@@ -449,6 +461,9 @@ static void install_signals(void)
 	sa.sa_flags = SA_NOCLDWAIT;
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past RLIMIT_FSIZE a WRQ's write fails with EFBIG and the client
+	 * is told ERROR 3, instead of the child dying of SIGXFSZ. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Receives one datagram with the local address it was sent to. */
@@ -506,14 +521,39 @@ static void size_buffer(int fd, bool send)
 		setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &size, sizeof(size));
 }
 
+/* Held by a child while it makes its transfer sockets, so that no two
+ * children of ours ever share a port (see transfer_sockets()). */
+static int bind_lock_fd = -1;
+
+static void bind_lock(short type)
+{
+	struct flock l = { .l_type = type, .l_whence = SEEK_SET };
+
+	while (fcntl(bind_lock_fd, type == F_UNLCK ? F_SETLK : F_SETLKW, &l) < 0 &&
+	       errno == EINTR)
+		;
+}
+
+/* SO_REUSEPORT, not SO_REUSEADDR: on UDP the kernel lets any user join
+ * a SO_REUSEADDR port, but a SO_REUSEPORT one only with the same uid. */
 static int udp_socket(int family)
 {
 	int on = 1, fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	/* Two sockets share the TID port: see transfer_sockets(). */
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
+}
+
+/* Once both sockets are bound, the port is closed to everyone: a bind
+ * to it fails with EADDRINUSE, whoever asks and with whatever option. */
+static int close_port(int fd)
+{
+	int off = 0;
+
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &off, sizeof(off));
 }
 
 static int bind_tid(const struct tftpd_config *cfg, int fd, struct sockaddr_storage *local)
@@ -539,7 +579,12 @@ static int bind_tid(const struct tftpd_config *cfg, int fd, struct sockaddr_stor
  * -R's range if given. Two sockets share it: one connected to the client,
  * so sends need no route lookup and the kernel hands it the client's
  * packets only, and one unconnected, which receives everyone else's so
- * they can be told ERROR 5 (RFC 1350) while the transfer carries on. */
+ * they can be told ERROR 5 (RFC 1350) while the transfer carries on.
+ * Sharing needs SO_REUSEPORT at bind time; between the first bind and
+ * close_port() another child of ours (same uid) could join the port (a
+ * bind to port 0 may even pick it), so that stretch runs under
+ * bind_lock: afterwards the port is this transfer's alone, and with -R
+ * the next child moves on to the next port. */
 static int transfer_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local,
 			    const struct tftp_request *req, const struct sockaddr *client,
 			    int *stranger)
@@ -550,22 +595,26 @@ static int transfer_sockets(const struct tftpd_config *cfg, struct sockaddr_stor
 	*stranger = -1;
 	if (fd >= 0)
 		size_buffer(fd, req->opcode == TFTP_RRQ);
+	bind_lock(F_WRLCK);
 	if (fd < 0 || bind_tid(cfg, fd, local) < 0 ||
 	    getsockname(fd, (struct sockaddr *)local, &len) < 0) {
 		logmsg(LOG_ERR, "bind: %m");
 		goto fail;
 	}
 	*stranger = udp_socket(local->ss_family);
-	if (*stranger < 0 || bind(*stranger, (struct sockaddr *)local, len) < 0) {
+	if (*stranger < 0 || bind(*stranger, (struct sockaddr *)local, len) < 0 ||
+	    close_port(fd) < 0 || close_port(*stranger) < 0) {
 		logmsg(LOG_ERR, "bind: %m");
 		goto fail;
 	}
+	bind_lock(F_UNLCK);
 	if (connect(fd, client, addr_len(client)) < 0) {
 		logmsg(LOG_ERR, "connect: %m");
 		goto fail;
 	}
 	return fd;
 fail:
+	bind_lock(F_UNLCK);
 	if (fd >= 0)
 		close(fd);
 	if (*stranger >= 0)
@@ -769,13 +818,40 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 	start_child(cfg, fds, nfds, buf, n, &req, from, local);
 }
 
+/* SIGHUP: the map file again; a broken or missing one keeps the rules
+ * in force (load_remap said why). */
+static void reload(struct tftpd_config *cfg, int *fds, size_t nfds)
+{
+	struct remap *m;
+
+	if (cfg->mapfile == NULL || (m = load_remap(cfg->mapfile)) == NULL)
+		return;
+	remap_free(cfg->remap);
+	cfg->remap = m;
+	logmsg(LOG_NOTICE, "reloaded %s", cfg->mapfile);
+	drop_spare();	/* it has the old rules */
+	spawn_spare(cfg, fds, nfds);
+}
+
+/* Whether a child (a transfer) is still running. Children are reaped by
+ * the kernel (SA_NOCLDWAIT), so waitid reports no exit ever; without
+ * WNOHANG it would wait for the last one, with it, it says whether any
+ * is left (0) or none (ECHILD). */
+static bool children_running(void)
+{
+	siginfo_t si;
+
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG) == 0;
+}
+
 static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit)
 {
 	static uint8_t buf[TFTP_MAX_REQUEST + 1];
 	struct pollfd pfd[MAX_LISTEN_FDS];
 	size_t i;
 
-	struct timespec idle = { (time_t)cfg->idle_timeout, 0 };
+	struct timespec idle = { (time_t)cfg->idle_timeout, 0 }, tick = { 1, 0 };
+	bool draining = false;
 	sigset_t block;
 
 	for (i = 0; i < nfds; i++) {
@@ -793,7 +869,10 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	sigprocmask(SIG_BLOCK, &block, &unblocked_mask);
 	spawn_spare(cfg, fds, nfds);
 	for (;;) {
-		int rc = ppoll(pfd, nfds, idle_exit ? &idle : NULL, &unblocked_mask);
+		int rc = ppoll(pfd, nfds, idle_exit ? (draining ? &tick : &idle) : NULL,
+			       &unblocked_mask);
+		/* The reload below logs, which may change errno. */
+		int err = errno;
 
 		/* Returning ends the process, which closes the spare's
 		 * connection: the spare ends too. */
@@ -803,24 +882,25 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			got_hup = 0;
 			if (idle_exit)
 				return 0;	/* inetd starts a fresh one */
-			if (cfg->mapfile) {
-				struct remap *m = load_remap(cfg->mapfile);
-
-				if (m) {
-					remap_free(cfg->remap);
-					cfg->remap = m;
-					logmsg(LOG_NOTICE, "reloaded %s", cfg->mapfile);
-					drop_spare();	/* it has the old rules */
-					spawn_spare(cfg, fds, nfds);
-				}
-			}
+			reload(cfg, fds, nfds);
 		}
-		if (rc < 0 && errno != EINTR) {
+		if (rc < 0 && err != EINTR) {
+			errno = err;
 			logmsg(LOG_ERR, "poll: %m");
 			return EX_IOERR;
 		}
-		if (rc == 0)
-			return 0;	/* idle: back to inetd */
+		if (rc == 0) {
+			/* Idle: back to inetd or systemd, but not before the
+			 * transfers still running have ended, since systemd
+			 * ends a service's processes with it. Meanwhile we
+			 * still answer, and look again every second. */
+			drop_spare();
+			if (!children_running())
+				return 0;
+			draining = true;
+			continue;
+		}
+		draining = false;
 		for (i = 0; rc > 0 && i < nfds; i++) {
 			struct sockaddr_storage from, local;
 			ssize_t n;
@@ -846,6 +926,15 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 }
 
 /* Points fds first..2 at /dev/null (stderr too unless logging there). */
+/* Reading the umask means setting it: put it back at once. */
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 static void quiet_stdio(int first, bool keep_stderr)
 {
 	int fd, devnull = open("/dev/null", O_RDWR);
@@ -889,12 +978,15 @@ int main(int argc, char **argv)
 	if (cfg.log_stderr)
 		log_set_target(LOG_TO_STDERR);
 	if (!cfg.umask_set)
-		cfg.umask = cfg.permissive ? umask(0) : 0;
+		cfg.umask = cfg.permissive ? current_umask() : 0;
 	resolve_user(&cfg);
 	open_directories(&cfg);
 	if (cfg.mapfile && (cfg.remap = load_remap(cfg.mapfile)) == NULL)
 		exit(EX_CONFIG);
 	install_signals();
+	bind_lock_fd = memfd_create("in.tftpd-bind", MFD_CLOEXEC);
+	if (bind_lock_fd < 0)
+		fatal(EX_OSERR, "memfd_create: %m");
 
 	if (cfg.standalone) {
 		nfds = open_standalone(&cfg, fds);

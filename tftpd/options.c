@@ -143,13 +143,30 @@ static void params_init(struct tftp_params *p, const struct tftp_limits *lim)
 	p->timeout_us = lim->timeout_us;
 }
 
+/* The window in bytes is known only once both options are read, in
+ * whichever order they came: a smaller windowsize is the server's to
+ * choose (RFC 7440 section 4), and the OACK says the one granted. */
+static void cap_window(const struct tftp_limits *lim, struct tftp_params *p, char *acked,
+		       size_t acked_size)
+{
+	unsigned most;
+
+	if (lim->max_window_bytes == 0 ||
+	    (size_t)p->windowsize * p->blksize <= lim->max_window_bytes)
+		return;
+	most = (unsigned)(lim->max_window_bytes / p->blksize);
+	p->windowsize = most ? most : 1;
+	if (acked)
+		snprintf(acked, acked_size, "%u", p->windowsize);
+}
+
 int tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *lim,
 		   int64_t file_size, struct tftp_params *params,
 		   struct tftp_oack *oack, const char **errmsg)
 {
 	struct negotiation n = { req, lim, file_size, params, false };
 	unsigned seen = 0;
-	size_t i;
+	size_t i, window_at = OPT_COUNT;
 
 	params_init(params, lim);
 	memset(oack, 0, sizeof(*oack));
@@ -175,10 +192,14 @@ int tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *lim
 		}
 		if (g == OPT_SKIP)
 			continue;
+		if (id == OPT_WINDOWSIZE)
+			window_at = oack->n;
 		oack->opts[oack->n].name = o->name;
 		snprintf(oack->values[oack->n], sizeof(oack->values[0]), "%ju", ack);
 		oack->opts[oack->n].value = oack->values[oack->n];
 		oack->n++;
 	}
+	cap_window(lim, params, window_at < oack->n ? oack->values[window_at] : NULL,
+		   sizeof(oack->values[0]));
 	return 0;
 }

@@ -36,6 +36,9 @@ struct tftp_limits {
 	unsigned max_windowsize;
 	uint32_t timeout_us;	/* -T: used when the client names none */
 	unsigned refused;	/* bit (1 << id) per -r option */
+	/* 0, or the most bytes a window may hold (windowsize x blksize):
+	 * for a transfer that must keep its whole window in memory. */
+	size_t max_window_bytes;
 };
 
 /* What a transfer runs with once negotiation is over. */

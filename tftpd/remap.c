@@ -346,10 +346,22 @@ static enum remap_result deny(char **out, char *msg)
 	return REMAP_DENY;
 }
 
+/* A trace line naming s, escaped: it came from the network. */
+static void trace(const char *what, unsigned line, const char *s)
+{
+	char *text = log_escape(s);
+
+	if (line)
+		logmsg(LOG_INFO, "remap: rule %u: %s: %s", line, what, text ? text : "?");
+	else
+		logmsg(LOG_INFO, "remap: %s: %s", what, text ? text : "?");
+	free(text);
+}
+
 enum remap_result remap_apply(const struct remap *rules, const char *input,
 			      const struct remap_request *rq, char **out)
 {
-	char *cur = strdup(input);
+	char *cur = strdup(input), *before = NULL;
 	regmatch_t pm[10];
 	int steps = 0;
 	size_t i = 0;
@@ -357,9 +369,11 @@ enum remap_result remap_apply(const struct remap *rules, const char *input,
 	if (cur == NULL)
 		return deny(out, strdup("Remap table failure"));
 	if (rq->trace)
-		logmsg(LOG_INFO, "remap: input: %s", cur);
+		trace("input", 0, cur);
 	while (i < rules->n) {
 		const struct rule *r = &rules->rules[i];
+		/* The string pm's offsets are into. */
+		const char *matched = cur;
 
 		if (++steps > REMAP_MAX_STEPS)
 			goto loop;
@@ -371,27 +385,37 @@ enum remap_result remap_apply(const struct remap *rules, const char *input,
 			do {
 				char *next = substitute(r, cur, pm, rq);
 
-				free(cur);
+				free(before);
+				before = cur;
 				cur = next;
-				if (cur == NULL)
+				if (cur == NULL) {
+					free(before);
 					return deny(out, strdup("Remap table failure"));
+				}
 				if (rq->trace)
-					logmsg(LOG_INFO, "remap: rule %u: rewrite: %s", r->line, cur);
+					trace("rewrite", r->line, cur);
+				/* Without 'g', pm is still the match in the
+				 * string before the rewrite: an 'a' message
+				 * is expanded from that string (tftpd-hpa's
+				 * answer too), never from the new one. */
+				matched = before;
 				if (!(r->flags & RULE_GLOBAL))
 					break;
 				if (++steps > REMAP_MAX_STEPS)
 					goto loop;
+				matched = cur;
 			} while (rule_matches(r, cur, pm));
 		}
 		if (r->flags & RULE_ABORT) {
 			struct strbuf b = { 0 };
 			char *msg;
 
-			expand(&b, r->replacement, cur, pm, rq);
+			expand(&b, r->replacement, matched, pm, rq);
 			msg = sb_finish(&b);
 			if (rq->trace)
-				logmsg(LOG_INFO, "remap: rule %u: abort: %s", r->line, cur);
+				trace("abort", r->line, cur);
 			free(cur);
+			free(before);
 			if (msg != NULL && msg[0] == '\0') {
 				free(msg);
 				msg = NULL;
@@ -413,10 +437,19 @@ enum remap_result remap_apply(const struct remap *rules, const char *input,
 	}
 	if (rq->trace)
 		logmsg(LOG_INFO, "remap: done");
+	free(before);
 	*out = cur;
 	return REMAP_OK;
 loop:
-	logmsg(LOG_ERR, "remap: Breaking loop, input = %s, last = %s", input, cur);
+	{
+		char *in_text = log_escape(input), *cur_text = log_escape(cur);
+
+		logmsg(LOG_ERR, "remap: Breaking loop, input = %s, last = %s",
+		       in_text ? in_text : "?", cur_text ? cur_text : "?");
+		free(in_text);
+		free(cur_text);
+	}
 	free(cur);
+	free(before);
 	return deny(out, strdup("Remap table failure"));
 }

@@ -21,8 +21,13 @@ struct session {
 	const struct tftpd_config *cfg;
 	const struct tftp_request *req;
 	const struct sockaddr *client;
-	int sock;
+	/* The client as remap rules and log lines see it: an IPv4 client
+	 * of a dual-stack socket is an IPv4 client (tftpd-hpa does so). */
+	const struct sockaddr *client_seen;
+	struct sockaddr_storage unmapped;
+	int sock, stranger_sock;
 	char client_text[ADDR_STRLEN];
+	char *name_text;		/* the requested name, escaped for the log */
 };
 
 static const char *op_name(const struct session *s)
@@ -82,10 +87,28 @@ static int open_beneath(const struct tftpd_config *cfg, int dirfd, const char *r
 	return fd;
 }
 
+/* A repeated request (the client retransmitted its RRQ/WRQ) finds the
+ * lock held by the child already serving it: -1, and it stays silent.
+ * Where locks cannot be had at all (ENOLCK: an NFS root without lockd)
+ * the file is served without one, as tftpd-hpa (which never locks)
+ * would, and the log says why, rather than every request vanishing. */
+static int lock_file(const struct session *s, int fd)
+{
+	struct flock lock = { .l_type = s->req->opcode == TFTP_WRQ ? F_WRLCK : F_RDLCK,
+			      .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_SETLK, &lock) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return -1;
+	logmsg(LOG_WARNING, "%s %s: cannot lock the file (%m); serving it unlocked",
+	       op_name(s), s->name_text);
+	return 0;
+}
+
 static int check_file(const struct session *s, int fd, struct stat *st, const char **msg)
 {
 	bool wrq = s->req->opcode == TFTP_WRQ;
-	struct flock lock = { .l_type = wrq ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
 
 	if (fstat(fd, st) < 0)
 		return errno_to_tftp(errno, msg);
@@ -98,15 +121,9 @@ static int check_file(const struct session *s, int fd, struct stat *st, const ch
 			   : "File must have global read permissions";
 		return TFTP_EACCESS;
 	}
-	/* A repeated request (the client retransmitted its RRQ/WRQ) finds
-	 * the lock held by the child already serving it and stays silent. */
-	if (fcntl(fd, F_SETLK, &lock) < 0)
-		return -1;
-	if (wrq && ftruncate(fd, 0) < 0) {
-		*msg = "Cannot reset file size";
-		return TFTP_EACCESS;
-	}
-	return 0;
+	/* A WRQ's file is emptied only when its first block comes (see
+	 * wrq_run), so a refused or abandoned request leaves it whole. */
+	return lock_file(s, fd);
 }
 
 static int open_file(const struct session *s, const char *name, struct stat *st,
@@ -159,7 +176,7 @@ static const char *remapped_name(struct session *s, char **mapped)
 	const struct tftpd_config *cfg = s->cfg;
 	struct remap_request rq = {
 		.is_wrq = s->req->opcode == TFTP_WRQ,
-		.client = s->client,
+		.client = s->client_seen,
 		.trace = cfg->verbosity >= 3,
 	};
 
@@ -169,7 +186,7 @@ static const char *remapped_name(struct session *s, char **mapped)
 	if (remap_apply(cfg->remap, s->req->filename, &rq, mapped) == REMAP_DENY) {
 		if (cfg->verbosity >= 1)
 			logmsg(LOG_NOTICE, "%s from %s filename %s refused by remap rules",
-			       op_name(s), s->client_text, s->req->filename);
+			       op_name(s), s->client_text, s->name_text);
 		refuse(s, TFTP_EACCESS, *mapped);
 		free(*mapped);
 		*mapped = NULL;
@@ -178,26 +195,31 @@ static const char *remapped_name(struct session *s, char **mapped)
 	return *mapped;
 }
 
-static void log_request(const struct session *s, const char *name)
+static void log_request(const struct session *s, const char *name, const char *name_text)
 {
 	if (s->cfg->verbosity < 1)
 		return;
 	if (strcmp(name, s->req->filename) == 0)
-		logmsg(LOG_NOTICE, "%s from %s filename %s", op_name(s), s->client_text, name);
+		logmsg(LOG_NOTICE, "%s from %s filename %s", op_name(s), s->client_text,
+		       name_text);
 	else
 		logmsg(LOG_NOTICE, "%s from %s filename %s remapped to %s", op_name(s),
-		       s->client_text, s->req->filename, name);
+		       s->client_text, s->name_text, name_text);
 }
 
 static int negotiate(const struct session *s, const struct stat *st, struct transfer *t,
 		     uint8_t *oack, size_t oack_size)
 {
 	const struct tftpd_config *cfg = s->cfg;
+	bool netascii_rrq = s->req->opcode == TFTP_RRQ && s->req->mode == TFTP_MODE_NETASCII;
 	struct tftp_limits lim = {
 		.max_blksize = cfg->max_blksize,
 		.max_windowsize = cfg->max_windowsize,
 		.timeout_us = cfg->retransmit_us,
 		.refused = cfg->refused,
+		/* Netascii cannot be re-read by offset: its whole window is
+		 * kept encoded in memory, so it is bounded in bytes. */
+		.max_window_bytes = netascii_rrq ? TRANSFER_NETASCII_WINDOW_BYTES : 0,
 	};
 	struct tftp_oack granted;
 	const char *msg = NULL;
@@ -213,7 +235,7 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 	if (code != 0) {
 		if (cfg->verbosity >= 1)
 			logmsg(LOG_NOTICE, "%s from %s filename %s: %s", op_name(s),
-			       s->client_text, s->req->filename, msg);
+			       s->client_text, s->name_text, msg);
 		refuse(s, (enum tftp_error)code, msg);
 		return -1;
 	}
@@ -224,48 +246,68 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 	return 0;
 }
 
-int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
-		const struct sockaddr *client, int sock, int stranger_sock)
+static int serve_file(struct session *s, const char *name, const char *name_text)
 {
-	struct session s = { cfg, req, client, sock, { 0 } };
-	struct transfer t = { .sock = sock, .stranger_sock = stranger_sock,
+	const struct tftpd_config *cfg = s->cfg;
+	const struct tftp_request *req = s->req;
+	struct transfer t = { .sock = s->sock, .stranger_sock = s->stranger_sock,
 			      .opcode = req->opcode, .mode = req->mode,
 			      .verbosity = cfg->verbosity };
 	uint8_t oack[512];
 	struct stat st;
-	char *mapped;
-	const char *name, *msg;
+	const char *msg;
 	int code, rc;
 
-	addr_ntop(client, s.client_text, sizeof(s.client_text));
-	if (req->ignored_opts && cfg->verbosity >= 2)
-		logmsg(LOG_INFO, "%s from %s: ignored %zu malformed or surplus options",
-		       op_name(&s), s.client_text, req->ignored_opts);
-	name = remapped_name(&s, &mapped);
-	if (name == NULL)
-		return 0;
-	log_request(&s, name);
-	t.fd = open_file(&s, name, &st, &code, &msg);
+	log_request(s, name, name_text);
+	t.fd = open_file(s, name, &st, &code, &msg);
 	if (t.fd < 0) {
-		free(mapped);
 		if (code < 0) {
 			if (cfg->verbosity >= 1)
-				logmsg(LOG_NOTICE, "%s: already in transfer, request ignored", req->filename);
+				logmsg(LOG_NOTICE, "%s: already in transfer, request ignored",
+				       s->name_text);
 			return 0;
 		}
-		return refuse(&s, (enum tftp_error)code, msg);
+		return refuse(s, (enum tftp_error)code, msg);
 	}
-	memcpy(&t.peer, client, addr_len(client));
+	memcpy(&t.peer, s->client, addr_len(s->client));
 	t.file_size = (uint64_t)st.st_size;
-	t.filename = name;
-	if (negotiate(&s, &st, &t, oack, sizeof(oack)) < 0) {
-		free(mapped);
+	t.filename = name_text;
+	if (negotiate(s, &st, &t, oack, sizeof(oack)) < 0) {
 		close(t.fd);
 		return 0;
 	}
 	rc = transfer_run(&t);
 	if (t.fd >= 0)
 		close(t.fd);
-	free(mapped);
 	return rc == 0 ? 0 : 1;
+}
+
+int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
+		const struct sockaddr *client, int sock, int stranger_sock)
+{
+	struct session s = { .cfg = cfg, .req = req, .client = client, .sock = sock,
+			     .stranger_sock = stranger_sock };
+	char *mapped, *mapped_text = NULL;
+	const char *name;
+	int rc = 0;
+
+	s.client_seen = addr_unmap_v4(client, &s.unmapped);
+	addr_ntop(s.client_seen, s.client_text, sizeof(s.client_text));
+	s.name_text = log_escape(req->filename);
+	if (s.name_text == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		return 1;
+	}
+	if (req->ignored_opts && cfg->verbosity >= 2)
+		logmsg(LOG_INFO, "%s from %s: ignored %zu malformed or surplus options",
+		       op_name(&s), s.client_text, req->ignored_opts);
+	name = remapped_name(&s, &mapped);
+	if (name != NULL) {
+		mapped_text = mapped ? log_escape(mapped) : NULL;
+		rc = serve_file(&s, name, mapped_text ? mapped_text : s.name_text);
+	}
+	free(mapped_text);
+	free(mapped);
+	free(s.name_text);
+	return rc;
 }

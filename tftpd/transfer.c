@@ -584,6 +584,18 @@ static int store_block(struct xfer *x, struct netascii_decoder *dec, uint8_t *sc
 	return 0;
 }
 
+/* The old contents go only when the new ones start to come: a WRQ that
+ * is refused in negotiation, or never sends a block, leaves the file as
+ * it was. */
+static int empty_file(struct xfer *x)
+{
+	if (ftruncate(x->t->fd, 0) == 0)
+		return 0;
+	logmsg(LOG_WARNING, "WRQ %s from %s: ftruncate: %m", x->t->filename, x->peer_text);
+	send_error(x, TFTP_EACCESS, "Cannot reset file size");
+	return -1;
+}
+
 static int send_reply(struct xfer *x, const uint8_t *buf, size_t len)
 {
 	return send(x->t->sock, buf, len, 0) < 0 ? socket_failed(x, "write(ack)") : 0;
@@ -661,6 +673,8 @@ send:
 			reply_len = TFTP_HEADER_SIZE;
 			goto send;
 		}
+		if (expected == 1 && empty_file(x) < 0)
+			goto out;
 		if (store_block(x, &dec, scratch, x->rx + TFTP_HEADER_SIZE, payload,
 				payload < t->params.blksize) < 0)
 			goto out;

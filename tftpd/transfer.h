@@ -9,6 +9,12 @@
 #include "options.h"
 #include "packet.h"
 
+/* The most a netascii RRQ's window may hold (windowsize x blksize): it
+ * is kept encoded in memory, one per transfer, and a request that asks
+ * for 64 x 65464 must not cost 4 MB. Octet windows are read from the
+ * page cache and cost nothing per transfer. */
+#define TRANSFER_NETASCII_WINDOW_BYTES 65536
+
 struct transfer {
 	int sock;			/* connected to the peer: its packets only */
 	int stranger_sock;		/* same port, unconnected: all others, who

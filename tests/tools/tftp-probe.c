@@ -12,7 +12,9 @@
  * the OACK with an ERROR, dupack=1 sends every ACK twice and counts the
  * blocks the server sent again, stall=MS holds the transfer open for MS
  * milliseconds after the first block without acknowledging it, then
- * exits. It prints what
+ * exits, pace=MS waits MS milliseconds before each ACK (a slow client),
+ * rerrq=1 sends the request twice, as firmware that retransmits it
+ * does. "raw -" sends an empty datagram. It prints what
  * the server answered ("OACK name=value ...", "ERROR code message") and
  * exits 0 on a complete transfer, 2 on an ERROR, 3 on a timeout. */
 #include "config.h"
@@ -41,6 +43,8 @@ struct client {
 	bool abort_oack;	/* answer an OACK with ERROR 8, as edk2's tsize probe */
 	bool dup_acks;		/* send every ACK twice: the server must not resend */
 	unsigned stall_ms;	/* stall=MS: hold still after the first block */
+	unsigned pace_ms;	/* pace=MS: wait before each ACK */
+	bool rerrq;		/* rerrq=1: the request goes out twice */
 	bool show_tid;		/* print the server's transfer port */
 	const char *mode;
 	uint8_t buf[65536 + 4];
@@ -118,6 +122,10 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 			c->dup_acks = true;
 		if (strncmp(opts[i], "stall=", 6) == 0)
 			c->stall_ms = (unsigned)atoi(opts[i] + 6);
+		if (strncmp(opts[i], "pace=", 5) == 0)
+			c->pace_ms = (unsigned)atoi(opts[i] + 5);
+		if (strcmp(opts[i], "rerrq=1") == 0)
+			c->rerrq = true;
 	}
 	n += (size_t)sprintf((char *)p + n, "%s", file) + 1;
 	n += (size_t)sprintf((char *)p + n, "%s", c->mode) + 1;
@@ -126,7 +134,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 
 		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0 ||
 		    strcmp(opts[i], "abort=1") == 0 || strcmp(opts[i], "dupack=1") == 0 ||
-		    strncmp(opts[i], "stall=", 6) == 0)
+		    strncmp(opts[i], "stall=", 6) == 0 || strncmp(opts[i], "pace=", 5) == 0 ||
+		    strcmp(opts[i], "rerrq=1") == 0)
 			continue;
 		n += (size_t)sprintf((char *)p + n, "%.*s", (int)(eq - opts[i]), opts[i]) + 1;
 		n += (size_t)sprintf((char *)p + n, "%s", eq + 1) + 1;
@@ -181,6 +190,8 @@ static void send_ack(struct client *c, uint16_t block)
 {
 	uint8_t a[4] = { 0, 4, (uint8_t)(block >> 8), (uint8_t)block };
 
+	if (c->pace_ms)
+		usleep(c->pace_ms * 1000u);
 	send_pkt(c, a, 4);
 	if (c->dup_acks)
 		send_pkt(c, a, 4);
@@ -200,6 +211,10 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
 	if (f == NULL)
 		fail(out);
 	send_pkt(c, req, rl);
+	if (c->rerrq) {
+		usleep(20000);
+		send_pkt(c, req, rl);
+	}
 	for (;;) {
 		ssize_t n = recv_pkt(c);
 		unsigned op, blk;
@@ -379,7 +394,7 @@ int main(int argc, char **argv)
 		uint8_t pkt[2048];
 		size_t n = 0;
 
-		for (; hex[0] && hex[1] && n < sizeof(pkt); hex += 2)
+		for (; strcmp(hex, "-") != 0 && hex[0] && hex[1] && n < sizeof(pkt); hex += 2)
 			sscanf(hex, "%2hhx", &pkt[n++]);
 		send_pkt(&c, pkt, n);
 		return print_reply(&c, recv_pkt(&c));

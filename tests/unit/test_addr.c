@@ -82,6 +82,31 @@ static void test_numbers_are_strict(void **state)
 	assert_false(parse_uint_base("8", 8, 0, 0777, &v));
 }
 
+/* The IPv4 client of a dual-stack socket is an IPv4 client: its text,
+ * bytes (remap's \\x) and family (remap's 4/6 flags) say so. */
+static void test_v4_mapped_address_is_unmapped(void **state)
+{
+	struct sockaddr_in6 m = { .sin6_family = AF_INET6, .sin6_port = htons(2000) };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
+	struct sockaddr_storage buf;
+	const struct sockaddr *u;
+	char text[ADDR_STRLEN];
+	size_t n;
+
+	(void)state;
+	inet_pton(AF_INET6, "::ffff:192.0.2.169", &m.sin6_addr);
+	u = addr_unmap_v4((struct sockaddr *)&m, &buf);
+	assert_int_equal(u->sa_family, AF_INET);
+	assert_string_equal(addr_ntop(u, text, sizeof(text)), "192.0.2.169");
+	assert_int_equal(addr_port(u), 2000);
+	assert_non_null(addr_bytes(u, &n));
+	assert_int_equal(n, 4);
+	inet_pton(AF_INET6, "2001:db8::1", &v6.sin6_addr);
+	assert_ptr_equal(addr_unmap_v4((struct sockaddr *)&v6, &buf), (struct sockaddr *)&v6);
+	assert_ptr_equal(addr_unmap_v4((struct sockaddr *)&v4, &buf), (struct sockaddr *)&v4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -89,6 +114,7 @@ int main(void)
 		cmocka_unit_test(test_bare_ipv6_and_broken_brackets_are_refused),
 		cmocka_unit_test(test_address_text_and_equality),
 		cmocka_unit_test(test_numbers_are_strict),
+		cmocka_unit_test(test_v4_mapped_address_is_unmapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

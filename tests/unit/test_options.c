@@ -142,6 +142,33 @@ static void test_windowsize_is_range_checked_and_capped(void **state)
 	assert_string_equal(oack_value(&f, "windowsize"), "64");
 }
 
+/* A netascii RRQ keeps its window in memory: 64 x 65464 would be 4 MB
+ * per request, so the window is capped in bytes, whichever option
+ * comes first, and the OACK grants the smaller windowsize. */
+static void test_window_bytes_cap_lowers_the_granted_windowsize(void **state)
+{
+	struct tftp_limits lim = defaults;
+	struct fixture f;
+	const char *big[] = { "windowsize", "64", "blksize", "65464", NULL };
+	const char *small[] = { "blksize", "1024", "windowsize", "64", NULL };
+	const char *fits[] = { "blksize", "1024", "windowsize", "8", NULL };
+
+	(void)state;
+	lim.max_window_bytes = 65536;
+	assert_int_equal(negotiate(&f, TFTP_RRQ, &lim, -1, big), 0);
+	assert_int_equal(f.params.windowsize, 1);
+	assert_string_equal(oack_value(&f, "windowsize"), "1");
+	assert_string_equal(oack_value(&f, "blksize"), "65464");
+	assert_int_equal(negotiate(&f, TFTP_RRQ, &lim, -1, small), 0);
+	assert_int_equal(f.params.windowsize, 64);
+	assert_int_equal(negotiate(&f, TFTP_RRQ, &lim, -1, fits), 0);
+	assert_string_equal(oack_value(&f, "windowsize"), "8");
+	lim.max_window_bytes = 16384;
+	assert_int_equal(negotiate(&f, TFTP_RRQ, &lim, -1, small), 0);
+	assert_int_equal(f.params.windowsize, 16);
+	assert_string_equal(oack_value(&f, "windowsize"), "16");
+}
+
 static void test_tsize_rrq_reports_size_wrq_echoes_netascii_omits(void **state)
 {
 	struct fixture f;
@@ -209,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_blksize2_rounds_down_to_power_of_two),
 		cmocka_unit_test(test_timeouts_are_range_checked),
 		cmocka_unit_test(test_windowsize_is_range_checked_and_capped),
+		cmocka_unit_test(test_window_bytes_cap_lowers_the_granted_windowsize),
 		cmocka_unit_test(test_tsize_rrq_reports_size_wrq_echoes_netascii_omits),
 		cmocka_unit_test(test_unknown_refused_and_non_numeric_options_are_ignored),
 		cmocka_unit_test(test_rollover_accepts_0_to_65535),

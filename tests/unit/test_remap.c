@@ -110,6 +110,23 @@ static void test_abort_denies_with_expanded_message(void **state)
 	assert_string_equal(apply("a secret\n", "public", false, false), "public");
 }
 
+/* "ra": the message is expanded from the match in the string before the
+ * rewrite; the offsets of a 1001-byte name used on the 3-byte result
+ * read past its end (heap-buffer-overflow under ASan). tftpd-hpa 5.2
+ * answers "bbb". */
+static void test_rewrite_then_abort_expands_from_the_matched_string(void **state)
+{
+	char input[1002];
+
+	(void)state;
+	memset(input, 'a', 1000);
+	strcpy(input + 1000, "b");
+	assert_string_equal(apply("ra ^a*(b)$ \\1\\1\\1\n", input, false, false), "DENY:bbb");
+	assert_string_equal(apply("ra x(y) <\\1>\n", "aaaaaaaaaaxyz", false, false), "DENY:<y>");
+	/* With 'g' the rewrite runs until no match is left: no groups. */
+	assert_string_equal(apply("rga x(y) <\\1>\n", "xyxy", false, false), "DENY:<>");
+}
+
 static void test_inverse_rule_fires_when_regex_does_not_match(void **state)
 {
 	(void)state;
@@ -161,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_client_address_escapes),
 		cmocka_unit_test(test_exit_stops_and_restart_reruns),
 		cmocka_unit_test(test_abort_denies_with_expanded_message),
+		cmocka_unit_test(test_rewrite_then_abort_expands_from_the_matched_string),
 		cmocka_unit_test(test_inverse_rule_fires_when_regex_does_not_match),
 		cmocka_unit_test(test_get_put_and_family_flags_select_requests),
 		cmocka_unit_test(test_comments_escapes_and_blank_lines_parse),
