@@ -374,6 +374,8 @@ int main(int argc, char **argv)
 	const char *port = "69";
 	int opt;
 
+	/* Scripts read the output while a transfer runs (-t, stall=). */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "p:w:t")) != -1) {
 		if (opt == 't')
 			c.show_tid = true;
