@@ -802,13 +802,15 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 	struct tftp_request req;
 	const char *errmsg = NULL;
 	char text[ADDR_STRLEN];
+	struct sockaddr_storage u;
 	int rc = tftp_parse_request(buf, n, &req, &errmsg);
 
 	if (rc != 0) {
 		if (cfg->verbosity >= 1)
 			logmsg(LOG_NOTICE, "malformed request (%zu bytes, %s) from %s: %s", n,
 			       tftp_opcode_name(n >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0),
-			       addr_ntop((struct sockaddr *)from, text, sizeof(text)),
+			       addr_ntop(addr_unmap_v4((struct sockaddr *)from, &u), text,
+					 sizeof(text)),
 			       rc < 0 ? "ignored" : errmsg);
 		if (rc > 0)
 			transfer_send_error(fd, (struct sockaddr *)from, (enum tftp_error)rc,

@@ -93,10 +93,11 @@ void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error 
 
 	if (verbosity >= 2) {
 		char text[ADDR_STRLEN];
+		struct sockaddr_storage u;
 
 		logmsg(LOG_INFO, "sending NAK (%d, %s) to %s", code,
 		       (const char *)buf + TFTP_HEADER_SIZE,
-		       addr_ntop(addr, text, sizeof(text)));
+		       addr_ntop(addr_unmap_v4(addr, &u), text, sizeof(text)));
 	}
 	if (sendto(sock, buf, len, 0, addr, addr_len(addr)) < 0)
 		logmsg(LOG_WARNING, "nak: %m");
@@ -131,7 +132,7 @@ static int socket_failed(struct xfer *x, const char *what)
 static void answer_strangers(struct xfer *x)
 {
 	uint8_t junk[16];
-	struct sockaddr_storage from;
+	struct sockaddr_storage from, u;
 	socklen_t fromlen = sizeof(from);
 	char text[ADDR_STRLEN];
 
@@ -144,7 +145,8 @@ static void answer_strangers(struct xfer *x)
 		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
 			if (x->t->verbosity >= 1)
 				logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
-				       addr_ntop((struct sockaddr *)&from, text, sizeof(text)),
+				       addr_ntop(addr_unmap_v4((struct sockaddr *)&from, &u),
+						 text, sizeof(text)),
 				       addr_port((struct sockaddr *)&from), x->t->filename);
 			transfer_send_error(x->t->stranger_sock, (struct sockaddr *)&from,
 					    TFTP_EBADID, NULL, x->t->verbosity);
@@ -730,10 +732,12 @@ static void log_done(const struct xfer *x, int rc)
 int transfer_run(struct transfer *t)
 {
 	struct xfer x = { .t = t };
+	struct sockaddr_storage u;
 	int rc;
 
 	x.start_us = now_us();
-	addr_ntop((struct sockaddr *)&t->peer, x.peer_text, sizeof(x.peer_text));
+	addr_ntop(addr_unmap_v4((struct sockaddr *)&t->peer, &u), x.peer_text,
+		  sizeof(x.peer_text));
 	rto_init(&x.rto, t->params.timeout_us, !t->params.timeout_negotiated);
 	/* One byte more than a full block, to tell an oversized one. */
 	x.rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;

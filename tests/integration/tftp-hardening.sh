@@ -193,6 +193,8 @@ check "... an IPv6 client still gets the '6' rules" sh -c \
 	"$P -w 1500 ::1 get family $WORK/fam6 && cmp $ROOT/v6 $WORK/fam6"
 check "... and the log names the IPv4 client as 127.0.0.1" \
 	expect_line 'RRQ from 127\.0\.0\.1 filename hex remapped to 7F000001' "$WORK/tftpd.log"
+check "... also when its transfer ends" \
+	expect_line 'RRQ from 127\.0\.0\.1 filename 7F000001: sent 512 bytes' "$WORK/tftpd.log"
 stop "$ACT_PID"
 # 7: a transfer longer than -t 1: the parent may not go idle under it,
 # since systemd would end the transfer with the service.
