@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_blksize = 512 + (unsigned)(data[0] & 0x0f) * 4000;
 	lim.max_windowsize = 1 + (data[0] >> 4) * 4;
 	lim.refused = data[0] & 0x80 ? 1u << OPT_TSIZE : 0;
+	lim.max_window_bytes = data[0] & 0x40 ? 65536 : 0;	/* a netascii RRQ */
 	/* An exact-size copy, so reading past the datagram is caught. */
 	pkt = malloc(size - 1 ? size - 1 : 1);
 	if (pkt == NULL)

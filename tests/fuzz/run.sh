@@ -1,17 +1,23 @@
 #!/bin/sh
 # Builds the fuzz targets with clang's libFuzzer + ASan + UBSan and runs
-# each for a while (default 30 s; FUZZ_SECONDS to change). A crash or a
+# each for a while (default 30 s; FUZZ_SECONDS to change; FUZZ_TARGETS to
+# run some only, e.g. "request remap"). A crash or a
 # sanitizer report fails the run and leaves the input in the work dir.
 set -eu
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 out=${FUZZ_WORKDIR:-$(mktemp -d /tmp/pxekit-fuzz.XXXXXX)}
 command -v clang >/dev/null || { echo "missing clang (tools/install-deps --test)"; exit 99; }
-mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc"
+mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
+	"$out/corpus-remap"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
 printf '\0\2upload\0netascii\0tsize\000123\0' >"$out/corpus-request/wrq"
+printf '\0PXELINUX.CFG\\01-AA' >"$out/corpus-remap/pxe"
+# Longer than the rewritten name's buffer: issue 21's 'ra' over-read.
+{ printf '\1'; head -c 300 /dev/zero | tr '\0' a; printf b; } >"$out/corpus-remap/ra"
+printf '\2ip/x\nxyzxy' >"$out/corpus-remap/ip"
 cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" "$out/corpus-inventory/"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
@@ -34,6 +40,9 @@ fuzzer() {
 fuzzer request -I"$top_srcdir/tftpd" \
 	"$top_srcdir/tests/fuzz/fuzz_request.c" "$top_srcdir/tftpd/packet.c" \
 	"$top_srcdir/tftpd/options.c" "$top_srcdir/lib/strnum.c"
+fuzzer remap -I"$top_srcdir/tftpd" \
+	"$top_srcdir/tests/fuzz/fuzz_remap.c" "$top_srcdir/tftpd/remap.c" \
+	"$top_srcdir/lib/log.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/addr.c"
 fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir/tests/fuzz/fuzz_inventory.c" "$top_srcdir"/dhcp-snippets/inventory.c \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
@@ -50,7 +59,7 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
 cd "$out"
 status=0
-for target in request inventory exports rpc; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc}; do
 	rc=0
 	./fuzz_$target -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
 		corpus-$target >fuzz_$target.log 2>&1 || rc=$?
