@@ -425,8 +425,9 @@ static size_t open_activated(int *fds)
 
 static void write_pidfile(const char *path)
 {
-	/* 0644 whatever the umask: root's pid file is not for others to
-	 * rewrite (a later kill by it would hit their process). */
+	/* 0644 whatever the umask or the mode of a file left from before:
+	 * root's pid file is not for others to rewrite (a later kill by it
+	 * would hit their process). */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 
@@ -673,6 +674,7 @@ static void child(struct tftpd_config *cfg, const struct tftp_request *req,
 	sock = transfer_sockets(cfg, local, req, (struct sockaddr *)from, &stranger);
 	if (sock < 0)
 		_exit(EX_IOERR);
+	close(bind_lock_fd);	/* the transfer may not hold up the others */
 	if (drop_privileges(cfg) < 0)
 		_exit(EX_OSERR);
 	if (cfg->secure) {

@@ -16,6 +16,7 @@
 #include "remap.h"
 #include "tftpd.h"
 #include "transfer.h"
+#include "upload.h"
 
 struct session {
 	const struct tftpd_config *cfg;
@@ -126,22 +127,24 @@ static int check_file(const struct session *s, int fd, struct stat *st, const ch
 	return lock_file(s, fd);
 }
 
+/* Opens the file a request names; *where (its directory's descriptor)
+ * and *rel (the name below it) say where it was found. */
 static int open_file(const struct session *s, const char *name, struct stat *st,
-		     int *code, const char **msg)
+		     int *where, const char **rel, int *code, const char **msg)
 {
 	const struct tftpd_config *cfg = s->cfg;
 	bool wrq = s->req->opcode == TFTP_WRQ;
 	int flags = O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
 		    (wrq ? O_WRONLY | (cfg->create ? O_CREAT : 0) : O_RDONLY);
-	const char *rel;
 	size_t dir;
 	int fd;
 
 	*msg = NULL;
-	*code = path_resolve(&cfg->policy, name, &dir, &rel, msg);
+	*code = path_resolve(&cfg->policy, name, &dir, rel, msg);
 	if (*code != 0)
 		return -1;
-	fd = open_beneath(cfg, cfg->dirfds[dir], rel, flags);
+	*where = cfg->dirfds[dir];
+	fd = open_beneath(cfg, *where, *rel, flags);
 	if (fd < 0) {
 		*code = errno_to_tftp(errno, msg);
 		return -1;
@@ -246,6 +249,40 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 	return 0;
 }
 
+static int commit_upload(void *arg)
+{
+	return upload_commit(arg);
+}
+
+/* A WRQ over an existing file: the data goes to a temporary file beside
+ * it (see upload.h) when that keeps what tftpd-hpa keeps, else in place.
+ * The original stays open, and locked, until the transfer ends. Returns
+ * the directory's descriptor when the temporary file is used, else -1. */
+static int write_beside(const struct tftpd_config *cfg, int where, const char *rel,
+			const struct stat *st, struct transfer *t, struct upload *up)
+{
+	const char *slash = strrchr(rel, '/');
+	char *parent = strndup(rel, slash ? (size_t)(slash - rel) : 0);
+	int dirfd = parent ? open_beneath(cfg, where, parent, O_PATH | O_DIRECTORY | O_CLOEXEC)
+			   : -1;
+	int fd;
+
+	free(parent);
+	up->dirfd = -1;
+	up->tmp[0] = '\0';
+	if (dirfd < 0)
+		return -1;
+	fd = upload_begin(up, dirfd, slash ? slash + 1 : rel, st);
+	if (fd < 0) {
+		close(dirfd);
+		return -1;
+	}
+	t->fd = fd;
+	t->commit = commit_upload;
+	t->commit_arg = up;
+	return dirfd;
+}
+
 static int serve_file(struct session *s, const char *name, const char *name_text)
 {
 	const struct tftpd_config *cfg = s->cfg;
@@ -254,12 +291,13 @@ static int serve_file(struct session *s, const char *name, const char *name_text
 			      .opcode = req->opcode, .mode = req->mode,
 			      .verbosity = cfg->verbosity };
 	uint8_t oack[512];
+	struct upload up;
 	struct stat st;
-	const char *msg;
-	int code, rc;
+	const char *msg, *rel;
+	int code, rc, where, original, dirfd = -1;
 
 	log_request(s, name, name_text);
-	t.fd = open_file(s, name, &st, &code, &msg);
+	t.fd = open_file(s, name, &st, &where, &rel, &code, &msg);
 	if (t.fd < 0) {
 		if (code < 0) {
 			if (cfg->verbosity >= 1)
@@ -276,9 +314,18 @@ static int serve_file(struct session *s, const char *name, const char *name_text
 		close(t.fd);
 		return 0;
 	}
+	original = t.fd;
+	if (req->opcode == TFTP_WRQ)
+		dirfd = write_beside(cfg, where, rel, &st, &t, &up);
 	rc = transfer_run(&t);
 	if (t.fd >= 0)
 		close(t.fd);
+	if (dirfd >= 0) {
+		if (rc != 0)
+			upload_abort(&up);
+		close(original);
+		close(dirfd);
+	}
 	return rc == 0 ? 0 : 1;
 }
 

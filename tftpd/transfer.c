@@ -698,6 +698,12 @@ send:
 				goto out;
 			}
 			t->fd = -1;
+			if (t->commit && t->commit(t->commit_arg) < 0) {
+				logmsg(LOG_WARNING, "WRQ %s from %s: cannot put the file in place: %m",
+				       t->filename, x->peer_text);
+				send_error(x, TFTP_EUNDEF, strerror(errno));
+				goto out;
+			}
 			if (send_reply(x, ack, TFTP_HEADER_SIZE) == 0) {
 				linger_final(x, ack, arg);
 				ret = 0;

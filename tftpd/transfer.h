@@ -29,6 +29,11 @@ struct transfer {
 	size_t oack_len;
 	int verbosity;
 	const char *filename;		/* for log lines */
+	/* WRQ: called once the last block is written and the file closed,
+	 * before the final ACK tells the client it is done; -1 (errno set)
+	 * fails the transfer. NULL: nothing to do. */
+	int (*commit)(void *arg);
+	void *commit_arg;
 };
 
 /* Run to the end; returns 0 when the last block was acknowledged. Every

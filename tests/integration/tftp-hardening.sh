@@ -109,6 +109,34 @@ sleep 0.3
 check "... and, no block sent yet, the file is still whole" cmp "$ROOT/f65536" "$ROOT/incoming/keep"
 check "a completed WRQ replaces the contents" sh -c \
 	"$P -w 1500 127.0.0.1 put incoming/keep $WORK/20k.bin && cmp $WORK/20k.bin $ROOT/incoming/keep"
+stop "$TFTPD_PID"
+
+# 9, the better half: over a file of the -u user's own, the upload goes to
+# a temporary file renamed over the name when complete. -T 20000: an
+# abandoned transfer is given up after 1.3 s.
+cp "$ROOT/f65536" "$ROOT/incoming/own"
+chown nobody "$ROOT/incoming/own"
+chmod 646 "$ROOT/incoming/own"
+start_tftpd -s "$ROOT" -v -T 20000
+spawn "$P" -w 1500 127.0.0.1 put incoming/own "$WORK/20k.bin" stop=10 >"$WORK/stop.out" 2>&1
+STOP_PID=$LAST_PID
+wait "$STOP_PID" 2>/dev/null || true
+check "an upload abandoned after 10 blocks ..." expect_line '^stopped after 10 blocks' "$WORK/stop.out"
+check "... has not touched the file meanwhile (a reader gets it whole)" sh -c \
+	"$P -w 1500 127.0.0.1 get incoming/own $WORK/own.now && cmp $ROOT/f65536 $WORK/own.now"
+i=0
+while ls -A "$ROOT/incoming" | grep -q '^\.own\.' && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
+check "... nor after it was given up, and its temporary file is gone" sh -c \
+	"cmp $ROOT/f65536 $ROOT/incoming/own && ! ls -A $ROOT/incoming | grep -q '^\.own\.'"
+check "a completed upload replaces it, mode and owner kept" sh -c \
+	"$P -w 1500 127.0.0.1 put incoming/own $WORK/20k.bin && cmp $WORK/20k.bin $ROOT/incoming/own &&
+	 [ \"\$(stat -c '%U %a %h' $ROOT/incoming/own)\" = 'nobody 646 1' ] &&
+	 ! ls -A $ROOT/incoming | grep -q '^\.own\.'"
+ln "$ROOT/incoming/own" "$ROOT/incoming/own-link"
+check "with a second hard link it is written in place (both names see it)" sh -c \
+	"$P -w 1500 127.0.0.1 put incoming/own $ROOT/f1024 && cmp $ROOT/f1024 $ROOT/incoming/own-link"
+stop "$TFTPD_PID"
+start_tftpd -s "$ROOT" -v
 
 # ---- 12: names cannot forge log lines --------------------------------
 nl='

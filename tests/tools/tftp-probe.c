@@ -14,7 +14,8 @@
  * milliseconds after the first block without acknowledging it, then
  * exits, pace=MS waits MS milliseconds before each ACK (a slow client),
  * rerrq=1 sends the request twice, as firmware that retransmits it
- * does. "raw -" sends an empty datagram. It prints what
+ * does, stop=N ends a put once N blocks are acknowledged (an abandoned
+ * upload). "raw -" sends an empty datagram. It prints what
  * the server answered ("OACK name=value ...", "ERROR code message") and
  * exits 0 on a complete transfer, 2 on an ERROR, 3 on a timeout. */
 #include "config.h"
@@ -45,6 +46,7 @@ struct client {
 	unsigned stall_ms;	/* stall=MS: hold still after the first block */
 	unsigned pace_ms;	/* pace=MS: wait before each ACK */
 	bool rerrq;		/* rerrq=1: the request goes out twice */
+	unsigned stop_after;	/* stop=N: abandon a put after N blocks */
 	bool show_tid;		/* print the server's transfer port */
 	const char *mode;
 	uint8_t buf[65536 + 4];
@@ -126,6 +128,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 			c->pace_ms = (unsigned)atoi(opts[i] + 5);
 		if (strcmp(opts[i], "rerrq=1") == 0)
 			c->rerrq = true;
+		if (strncmp(opts[i], "stop=", 5) == 0)
+			c->stop_after = (unsigned)atoi(opts[i] + 5);
 	}
 	n += (size_t)sprintf((char *)p + n, "%s", file) + 1;
 	n += (size_t)sprintf((char *)p + n, "%s", c->mode) + 1;
@@ -135,7 +139,7 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0 ||
 		    strcmp(opts[i], "abort=1") == 0 || strcmp(opts[i], "dupack=1") == 0 ||
 		    strncmp(opts[i], "stall=", 6) == 0 || strncmp(opts[i], "pace=", 5) == 0 ||
-		    strcmp(opts[i], "rerrq=1") == 0)
+		    strcmp(opts[i], "rerrq=1") == 0 || strncmp(opts[i], "stop=", 5) == 0)
 			continue;
 		n += (size_t)sprintf((char *)p + n, "%.*s", (int)(eq - opts[i]), opts[i]) + 1;
 		n += (size_t)sprintf((char *)p + n, "%s", eq + 1) + 1;
@@ -357,6 +361,10 @@ static int do_put(struct client *c, const char *file, const char *in, char **opt
 				continue;	/* duplicate or stray ACK */
 			timeouts = 0;
 			base += delta;
+			if (c->stop_after && base >= c->stop_after && !(final && base == final)) {
+				printf("stopped after %ju blocks\n", (uintmax_t)base);
+				return 0;
+			}
 			if (final && base == final) {
 				printf("sent %ju bytes\n", (uintmax_t)ftell(f));
 				return 0;
