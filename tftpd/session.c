@@ -95,8 +95,11 @@ static int open_beneath(const struct tftpd_config *cfg, int dirfd, const char *r
  * would, and the log says why, rather than every request vanishing. */
 static int lock_file(const struct session *s, int fd)
 {
-	struct flock lock = { .l_type = s->req->opcode == TFTP_WRQ ? F_WRLCK : F_RDLCK,
-			      .l_whence = SEEK_SET };
+	bool wrq = s->req->opcode == TFTP_WRQ;
+	/* A read locks byte 0 only, a write the whole file: see
+	 * write_beside() for what the difference is for. */
+	struct flock lock = { .l_type = wrq ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET,
+			      .l_len = wrq ? 0 : 1 };
 
 	if (fcntl(fd, F_SETLK, &lock) == 0)
 		return 0;
@@ -256,11 +259,15 @@ static int commit_upload(void *arg)
 
 /* A WRQ over an existing file: the data goes to a temporary file beside
  * it (see upload.h) when that keeps what tftpd-hpa keeps, else in place.
- * The original stays open, and locked, until the transfer ends. Returns
- * the directory's descriptor when the temporary file is used, else -1. */
+ * The original stays open, and locked, until the transfer ends, but its
+ * lock gives up byte 0, the byte reads lock: readers may have the old
+ * file meanwhile, while a repeated WRQ (the whole file) still finds it
+ * locked. Returns the directory's descriptor when the temporary file is
+ * used, else -1. */
 static int write_beside(const struct tftpd_config *cfg, int where, const char *rel,
 			const struct stat *st, struct transfer *t, struct upload *up)
 {
+	struct flock byte0 = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_len = 1 };
 	const char *slash = strrchr(rel, '/');
 	char *parent = strndup(rel, slash ? (size_t)(slash - rel) : 0);
 	int dirfd = parent ? open_beneath(cfg, where, parent, O_PATH | O_DIRECTORY | O_CLOEXEC)
@@ -277,6 +284,7 @@ static int write_beside(const struct tftpd_config *cfg, int where, const char *r
 		close(dirfd);
 		return -1;
 	}
+	fcntl(t->fd, F_SETLK, &byte0);
 	t->fd = fd;
 	t->commit = commit_upload;
 	t->commit_arg = up;

@@ -112,18 +112,23 @@ check "a completed WRQ replaces the contents" sh -c \
 stop "$TFTPD_PID"
 
 # 9, the better half: over a file of the -u user's own, the upload goes to
-# a temporary file renamed over the name when complete. -T 20000: an
-# abandoned transfer is given up after 1.3 s.
+# a temporary file renamed over the name when complete. -T 50000: an
+# abandoned transfer is given up after 3.2 s.
 cp "$ROOT/f65536" "$ROOT/incoming/own"
 chown nobody "$ROOT/incoming/own"
 chmod 646 "$ROOT/incoming/own"
-start_tftpd -s "$ROOT" -v -T 20000
-spawn "$P" -w 1500 127.0.0.1 put incoming/own "$WORK/20k.bin" stop=10 >"$WORK/stop.out" 2>&1
+start_tftpd -s "$ROOT" -v -T 50000
+spawn "$P" -w 1500 127.0.0.1 put incoming/own "$WORK/20k.bin" stop=10 stall=2500 >"$WORK/stop.out" 2>&1
 STOP_PID=$LAST_PID
+i=0
+until grep -q '^stopped' "$WORK/stop.out" || [ $i -ge 50 ]; do sleep 0.05; i=$((i + 1)); done
+check "an upload goes silent after 10 blocks ..." expect_line '^stopped after 10 blocks' "$WORK/stop.out"
+# The reader would retry a silently ignored request 8 times in 2.4 s, all
+# while the upload's client is still there.
+check "... meanwhile a reader gets the old file whole, at once" sh -c \
+	"$P -w 300 127.0.0.1 get incoming/own $WORK/own.now && cmp $ROOT/f65536 $WORK/own.now &&
+	 kill -0 $STOP_PID"
 wait "$STOP_PID" 2>/dev/null || true
-check "an upload abandoned after 10 blocks ..." expect_line '^stopped after 10 blocks' "$WORK/stop.out"
-check "... has not touched the file meanwhile (a reader gets it whole)" sh -c \
-	"$P -w 1500 127.0.0.1 get incoming/own $WORK/own.now && cmp $ROOT/f65536 $WORK/own.now"
 i=0
 while ls -A "$ROOT/incoming" | grep -q '^\.own\.' && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
 check "... nor after it was given up, and its temporary file is gone" sh -c \

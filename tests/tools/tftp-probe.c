@@ -15,7 +15,7 @@
  * exits, pace=MS waits MS milliseconds before each ACK (a slow client),
  * rerrq=1 sends the request twice, as firmware that retransmits it
  * does, stop=N ends a put once N blocks are acknowledged (an abandoned
- * upload). "raw -" sends an empty datagram. It prints what
+ * upload; with stall=MS it stays silent that long first). "raw -" sends an empty datagram. It prints what
  * the server answered ("OACK name=value ...", "ERROR code message") and
  * exits 0 on a complete transfer, 2 on an ERROR, 3 on a timeout. */
 #include "config.h"
@@ -363,6 +363,9 @@ static int do_put(struct client *c, const char *file, const char *in, char **opt
 			base += delta;
 			if (c->stop_after && base >= c->stop_after && !(final && base == final)) {
 				printf("stopped after %ju blocks\n", (uintmax_t)base);
+				/* With stall=MS, silent but still there (no ICMP
+				 * to tell the server it is gone). */
+				usleep(c->stall_ms * 1000u);
 				return 0;
 			}
 			if (final && base == final) {
