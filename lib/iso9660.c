@@ -669,6 +669,25 @@ static void attrs(const struct iso_volume *v, const struct rec *r, const struct 
 	}
 }
 
+/* Whether the rest of a directory (after "." and "..") holds a directory
+ * record or a Rock Ridge CL placeholder; an unreadable one counts. */
+static bool has_subdirs(const struct iso_volume *v, struct dirit *it)
+{
+	struct rec r;
+	struct susp s;
+	uint64_t off;
+	int rc;
+
+	while ((rc = dirit_next(it, &r, &off)) != ISO_END) {
+		if (rc != ISO_OK || (r.flags & FL_DIR))
+			return true;
+		if (v->names == ISO_NAMES_ROCKRIDGE &&
+		    (rec_susp(v, &r, false, &s) != ISO_OK || s.cl))
+			return true;
+	}
+	return false;
+}
+
 /* A directory by its extent, from its "." record; parent_block, unless
  * UINT32_MAX, must be what its ".." (or Rock Ridge PL) names, which with
  * "never the root" is what keeps every walk from the root a tree. */
@@ -696,6 +715,7 @@ static int dir_open(const struct iso_volume *v, uint32_t block, uint32_t parent_
 		return ISO_E_CORRUPT;
 	if (!in_image(v, (uint64_t)block * ISO_BLOCK, dot.size) || dot.size < 2 * DR_MIN)
 		return dot.size < 2 * DR_MIN ? ISO_E_CORRUPT : ISO_E_RANGE;
+	it->size = dot.size;
 	rc = rec_susp(v, &dot, root, &s);
 	if (rc != ISO_OK)
 		return rc;
@@ -722,7 +742,14 @@ static int dir_open(const struct iso_volume *v, uint32_t block, uint32_t parent_
 		if (s.pl)
 			dotdot.block = s.pl_block;
 	}
-	return dotdot.block == parent_block ? ISO_OK : ISO_E_LOOP;
+	if (dotdot.block == parent_block)
+		return ISO_OK;
+	/* genisoimage writes a ".." that names the directory itself when it
+	 * drops subdirectories nested too deep: such a directory is kept as
+	 * long as it has no subdirectory, which could lead back up. */
+	if (dotdot.block == block)
+		return has_subdirs(v, it) ? ISO_E_LOOP : ISO_OK;
+	return ISO_E_LOOP;
 }
 
 /* Data of one file record: after its extended attribute record. */
