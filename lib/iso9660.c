@@ -654,7 +654,8 @@ static void attrs(const struct iso_volume *v, const struct rec *r, const struct 
 		e->uid = s->uid;
 		e->gid = s->gid;
 	} else {
-		e->mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+		/* Linux isofs and xorriso: readable and executable by all */
+		e->mode = dir ? S_IFDIR | 0555 : S_IFREG | 0555;
 		/* Linux isofs says 1 for a directory: find(1) trusts a 2
 		 * to mean "no subdirectories". */
 		e->nlink = 1;

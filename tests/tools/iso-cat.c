@@ -88,6 +88,8 @@ static void extract_one(const struct iso_volume *v, const struct iso_entry *e, c
 			return refuse(dst, "readlink", rc);
 		if (symlink(target, dst) != 0)
 			fprintf(stderr, "iso-cat: symlink %s: %m\n", dst), failures++;
+		lchown(dst, e->uid, e->gid);
+		lutimes(dst, tv);
 		return;
 	}
 	if (!S_ISREG(e->mode))
@@ -101,6 +103,7 @@ static void extract_one(const struct iso_volume *v, const struct iso_entry *e, c
 	rc = copy_out(v, e, fd);
 	if (rc != ISO_OK)
 		refuse(dst, "read", rc);
+	fchown(fd, e->uid, e->gid);	/* before fchmod, which it would clear set-id bits of */
 	fchmod(fd, e->mode & 07777);
 	futimes(fd, tv);
 	close(fd);
@@ -110,6 +113,7 @@ static void finish_dir(const struct iso_entry *e, const char *dst)
 {
 	struct timeval tv[2] = { { (time_t)e->atime, 0 }, { (time_t)e->mtime, 0 } };
 
+	chown(dst, e->uid, e->gid);
 	chmod(dst, e->mode & 07777);
 	utimes(dst, tv);
 }
