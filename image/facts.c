@@ -377,53 +377,73 @@ static void initrd_from_args(struct image_facts *f, const char *args)
 	set(f->hint_initrd, sizeof(f->hint_initrd), rootless(p), strcspn(rootless(p), " \t,"));
 }
 
+/* One SYSLINUX line as keyword and value (keywords are case-insensitive). */
+static char *keyword(char *line, char **value)
+{
+	char *l = trim(line), *sp = l + strcspn(l, " \t");
+
+	if (*sp != '\0')
+		*sp++ = '\0';
+	*value = trim(sp);
+	return l;
+}
+
+struct sl_entry {
+	char kernel[IMAGE_PATH_MAX], initrd[IMAGE_PATH_MAX], args[LINE_MAX_BYTES];
+};
+
+/* The entry under LABEL want (want NULL: the first entry with a kernel
+ * that is not a COM32 module). */
+static bool syslinux_entry(const char *text, size_t len, const char *want, struct sl_entry *e)
+{
+	char line[LINE_MAX_BYTES], *v;
+	size_t pos = 0;
+	bool in = want == NULL;
+
+	memset(e, 0, sizeof(*e));
+	while (next_line(text, len, &pos, line)) {
+		char *k = keyword(line, &v);
+
+		if (!strcasecmp(k, "label")) {
+			if (e->kernel[0] != '\0' && strstr(e->kernel, ".c32") == NULL)
+				return true;
+			memset(e, 0, sizeof(*e));
+			in = want == NULL || !strcmp(v, want);
+		} else if (in && (!strcasecmp(k, "kernel") || !strcasecmp(k, "linux"))) {
+			SET(e->kernel, v);
+		} else if (in && !strcasecmp(k, "append")) {
+			SET(e->args, v);
+		} else if (in && !strcasecmp(k, "initrd")) {
+			SET(e->initrd, v);
+		}
+	}
+	return in && e->kernel[0] != '\0' && strstr(e->kernel, ".c32") == NULL;
+}
+
 /* SYSLINUX: the DEFAULT label's entry if there is one, else the first
- * entry with a kernel. Keywords are case-insensitive. */
+ * entry with a kernel. */
 static void parse_syslinux(const char *text, size_t len, const char *base, struct image_facts *f)
 {
-	char line[LINE_MAX_BYTES], deflabel[128] = "", kernel[IMAGE_PATH_MAX] = "";
-	char args[LINE_MAX_BYTES] = "", initrd[IMAGE_PATH_MAX] = "";
-	bool in_default = false, done = false;
+	char line[LINE_MAX_BYTES], deflabel[128] = "", *v;
+	struct sl_entry e;
 	size_t pos = 0;
 
-	for (int pass = 0; pass < 2 && !done; pass++) {
-		pos = 0;
-		in_default = false;
-		while (!done && next_line(text, len, &pos, line)) {
-			char *l = trim(line), *sp = l + strcspn(l, " \t"), *v;
-
-			v = trim(*sp ? (*sp = '\0', sp + 1) : sp);
-			if (!strcasecmp(l, "default") && pass == 0 && !deflabel[0])
-				SET(deflabel, v);
-			if (!strcasecmp(l, "label")) {
-				if (kernel[0] != '\0' && (pass == 1 || in_default))
-					done = true;
-				else {
-					in_default = pass == 0 && deflabel[0] && !strcmp(v, deflabel);
-					kernel[0] = args[0] = initrd[0] = '\0';
-				}
-			} else if ((pass == 1 || in_default) &&
-				   (!strcasecmp(l, "kernel") || !strcasecmp(l, "linux"))) {
-				SET(kernel, v);
-			} else if ((pass == 1 || in_default) && !strcasecmp(l, "append")) {
-				SET(args, v);
-			} else if ((pass == 1 || in_default) && !strcasecmp(l, "initrd")) {
-				SET(initrd, v);
-			}
+	while (next_line(text, len, &pos, line)) {
+		if (!strcasecmp(keyword(line, &v), "default")) {
+			SET(deflabel, v);
+			break;
 		}
-		if (kernel[0] != '\0' && (pass == 1 || in_default))
-			done = true;
-		else if (!done)
-			kernel[0] = args[0] = initrd[0] = '\0';
 	}
-	if (!done || kernel[0] == '\0' || strstr(kernel, ".c32") != NULL)
+	if (!(deflabel[0] && syslinux_entry(text, len, deflabel, &e)) &&
+	    !syslinux_entry(text, len, NULL, &e))
 		return;
-	SET(f->hint_kernel, rootless(kernel));
-	SET(f->hint_base, base);
-	if (initrd[0] != '\0')
-		SET(f->hint_initrd, rootless(initrd));
-	initrd_from_args(f, args);
-	set_args(f, args);
+	if (f->hint_kernel[0] == '\0')
+		SET(f->hint_base, base);	/* its paths may be relative to it */
+	SET(f->hint_kernel, rootless(e.kernel));
+	if (e.initrd[0] != '\0')
+		SET(f->hint_initrd, rootless(e.initrd));
+	initrd_from_args(f, e.args);
+	set_args(f, e.args);
 }
 
 /* GRUB: the first menuentry's linux and initrd lines. */

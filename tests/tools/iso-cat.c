@@ -176,11 +176,12 @@ int main(int argc, char **argv)
 {
 	struct iso_volume v;
 	struct iso_source src;
-	struct iso_entry *e = malloc(sizeof(*e));
+	static struct iso_entry root;	/* large: not on the stack */
+	struct iso_entry *e = &root;
 	struct stat st;
 	int fd, rc;
 
-	if (argc < 3 || e == NULL) {
+	if (argc < 3) {
 		fprintf(stderr, "usage: iso-cat IMAGE info|ls|cat PATH|extract DIR\n");
 		return 2;
 	}
@@ -230,7 +231,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: iso-cat IMAGE info|ls|cat PATH|extract DIR\n");
 		return 2;
 	}
-	free(e);
 	close(fd);
 	return failures ? 1 : 0;
 }
