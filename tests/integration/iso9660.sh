@@ -8,10 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 need xorriso osirrox genisoimage isoinfo md5sum
 ISOCAT=$top_builddir/tests/tools/iso-cat
-MEMTEST=/usr/lib/memtest86+/memtest86+x64.iso
-IPXE=/usr/lib/ipxe/ipxe.iso
+MEMTEST=$PEERS/memtest86+/usr/lib/memtest86+/memtest86+x64.iso
+IPXE=$PEERS/ipxe/usr/lib/ipxe/ipxe.iso
 for f in "$MEMTEST" "$IPXE"; do
-	[ -f "$f" ] || { echo "missing $f (tools/install-deps --test: memtest86+, ipxe)"; exit 99; }
+	[ -f "$f" ] || { echo "missing $f (tools/install-deps --test unpacks memtest86+ and ipxe there)"; exit 99; }
 done
 
 # ---- the tree ---------------------------------------------------------

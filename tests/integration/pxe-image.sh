@@ -1,7 +1,7 @@
 #!/bin/sh
 # pxe-image inspect over fake distribution ISOs with the real layouts
 # (built here with xorriso, squashfs images with mksquashfs), Debian's
-# real netboot tree and ISOs, and broken input.
+# real netboot tree and memtest86+'s ISO, and broken input.
 . "$(dirname "$0")/lib.sh"
 need xorriso mksquashfs
 PXEIMAGE="$top_builddir/image/pxe-image --rules $top_srcdir/etc/image-rules --rules-dir $WORK/rules.d"
@@ -83,7 +83,9 @@ fails() {
 	[ "$rc" -eq 1 ] || { echo "exit $rc, not 1"; return 1; }
 	expect_line "$2" "$WORK/inspect.err"
 }
-check "memtest86+'s ISO has no kernel and initrd" fails /usr/lib/memtest86+/memtest86+x64.iso \
+MEMTEST=$PEERS/memtest86+/usr/lib/memtest86+/memtest86+x64.iso
+[ -f "$MEMTEST" ] || { echo "missing $MEMTEST (tools/install-deps --test)"; exit 99; }
+check "memtest86+'s ISO has no kernel and initrd" fails "$MEMTEST" \
 	"memtest86\\+x64.iso: no rule matched"
 head -c 100000 "$WORK/rocky10.iso" >"$WORK/truncated.iso"
 check "a truncated ISO is named as such" fails "$WORK/truncated.iso" "truncated.iso: image is shorter than its volume space"
