@@ -144,9 +144,10 @@ static int iso_list(void *ctx, const char *path, void (*fn)(void *, const char *
 	uint64_t cookie = 0;
 	size_t n = 0;
 
-	if (iso_lookup_path(&it->v, path, &dir) != ISO_OK || !S_ISDIR(dir.mode))
+	if (iso_lookup_path(&it->v, path, &dir) != ISO_OK ||
+	    iso_cursor_open(&it->v, &dir, 0, &it->cursor) != ISO_OK)
 		return -1;
-	while (n++ < IMAGE_LIST_MAX && iso_readdir(&it->v, &dir, &cookie, &it->e) == ISO_OK)
+	while (n++ < IMAGE_LIST_MAX && iso_cursor_next(&it->cursor, &it->e, &cookie) == ISO_OK)
 		if (it->e.error == ISO_OK)
 			fn(arg, it->e.name);
 	return 0;

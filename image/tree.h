@@ -17,7 +17,8 @@ void dir_tree_close(struct dir_tree *d);
 struct iso_tree {
 	int fd;
 	struct iso_volume v;
-	struct iso_entry e;	/* scratch: entries are large */
+	struct iso_entry e;	/* scratch: entries and cursors are large */
+	struct iso_cursor cursor;
 };
 
 /* 0; -errno when the file cannot be opened; an enum iso_status when it

@@ -199,17 +199,8 @@ static bool is_dotdot(const struct rec *r)
 	return r->fi_len == 1 && r->fi[0] == 1;
 }
 
-/* Walks a directory's extent record by record; one sector is kept. */
-struct dirit {
-	const struct iso_volume *v;
-	uint64_t base;		/* byte offset of the extent */
-	uint64_t size;
-	uint64_t off;		/* next record, relative to base */
-	uint64_t loaded;	/* sector in buf (relative), UINT64_MAX for none */
-	uint8_t buf[ISO_BLOCK];
-};
 
-static void dirit_init(struct dirit *it, const struct iso_volume *v, uint64_t base, uint64_t size)
+static void dirit_init(struct iso_cursor *it, const struct iso_volume *v, uint64_t base, uint64_t size)
 {
 	it->v = v;
 	it->base = base;
@@ -218,7 +209,7 @@ static void dirit_init(struct dirit *it, const struct iso_volume *v, uint64_t ba
 	it->loaded = UINT64_MAX;
 }
 
-static int dirit_load(struct dirit *it, uint64_t sector)
+static int dirit_load(struct iso_cursor *it, uint64_t sector)
 {
 	uint64_t pos = it->base + sector * ISO_BLOCK;
 	size_t n = ISO_BLOCK;
@@ -243,7 +234,7 @@ static int dirit_load(struct dirit *it, uint64_t sector)
  * ECMA-119 6.8.1.1), so the caller may carry on. A sector that opens
  * with padding is refused the same way, so one call reads at most two
  * sectors however large a corrupt directory claims to be. */
-static int dirit_next(struct dirit *it, struct rec *r, uint64_t *rec_off)
+static int dirit_next(struct iso_cursor *it, struct rec *r, uint64_t *rec_off)
 {
 	for (int step = 0; step < 2; step++) {
 		uint64_t sector = it->off / ISO_BLOCK;
@@ -272,7 +263,7 @@ static int dirit_next(struct dirit *it, struct rec *r, uint64_t *rec_off)
 }
 
 /* Is off where a record starts (or where its sector's padding starts)? */
-static int dirit_seek(struct dirit *it, uint64_t off)
+static int dirit_seek(struct iso_cursor *it, uint64_t off)
 {
 	uint64_t sector = off / ISO_BLOCK;
 	size_t want = (size_t)(off % ISO_BLOCK), o = 0;
@@ -672,7 +663,7 @@ static void attrs(const struct iso_volume *v, const struct rec *r, const struct 
 
 /* Whether the rest of a directory (after "." and "..") holds a directory
  * record or a Rock Ridge CL placeholder; an unreadable one counts. */
-static bool has_subdirs(const struct iso_volume *v, struct dirit *it)
+static bool has_subdirs(const struct iso_volume *v, struct iso_cursor *it)
 {
 	struct rec r;
 	struct susp s;
@@ -695,7 +686,7 @@ static bool has_subdirs(const struct iso_volume *v, struct dirit *it)
 static int dir_open(const struct iso_volume *v, uint32_t block, uint32_t parent_block,
 		    struct iso_entry *e)
 {
-	struct dirit local, *it;
+	struct iso_cursor local, *it;
 	struct rec dot, dotdot;
 	struct susp s;
 	uint64_t off;
@@ -775,7 +766,7 @@ static int add_extent(const struct iso_volume *v, const struct rec *r, struct is
 
 /* Consumes the rest of a multi-extent chain that is not wanted (or
  * whose first record was refused). */
-static void skip_extents(struct dirit *it, uint8_t flags)
+static void skip_extents(struct iso_cursor *it, uint8_t flags)
 {
 	for (unsigned n = 1; (flags & FL_MULTI_EXTENT) && n < ISO_MAX_EXTENTS; n++) {
 		struct rec r;
@@ -791,7 +782,7 @@ static void skip_extents(struct dirit *it, uint8_t flags)
  * the same directory under the same identifier, the last one without
  * the flag. Each must start in the sector after the previous at most,
  * so a forged id cannot send this through the whole image. */
-static int follow_extents(const struct iso_volume *v, struct dirit *it, const uint8_t *fi,
+static int follow_extents(const struct iso_volume *v, struct iso_cursor *it, const uint8_t *fi,
 			  uint8_t fi_len, struct iso_entry *e)
 {
 	uint8_t more = FL_MULTI_EXTENT;
@@ -841,7 +832,7 @@ static int file_entry(const struct iso_volume *v, const struct rec *r, const str
 /* Everything but the name of an entry whose record r was read at rec_pos
  * from the directory at parent_block (UINT32_MAX: not known). A refused
  * multi-extent file leaves the walk after its last record. */
-static int complete(const struct iso_volume *v, struct dirit *it, const struct rec *r,
+static int complete(const struct iso_volume *v, struct iso_cursor *it, const struct rec *r,
 		    const struct susp *s, uint64_t rec_pos, uint32_t parent_block,
 		    struct iso_entry *e)
 {
@@ -878,7 +869,7 @@ static int complete(const struct iso_volume *v, struct dirit *it, const struct r
 
 /* The next entry of a directory (skipping ".", "..", associated files and
  * Rock Ridge RE records); with want, the next one of that name. */
-static int next_entry(const struct iso_volume *v, struct dirit *it, uint32_t dir_block,
+static int next_entry(const struct iso_volume *v, struct iso_cursor *it, uint32_t dir_block,
 		      const char *want, struct iso_entry *e)
 {
 	struct susp s;
@@ -971,7 +962,7 @@ static bool is_joliet(const uint8_t *b)
  * RRIP then says itself in an ER, or (RRIP 1.09) by its entries. */
 static int detect_rock_ridge(struct iso_volume *v)
 {
-	struct dirit it;
+	struct iso_cursor it;
 	struct rec dot;
 	struct susp s;
 	uint64_t off;
@@ -1064,7 +1055,7 @@ int iso_root(const struct iso_volume *v, struct iso_entry *out)
 
 int iso_get(const struct iso_volume *v, uint64_t id, struct iso_entry *out)
 {
-	struct dirit it;
+	struct iso_cursor it;
 	struct rec r;
 	struct susp s;
 	uint64_t sector = id / ISO_BLOCK, off;
@@ -1115,7 +1106,7 @@ static bool is_dir_entry(const struct iso_entry *e)
 
 int iso_parent(const struct iso_volume *v, const struct iso_entry *dir, struct iso_entry *out)
 {
-	struct dirit it;
+	struct iso_cursor it;
 	struct rec r;
 	struct susp s;
 	uint64_t off;
@@ -1143,28 +1134,37 @@ int iso_parent(const struct iso_volume *v, const struct iso_entry *dir, struct i
 	return dir_open(v, r.block, UINT32_MAX, out);
 }
 
+int iso_cursor_open(const struct iso_volume *v, const struct iso_entry *dir, uint64_t cookie,
+		    struct iso_cursor *c)
+{
+	if (!is_dir_entry(dir))
+		return ISO_E_NOTDIR;
+	dirit_init(c, v, dir->extents[0].pos, dir->extents[0].len);
+	return dirit_seek(c, cookie);
+}
+
+int iso_cursor_next(struct iso_cursor *c, struct iso_entry *out, uint64_t *cookie)
+{
+	int rc = next_entry(c->v, c, (uint32_t)(c->base / ISO_BLOCK), NULL, out);
+
+	if (rc == ISO_OK)
+		*cookie = c->off;
+	return rc;
+}
+
 int iso_readdir(const struct iso_volume *v, const struct iso_entry *dir, uint64_t *cookie,
 		struct iso_entry *out)
 {
-	struct dirit it;
-	int rc;
+	struct iso_cursor c;
+	int rc = iso_cursor_open(v, dir, *cookie, &c);
 
-	if (!is_dir_entry(dir))
-		return ISO_E_NOTDIR;
-	dirit_init(&it, v, dir->extents[0].pos, dir->extents[0].len);
-	rc = dirit_seek(&it, *cookie);
-	if (rc != ISO_OK)
-		return rc;
-	rc = next_entry(v, &it, (uint32_t)(dir->id / ISO_BLOCK), NULL, out);
-	if (rc == ISO_OK)
-		*cookie = it.off;
-	return rc;
+	return rc == ISO_OK ? iso_cursor_next(&c, out, cookie) : rc;
 }
 
 int iso_lookup(const struct iso_volume *v, const struct iso_entry *dir, const char *name,
 	       struct iso_entry *out)
 {
-	struct dirit it;
+	struct iso_cursor it;
 	size_t len = strnlen(name, ISO_NAME_MAX + 1);
 	int rc;
 
@@ -1185,7 +1185,7 @@ int iso_lookup(const struct iso_volume *v, const struct iso_entry *dir, const ch
 
 int iso_readlink(const struct iso_volume *v, const struct iso_entry *link, char *buf, size_t size)
 {
-	struct dirit it;
+	struct iso_cursor it;
 	struct rec r;
 	struct susp s;
 	uint64_t sector = link->id / ISO_BLOCK, off;

@@ -112,6 +112,21 @@ int iso_lookup(const struct iso_volume *v, const struct iso_entry *dir, const ch
 int iso_readdir(const struct iso_volume *v, const struct iso_entry *dir, uint64_t *cookie,
 		struct iso_entry *out);
 
+/* The same walk kept open between entries (its sector stays loaded):
+ * for callers that want many entries at once, like NFS READDIR. The
+ * cursor holds no resources; the volume must outlive it. */
+struct iso_cursor {
+	/* private to iso9660.c */
+	const struct iso_volume *v;
+	uint64_t base, size, off, loaded;
+	uint8_t buf[ISO_BLOCK];
+};
+
+int iso_cursor_open(const struct iso_volume *v, const struct iso_entry *dir, uint64_t cookie,
+		    struct iso_cursor *c);
+/* As iso_readdir; *cookie is where the next entry starts. */
+int iso_cursor_next(struct iso_cursor *c, struct iso_entry *out, uint64_t *cookie);
+
 /* A symbolic link's target as recorded (never resolved, may point
  * anywhere); NUL-terminated in buf (size >= ISO_LINK_MAX + 1 for any). */
 int iso_readlink(const struct iso_volume *v, const struct iso_entry *link, char *buf, size_t size);

@@ -79,6 +79,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (iso_open(&v, &src) != ISO_OK || iso_root(&v, &root) != ISO_OK)
 		return 0;
 	visit(&v, &root, 0, &visits);
+	{
+		struct iso_cursor *c = malloc(sizeof(*c));
+		struct iso_entry *e = malloc(sizeof(*e));
+		uint64_t cookie = 0;
+
+		if (c != NULL && e != NULL && iso_root(&v, &root) == ISO_OK &&
+		    iso_cursor_open(&v, &root, 0, c) == ISO_OK)
+			for (int n = 0; n < MAX_VISITS && iso_cursor_next(c, e, &cookie) == ISO_OK; n++)
+				;
+		free(c);
+		free(e);
+	}
 	iso_lookup_path(&v, "a/b/c", &root);
 	iso_get(&v, (uint64_t)v.root_block * ISO_BLOCK + 34, &root);
 	return 0;

@@ -236,6 +236,7 @@ static int fixtures_setup(void **state)
 		  "ln -s a/b/c src/rel; ln -s /etc/passwd src/abs; ln -s ../../../outside src/a/up; "
 		  "touch src/$(printf 'L%%.0s' $(seq 200)); touch 'src/caf\xc3\xa9 name.txt'; "
 		  "chmod 751 src/a; touch -d '2024-05-06 07:08:09 UTC' src/empty; "
+		  "mkdir src/many; for i in $(seq 300); do : >src/many/f$i; done; "
 		  "xorriso -as mkisofs -quiet -R -J -V RRJ -o rrj.iso src 2>/dev/null; "
 		  "genisoimage -quiet -J -o j.iso src 2>/dev/null; "
 		  "genisoimage -quiet -o plain1.iso src 2>/dev/null; "
@@ -921,6 +922,60 @@ static void test_readdir_cookies_resume_and_bad_ones_are_refused(void **state)
 	close(f.fd);
 }
 
+/* A cursor lists what readdir lists, with the same cookies, reading each
+ * directory sector once instead of once per entry. */
+static void test_cursor_keeps_its_sector_between_entries(void **state)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct mem m = { NULL, 0, 0 };
+	struct iso_source src = { mem_read, &m, 0 };
+	struct iso_volume v;
+	struct iso_entry dir, a, b;
+	struct iso_cursor c;
+	uint64_t ca = 0, cb = 0;
+	unsigned by_readdir, n = 0;
+	int fd, ra, rb;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/rrj.iso", work);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0 && fstat(fd, &st) == 0);
+	m.n = (size_t)st.st_size;
+	m.p = malloc(m.n);
+	assert_non_null(m.p);
+	assert_int_equal(pread(fd, m.p, m.n, 0), (ssize_t)m.n);
+	close(fd);
+	src.size = m.n;
+	assert_int_equal(iso_open(&v, &src), ISO_OK);
+	assert_int_equal(iso_lookup_path(&v, "many", &dir), ISO_OK);
+	m.reads = 0;
+	while (iso_readdir(&v, &dir, &ca, &a) == ISO_OK)
+		n++;
+	by_readdir = m.reads;
+	assert_int_equal(n, 300);
+	ca = 0;
+	m.reads = 0;
+	assert_int_equal(iso_cursor_open(&v, &dir, 0, &c), ISO_OK);
+	for (;;) {
+		ra = iso_readdir(&v, &dir, &ca, &a);
+		rb = iso_cursor_next(&c, &b, &cb);
+		assert_int_equal(ra, rb);
+		if (ra != ISO_OK)
+			break;
+		assert_string_equal(a.name, b.name);
+		assert_int_equal(a.id, b.id);
+		assert_int_equal(ca, cb);
+	}
+	m.reads = 0;
+	assert_int_equal(iso_cursor_open(&v, &dir, 0, &c), ISO_OK);
+	while (iso_cursor_next(&c, &b, &cb) == ISO_OK)
+		;
+	assert_true(m.reads * 10 < by_readdir);
+	assert_int_equal(iso_cursor_open(&v, &b, 0, &c), ISO_E_NOTDIR);
+	free(m.p);
+}
+
 /* Every truncation and every single-byte change of a small Rock Ridge
  * image keeps the reader inside the image (mem_read asserts it) and ends. */
 static void test_truncated_and_mangled_images_stay_in_bounds(void **state)
@@ -994,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_relocation_records_move_directories),
 		cmocka_unit_test(test_multi_extent_file_over_4_gib_reads_across_extents),
 		cmocka_unit_test(test_readdir_cookies_resume_and_bad_ones_are_refused),
+		cmocka_unit_test(test_cursor_keeps_its_sector_between_entries),
 		cmocka_unit_test(test_truncated_and_mangled_images_stay_in_bounds),
 	};
 
