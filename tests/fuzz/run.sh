@@ -8,8 +8,11 @@ top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 out=${FUZZ_WORKDIR:-$(mktemp -d /tmp/pxekit-fuzz.XXXXXX)}
 command -v clang >/dev/null || { echo "missing clang (tools/install-deps --test)"; exit 99; }
+for tool in xorriso genisoimage; do
+	command -v $tool >/dev/null || { echo "missing $tool (tools/install-deps --test)"; exit 99; }
+done
 mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
-	"$out/corpus-remap"
+	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -22,6 +25,39 @@ cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" 
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"
+# ISO seeds: small images as xorriso and genisoimage write them (Rock
+# Ridge with a symlink and an empty file, Joliet, plain), from sector 16
+# on, which is what the target reads its input as.
+seed=$out/iso-src
+mkdir -p "$seed/d/e"
+echo hi >"$seed/d/f"
+ln -sf ../x "$seed/d/l"
+: >"$seed/z"
+iso_seed() {	# iso_seed NAME COMMAND...
+	name=$1
+	shift
+	"$@" -o "$out/$name.iso" "$seed" >/dev/null 2>&1
+	tail -c +32769 "$out/$name.iso" | head -c 65536 >"$out/corpus-iso9660/$name"
+}
+iso_seed xorriso-rr-j xorriso -as mkisofs -R -J -no-pad
+iso_seed geniso-rr genisoimage -R -no-pad
+iso_seed geniso-j genisoimage -J -no-pad
+iso_seed geniso-plain genisoimage -no-pad
+# Detection seeds: the shipped rules, then (after 0xFF) the files of an
+# image in the target's order (.treeinfo, .discinfo, .disk/info, ...).
+{
+	cat "$top_srcdir/etc/image-rules"
+	printf '\377[general]\nfamily = Rocky Linux\nversion = 10.0\narch = x86_64\n[images-x86_64]\nkernel = images/pxeboot/vmlinuz\ninitrd = images/pxeboot/initrd.img\n'
+	printf '\3771716900000.0\n10.0\nx86_64\n1\n'
+	printf '\377Debian GNU/Linux 13.1.0 "Trixie" - Official amd64 DVD Binary-1 20250906-10:21'
+	printf '\377Origin: Debian\nVersion: 13.1\nCodename: trixie\nArchitectures: amd64\n'
+	printf '\377Debian version:  12 (bookworm)\n'
+	printf '\377LABEL SUSE Linux Enterprise Server 11 SP4\nVERSION 11.4\nBASEARCHS x86_64\n'
+	printf '\377/ openSUSE-Leap 16.0-1\n'
+	printf '\377DEFAULT a\nLABEL a\n KERNEL /casper/vmlinuz\n APPEND initrd=/images/pxeboot/initrd.img quiet\n'
+	printf '\377menuentry "x" {\n linux /casper/vmlinuz --- quiet\n initrd /casper/initrd\n}\n'
+	printf '\377k\377i\377k'
+} >"$out/corpus-detect/seed"
 for x in nfs3_prot mount_prot; do
 	rpcgen -h <"$top_srcdir/nfs-helper/$x.x" | sed "s/_STDIN_H_RPCGEN/PXEKIT_${x}_H/" >"$out/$x.h"
 	{ echo "#include \"$x.h\""; rpcgen -c <"$top_srcdir/nfs-helper/$x.x"; } >"$out/${x}_xdr.c"
@@ -57,11 +93,18 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
 	"$top_srcdir"/nfs-helper/fhandle.c "$out/nfs3_prot_xdr.c" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
+fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
+fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
+	"$top_srcdir/image/detect.c" "$top_srcdir/image/facts.c" "$top_srcdir/image/rules.c" \
+	"$top_srcdir/lib/strbuf.c"
 cd "$out"
 status=0
-for target in ${FUZZ_TARGETS:-request remap inventory exports rpc}; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc iso9660 detect}; do
 	rc=0
-	./fuzz_$target -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+	max_len=4096
+	[ "$target" = iso9660 ] && max_len=65536	# descriptors and a few directories
+	[ "$target" = detect ] && max_len=16384	# the rules file and a few metadata files
+	./fuzz_$target -max_total_time="$seconds" -max_len=$max_len -print_final_stats=1 \
 		corpus-$target >fuzz_$target.log 2>&1 || rc=$?
 	tail -n 12 fuzz_$target.log
 	if [ "$rc" -ne 0 ]; then

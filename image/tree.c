@@ -1,0 +1,206 @@
+/* The two kinds of tree detection reads: a directory (every path opened
+ * with openat2 RESOLVE_IN_ROOT, so a symlink in the tree cannot lead out
+ * of it) and an ISO image through lib/iso9660 (which never follows
+ * symbolic links). */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tree.h"
+
+/* ---- a directory ------------------------------------------------------ */
+
+static int open_in(int root, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
+}
+
+static enum image_kind dir_kind(void *ctx, const char *path)
+{
+	struct dir_tree *d = ctx;
+	struct stat st;
+	int fd = open_in(d->root, path, O_PATH);
+	int rc;
+
+	if (fd < 0)
+		return IMAGE_MISSING;
+	rc = fstat(fd, &st);
+	close(fd);
+	if (rc != 0)
+		return IMAGE_MISSING;
+	return S_ISDIR(st.st_mode) ? IMAGE_DIR : S_ISREG(st.st_mode) ? IMAGE_FILE : IMAGE_OTHER;
+}
+
+static ssize_t dir_read(void *ctx, const char *path, char *buf, size_t max)
+{
+	struct dir_tree *d = ctx;
+	struct stat st;
+	size_t got = 0;
+	int fd = open_in(d->root, path, O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	while (got < max) {
+		ssize_t n = read(fd, buf + got, max - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)got;
+}
+
+static int dir_list(void *ctx, const char *path, void (*fn)(void *, const char *), void *arg)
+{
+	struct dir_tree *d = ctx;
+	int fd = open_in(d->root, path, O_RDONLY | O_DIRECTORY);
+	struct dirent *de;
+	DIR *dir;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (n < IMAGE_LIST_MAX && (de = readdir(dir)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		fn(arg, de->d_name);
+		n++;
+	}
+	closedir(dir);
+	return 0;
+}
+
+static const struct image_tree_ops dir_ops = { dir_kind, dir_read, dir_list };
+
+int dir_tree_open(struct dir_tree *d, const char *path, struct image_tree *t)
+{
+	d->root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->root < 0)
+		return -1;
+	t->ops = &dir_ops;
+	t->ctx = d;
+	return 0;
+}
+
+void dir_tree_close(struct dir_tree *d)
+{
+	if (d->root >= 0)
+		close(d->root);
+	d->root = -1;
+}
+
+/* ---- an ISO image ----------------------------------------------------- */
+
+static enum image_kind iso_kind(void *ctx, const char *path)
+{
+	struct iso_tree *it = ctx;
+	int rc = iso_lookup_path(&it->v, path, &it->e);
+
+	if (rc != ISO_OK)
+		return IMAGE_MISSING;
+	return S_ISDIR(it->e.mode) ? IMAGE_DIR : S_ISREG(it->e.mode) ? IMAGE_FILE : IMAGE_OTHER;
+}
+
+static ssize_t iso_read_file(void *ctx, const char *path, char *buf, size_t max)
+{
+	struct iso_tree *it = ctx;
+	size_t got;
+
+	if (iso_lookup_path(&it->v, path, &it->e) != ISO_OK || !S_ISREG(it->e.mode) ||
+	    iso_read(&it->v, &it->e, buf, max, 0, &got) != ISO_OK)
+		return -1;
+	return (ssize_t)got;
+}
+
+static int iso_list(void *ctx, const char *path, void (*fn)(void *, const char *), void *arg)
+{
+	struct iso_tree *it = ctx;
+	struct iso_entry dir;
+	uint64_t cookie = 0;
+	size_t n = 0;
+
+	if (iso_lookup_path(&it->v, path, &dir) != ISO_OK ||
+	    iso_cursor_open(&it->v, &dir, 0, &it->cursor) != ISO_OK)
+		return -1;
+	while (n++ < IMAGE_LIST_MAX && iso_cursor_next(&it->cursor, &it->e, &cookie) == ISO_OK)
+		if (it->e.error == ISO_OK)
+			fn(arg, it->e.name);
+	return 0;
+}
+
+static const struct image_tree_ops iso_ops = { iso_kind, iso_read_file, iso_list };
+
+static int fd_pread(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct iso_tree *it = ctx;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(it->fd, (char *)buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int iso_tree_open(struct iso_tree *it, const char *path, struct image_tree *t)
+{
+	struct iso_source src = { fd_pread, it, 0 };
+	struct stat st;
+	int rc;
+
+	it->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (it->fd < 0)
+		return -errno;
+	if (fstat(it->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(it->fd);
+		it->fd = -1;
+		return -EINVAL;
+	}
+	src.size = (uint64_t)st.st_size;
+	rc = iso_open(&it->v, &src);
+	if (rc != ISO_OK) {
+		close(it->fd);
+		it->fd = -1;
+		return rc;
+	}
+	t->ops = &iso_ops;
+	t->ctx = it;
+	return 0;
+}
+
+void iso_tree_close(struct iso_tree *it)
+{
+	if (it->fd >= 0)
+		close(it->fd);
+	it->fd = -1;
+}
