@@ -20,7 +20,7 @@ static void isc_arch_test(struct strbuf *out, const struct inv_boot *b)
 static void isc_arch_chain(struct strbuf *out, const struct inventory *inv,
 			   enum inv_client client, bool started, const char *indent)
 {
-	const struct inv_boot *any = inv_find_boot(inv, client, true);
+	const struct inv_boot *any = inv_find_boot(inv, client, true), *noarch;
 
 	for (size_t i = 0; i < inv->nboots; i++) {
 		const struct inv_boot *b = &inv->boots[i];
@@ -30,6 +30,14 @@ static void isc_arch_chain(struct strbuf *out, const struct inventory *inv,
 		sb_addf(out, "%s%s ", started ? " elsif" : indent, started ? "" : "if");
 		isc_arch_test(out, b);
 		sb_addf(out, " {\n%s  filename \"%s\";\n%s}", indent, b->file, indent);
+		started = true;
+	}
+	/* PXE 2.1 BIOS ROMs send PXEClient but no option 93 (RFC 4578 came
+	 * later); "arch" then does not exist. */
+	if (client == CLIENT_PXE && (noarch = inv_find_boot(inv, CLIENT_NOARCH, true))) {
+		sb_addf(out, "%s%s not exists arch {\n%s  filename \"%s\";\n%s}",
+			started ? " elsif" : indent, started ? "" : "if", indent, noarch->file,
+			indent);
 		started = true;
 	}
 	if (any && started)
@@ -57,7 +65,7 @@ static void isc_pxe_class(struct strbuf *out, const struct inventory *inv)
 	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
 	char server[16];
 
-	if (!ipxe && !inv_has_boot(inv, CLIENT_PXE))
+	if (!ipxe && !inv_has_boot(inv, CLIENT_PXE) && !inv_has_boot(inv, CLIENT_NOARCH))
 		return;
 	format_ipv4(inv->server, server);
 	sb_add(out, "class \"pxekit-pxeclients\" {\n"
@@ -75,6 +83,20 @@ static void isc_pxe_class(struct strbuf *out, const struct inventory *inv)
 	}
 	isc_arch_chain(out, inv, CLIENT_PXE, ipxe != NULL, "  ");
 	sb_add(out, "}\n\n");
+}
+
+static void isc_addr_list(struct strbuf *out, const char *option, const uint32_t *addr, size_t n)
+{
+	char a[16];
+
+	if (!n)
+		return;
+	sb_addf(out, "  option %s ", option);
+	for (size_t i = 0; i < n; i++) {
+		format_ipv4(addr[i], a);
+		sb_addf(out, "%s%s", i ? ", " : "", a);
+	}
+	sb_add(out, ";\n");
 }
 
 static void isc_subnets(struct strbuf *out, const struct inventory *inv)
@@ -99,33 +121,52 @@ static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 			format_ipv4(sn->router, a);
 			sb_addf(out, "  option routers %s;\n", a);
 		}
-		for (size_t d = 0; d < sn->ndns; d++) {
-			format_ipv4(sn->dns[d], a);
-			sb_addf(out, "%s%s", d ? ", " : "  option domain-name-servers ", a);
-		}
-		sb_addf(out, "%s}\n", sn->ndns ? ";\n" : "");
+		isc_addr_list(out, "domain-name-servers", sn->dns, sn->ndns);
+		isc_addr_list(out, "ntp-servers", sn->ntp, sn->nntp);
+		if (sn->lease_time)
+			sb_addf(out, "  default-lease-time %u;\n  max-lease-time %u;\n",
+				sn->lease_time, sn->lease_time);
+		if (sn->domain)
+			sb_addf(out, "  option domain-name \"%s\";\n", sn->domain);
+		for (size_t d = 0; d < sn->nsearch; d++)
+			sb_addf(out, "%s\"%s\"%s", d ? ", " : "  option domain-search ",
+				sn->search[d], d + 1 == sn->nsearch ? ";\n" : "");
+		sb_add(out, "}\n");
 	}
 	if (inv->nsubnets)
 		sb_add(out, "\n");
 }
 
-/* A host's filename beats every class, also the iPXE one: it is given
- * to firmware only, or a host whose file is iPXE would chainload itself
- * for ever. */
+/* A host's own boot files beat every class, also the iPXE one: they are
+ * given to firmware only, or a host whose file is iPXE would chainload
+ * itself for ever. Per-architecture files first, then its filename for
+ * any other architecture; an architecture it has no file for falls
+ * through to the classes. */
 static void isc_host_filename(struct strbuf *out, const struct inventory *inv,
 			      const struct inv_host *h)
 {
 	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
+	bool started = false;
 
-	if (!ipxe) {
+	if (!ipxe && !h->nboots) {
 		sb_addf(out, "    filename \"%s\";\n", h->filename);
 		return;
 	}
-	sb_addf(out, "    if exists user-class and option user-class = \"iPXE\" {\n"
-		     "      filename \"%s\";\n"
-		     "    } else {\n"
-		     "      filename \"%s\";\n"
-		     "    }\n", ipxe->file, h->filename);
+	if (ipxe) {
+		sb_addf(out, "    if exists user-class and option user-class = \"iPXE\" {\n"
+			     "      filename \"%s\";\n"
+			     "    }", ipxe->file);
+		started = true;
+	}
+	for (size_t i = 0; i < h->nboots; i++) {
+		sb_add(out, started ? " elsif " : "    if ");
+		isc_arch_test(out, &h->boot[i]);
+		sb_addf(out, " {\n      filename \"%s\";\n    }", h->boot[i].file);
+		started = true;
+	}
+	if (h->filename)
+		sb_addf(out, " else {\n      filename \"%s\";\n    }", h->filename);
+	sb_add(out, "\n");
 }
 
 static void isc_hosts(struct strbuf *out, const struct inventory *inv)
@@ -151,7 +192,7 @@ static void isc_hosts(struct strbuf *out, const struct inventory *inv)
 			sb_add(out, "    deny booting;\n");
 		} else {
 			sb_addf(out, "    option host-name \"%s\";\n", h->name);
-			if (h->filename)
+			if (h->filename || h->nboots)
 				isc_host_filename(out, inv, h);
 		}
 		sb_add(out, "  }\n");
