@@ -231,5 +231,11 @@ void emit_dhcp(enum dhcp_format format, const struct inventory *inv, struct strb
 	case FORMAT_DNSMASQ:
 		emit_dnsmasq(inv, out);
 		break;
+	case FORMAT_ISC6:
+		emit_isc6(inv, out);
+		break;
+	case FORMAT_KEA6:
+		emit_kea6(inv, out);
+		break;
 	}
 }

@@ -1199,6 +1199,42 @@ bool inv_is_url(const char *s)
 	       strncmp(s, "tftp://", 7) == 0;
 }
 
+/* A boot6 file: as a boot file, except that a URL's host may be an IPv6
+ * literal in brackets (RFC 3986 section 3.2.2), checked as an address. */
+static bool check_url6(struct parser *ps, const struct token *file)
+{
+	const char *s = file->text, *open = strstr(s, "://["), *close;
+	char addr[INET6_ADDRSTRLEN + 1];
+	uint8_t a6[16];
+	struct token rest = *file;
+	bool ok;
+
+	if (!open)
+		return check_path(ps, file, "boot file");
+	open += 4;
+	close = strchr(open, ']');
+	if (!close || (size_t)(close - open) >= sizeof addr) {
+		error_at(ps, file->pos, "'[' without a matching ']' in a URL");
+		return false;
+	}
+	memcpy(addr, open, (size_t)(close - open));
+	addr[close - open] = '\0';
+	if (inet_pton(AF_INET6, addr, a6) != 1) {
+		error_at(ps, char_pos(file, (size_t)(open - s)), "'%s' is not an IPv6 address", addr);
+		return false;
+	}
+	/* The rest with the literal as one plain host character. */
+	if (asprintf(&rest.text, "%.*sh%s", (int)(open - 1 - s), s, close + 1) < 0) {
+		error_at(ps, file->pos, "out of memory");
+		return false;
+	}
+	ok = check_path(ps, &rest, "boot file");
+	free(rest.text);
+	if (ok && strlen(s) > INV_PATH_MAX)
+		return check_length(ps, file, "boot file", INV_PATH_MAX);
+	return ok;
+}
+
 /* "boot KIND [CODES] FILE", or boot6 for DHCPv6 clients. */
 static void parse_boot(struct parser *ps, struct stmt *st, bool v6)
 {
@@ -1244,7 +1280,7 @@ static void parse_boot(struct parser *ps, struct stmt *st, bool v6)
 	if (want == 4 && !parse_arch_list(ps, &st->tok[2], b))
 		return;
 	file = &st->tok[want - 1];
-	if (!check_path(ps, file, "boot file"))
+	if (!(v6 ? check_url6(ps, file) : check_path(ps, file, "boot file")))
 		return;
 	if (k->client == CLIENT_HTTP && strncmp(file->text, "http://", 7) != 0 &&
 	    strncmp(file->text, "https://", 8) != 0) {

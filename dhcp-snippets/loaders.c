@@ -71,6 +71,11 @@ static void header(struct strbuf *sb, const char *comment, const struct inventor
 	sb_add(sb, "; do not edit, it is rewritten.\n");
 }
 
+static const char *host_append(const struct inv_host *h)
+{
+	return h->cmdline ? h->cmdline : h->profile->append;
+}
+
 /* The menu entry that boots the local disk: the inventory's first
  * localboot profile, or a built-in one (*builtin set) when it has none. */
 static const char *local_entry(const struct inventory *inv, bool *builtin)
@@ -96,7 +101,10 @@ static const char *menu_default(const struct inventory *inv, const char *local)
 
 /* ---- PXELINUX ------------------------------------------------------ */
 
-static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, const char *dir)
+/* append: the profile's command line, or a host's (profile + group +
+ * host, templates expanded by the inventory). */
+static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, const char *dir,
+			   const char *append)
 {
 	/* "::" passes a name to the server without pxelinux.0's directory in
 	 * front, so inventory paths stay relative to the TFTP root. */
@@ -110,8 +118,8 @@ static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, cons
 	sb_addf(sb, "  KERNEL %s%s\n", inv_is_url(pr->kernel) ? "" : root, pr->kernel);
 	if (pr->initrd)
 		sb_addf(sb, "  INITRD %s%s\n", inv_is_url(pr->initrd) ? "" : root, pr->initrd);
-	if (pr->append)
-		sb_addf(sb, "  APPEND %s\n", pr->append);
+	if (append)
+		sb_addf(sb, "  APPEND %s\n", append);
 }
 
 static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const char *dir)
@@ -128,7 +136,7 @@ static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const 
 	if (builtin)
 		sb_addf(sb, "SAY   %-16s %s\n", local, "Boot from the local disk");
 	for (size_t i = 0; i < inv->nprofiles; i++)
-		pxelinux_label(sb, &inv->profiles[i], dir);
+		pxelinux_label(sb, &inv->profiles[i], dir, inv->profiles[i].append);
 	if (builtin)
 		sb_addf(sb, "\nLABEL %s\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n", local);
 }
@@ -190,7 +198,7 @@ static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
 			/* PROMPT 0: straight to the host's profile. */
 			sb_addf(sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name,
 				inv->timeout * 10);
-			pxelinux_label(sb, h->profile, dirs[d]);
+			pxelinux_label(sb, h->profile, dirs[d], host_append(h));
 		}
 	}
 }
@@ -232,7 +240,7 @@ static void grub_file(struct strbuf *sb, const char *path)
 	}
 }
 
-static void grub_entry(struct strbuf *sb, const struct inv_profile *pr)
+static void grub_entry(struct strbuf *sb, const struct inv_profile *pr, const char *append)
 {
 	sb_addf(sb, "\nmenuentry '%s' --id %s {\n", label_of(pr), pr->name);
 	if (pr->localboot) {
@@ -241,8 +249,8 @@ static void grub_entry(struct strbuf *sb, const struct inv_profile *pr)
 	}
 	sb_add(sb, "  echo 'Loading kernel...'\n  linux ");
 	grub_file(sb, pr->kernel);
-	if (pr->append)
-		grub_words(sb, pr->append);
+	if (append)
+		grub_words(sb, append);
 	sb_add(sb, "\n");
 	if (pr->initrd) {
 		sb_add(sb, "  echo 'Loading initrd...'\n  initrd ");
@@ -265,7 +273,7 @@ static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 		   "fi\n");
 	sb_addf(sb, "set default=%s\n", def);
 	for (size_t i = 0; i < inv->nprofiles; i++)
-		grub_entry(sb, &inv->profiles[i]);
+		grub_entry(sb, &inv->profiles[i], inv->profiles[i].append);
 	if (builtin)
 		sb_addf(sb, "\nmenuentry 'Boot from the local disk' --id %s {\n  exit\n}\n", local);
 }
@@ -274,15 +282,35 @@ static void grub_host(struct strbuf *sb, const struct inventory *inv, const stru
 {
 	header(sb, "#", inv, h);
 	sb_addf(sb, "set timeout=%u\nset default=%s\n", inv->timeout, h->profile->name);
-	grub_entry(sb, h->profile);
+	grub_entry(sb, h->profile, host_append(h));
 }
 
-static void emit_grub(const struct inventory *inv, struct loader_files *lf)
+/* Where GRUB reads grub.cfg: grub/ (the $prefix of Debian's and Ubuntu's
+ * signed grubnetx64), and each secure-boot pair's own $prefix. */
+static size_t grub_dirs(const struct inventory *inv, const char *dirs[], size_t max)
 {
+	size_t n = 0;
+
+	dirs[n++] = GRUB_DIR;
+	for (size_t i = 0; i < inv->nboots && n < max; i++) {
+		const char *d = inv->boots[i].grub_dir;
+		bool seen = false;
+
+		for (size_t k = 0; d && k < n; k++)
+			seen |= strcmp(dirs[k], d) == 0;
+		if (d && !seen)
+			dirs[n++] = d;
+	}
+	return n;
+}
+
+static void emit_grub_dir(const struct inventory *inv, struct loader_files *lf, const char *dir)
+{
+	const char *sep = *dir ? "/" : "";
 	struct strbuf *sb;
 	char mac[18];
 
-	if ((sb = new_file(lf, GRUB_DIR "/grub.cfg"))) {
+	if ((sb = new_file(lf, "%s%sgrub.cfg", dir, sep))) {
 		header(sb, "#", inv, NULL);
 		grub_menu(sb, inv);
 	}
@@ -292,12 +320,21 @@ static void emit_grub(const struct inventory *inv, struct loader_files *lf)
 		if (!h->profile)
 			continue;
 		format_mac(h->mac, '-', mac);
-		if ((sb = new_file(lf, GRUB_DIR "/grub.cfg-01-%s", mac)))
+		if ((sb = new_file(lf, "%s%sgrub.cfg-01-%s", dir, sep, mac)))
 			grub_host(sb, inv, h);
 		format_mac(h->mac, ':', mac);
-		if ((sb = new_file(lf, GRUB_DIR "/grub.cfg-%s", mac)))
+		if ((sb = new_file(lf, "%s%sgrub.cfg-%s", dir, sep, mac)))
 			grub_host(sb, inv, h);
 	}
+}
+
+static void emit_grub(const struct inventory *inv, struct loader_files *lf)
+{
+	const char *dirs[8];
+	size_t n = grub_dirs(inv, dirs, 8);
+
+	for (size_t d = 0; d < n; d++)
+		emit_grub_dir(inv, lf, dirs[d]);
 }
 
 /* ---- iPXE ---------------------------------------------------------- */
@@ -309,7 +346,7 @@ static const char *ipxe_prefix(const char *path)
 	return inv_is_url(path) || path[0] == '/' ? "" : "/";
 }
 
-static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr)
+static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const char *append)
 {
 	if (pr->localboot) {
 		sb_add(sb, "exit\n");
@@ -317,8 +354,7 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr)
 	}
 	/* initrd= names the initrd for a kernel's EFI stub (ipxe.org/cmd/initrd). */
 	sb_addf(sb, "kernel %s%s%s%s%s\n", ipxe_prefix(pr->kernel), pr->kernel,
-		pr->initrd ? " initrd=initrd" : "", pr->append ? " " : "",
-		pr->append ? pr->append : "");
+		pr->initrd ? " initrd=initrd" : "", append ? " " : "", append ? append : "");
 	if (pr->initrd)
 		sb_addf(sb, "initrd --name initrd %s%s\n", ipxe_prefix(pr->initrd), pr->initrd);
 	sb_add(sb, "boot\n");
@@ -338,7 +374,7 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 		    "goto ${target}\n", def, inv->timeout * 1000, def);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
-		ipxe_boot(sb, &inv->profiles[i]);
+		ipxe_boot(sb, &inv->profiles[i], inv->profiles[i].append);
 	}
 	if (builtin)
 		sb_addf(sb, "\n:%s\nexit\n", local);
@@ -369,7 +405,7 @@ static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 			continue;
 		sb_add(sb, "#!ipxe\n");
 		header(sb, "#", inv, h);
-		ipxe_boot(sb, h->profile);
+		ipxe_boot(sb, h->profile, host_append(h));
 	}
 }
 

@@ -22,6 +22,8 @@ static const char *const default_output[] = {
 	[FORMAT_ISC] = SYSCONFDIR "/dhcp/pxekit.conf",
 	[FORMAT_KEA] = SYSCONFDIR "/kea/pxekit-dhcp4.json",
 	[FORMAT_DNSMASQ] = SYSCONFDIR "/dnsmasq.d/pxekit.conf",
+	[FORMAT_ISC6] = SYSCONFDIR "/dhcp/pxekit6.conf",
+	[FORMAT_KEA6] = SYSCONFDIR "/kea/pxekit-dhcp6.json",
 };
 
 struct config {
@@ -33,12 +35,12 @@ struct config {
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq] [-o FILE|-] [-t DIR]\n"
+		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq|isc6|kea6] [-o FILE|-] [-t DIR]\n"
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--no-checker] [--no-loaders] [-q]\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
-		"  -f, --format FMT      isc (default), kea or dnsmasq\n"
+		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
 		"  -o, --output FILE     DHCP file to write (default per format, e.g.\n"
 		"                        " SYSCONFDIR "/dhcp/pxekit.conf); - prints it and writes nothing else\n"
 		"  -t, --tftproot DIR    where boot-loader files go (default " TFTPROOT ")\n"
@@ -46,7 +48,7 @@ static void usage(FILE *to)
 		"      --diff            show what would change, write nothing\n"
 		"      --manifest FILE   list of written files (default " DEFAULT_MANIFEST ")\n"
 		"      --checker PROG    the server binary that checks the output (default:\n"
-		"                        dhcpd, kea-dhcp4 or dnsmasq from PATH)\n"
+		"                        dhcpd, kea-dhcp4, kea-dhcp6 or dnsmasq from PATH)\n"
 		"      --no-checker      do not run it\n"
 		"      --no-loaders      write only the DHCP file\n"
 		"  -q, --quiet           only errors and warnings\n"
@@ -62,7 +64,11 @@ static enum dhcp_format parse_format(const char *s)
 		return FORMAT_KEA;
 	if (strcmp(s, "dnsmasq") == 0)
 		return FORMAT_DNSMASQ;
-	fatal(2, "unknown format '%s' (isc, kea or dnsmasq)", s);
+	if (strcmp(s, "isc6") == 0 || strcmp(s, "dhcpd6") == 0)
+		return FORMAT_ISC6;
+	if (strcmp(s, "kea6") == 0)
+		return FORMAT_KEA6;
+	fatal(2, "unknown format '%s' (isc, kea, dnsmasq, isc6 or kea6)", s);
 }
 
 static void parse_args(int argc, char **argv, struct config *cfg)
@@ -135,6 +141,18 @@ static struct inventory *load_inventory(const char *path)
 	return inv;
 }
 
+/* What the inventory asks for that the chosen server cannot do. */
+static void check_format(const struct config *cfg, const struct inventory *inv)
+{
+	if (inv_has_proxy(inv) && (cfg->format == FORMAT_ISC || cfg->format == FORMAT_KEA))
+		fatal(1, "%s: a proxy subnet needs -f dnsmasq: ISC dhcpd and Kea do not do proxy DHCP",
+		      cfg->inventory);
+	if ((cfg->format == FORMAT_ISC6 || cfg->format == FORMAT_KEA6) && !inv->nsubnets6 &&
+	    !inv->nboots6)
+		fatal(1, "%s: -f %s writes DHCPv6 configuration, but there is no subnet6 or boot6",
+		      cfg->inventory, cfg->format == FORMAT_ISC6 ? "isc6" : "kea6");
+}
+
 static char *join(const char *dir, const char *rel)
 {
 	char *p;
@@ -158,6 +176,7 @@ int main(int argc, char **argv)
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
+	check_format(&cfg, inv);
 	emit_dhcp(cfg.format, inv, &dhcp);
 	if (!cfg.no_loaders && strcmp(cfg.output, "-") != 0)
 		emit_loaders(inv, &lf);

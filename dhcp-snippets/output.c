@@ -207,7 +207,7 @@ static int write_file(const char *path, const char *text, size_t len, mode_t mod
 
 static const char *checker_name(enum dhcp_format format)
 {
-	static const char *const names[] = { "dhcpd", "kea-dhcp4", "dnsmasq" };
+	static const char *const names[] = { "dhcpd", "kea-dhcp4", "dnsmasq", "dhcpd", "kea-dhcp6" };
 
 	return names[format];
 }
@@ -243,9 +243,13 @@ static int write_check_files(enum dhcp_format format, const char *dir,
 	case FORMAT_ISC:
 		sb_addf(&wrapper, "include \"%s\";\n", frag);
 		break;
+	case FORMAT_ISC6:
+		sb_addf(&wrapper, "include \"%s\";\n", frag);
+		break;
 	case FORMAT_KEA:
-		sb_addf(&wrapper, "{ \"Dhcp4\": {\n\"interfaces-config\": { \"interfaces\": [ ] },\n"
-				  "<?include \"%s\"?>\n} }\n", frag);
+	case FORMAT_KEA6:
+		sb_addf(&wrapper, "{ \"%s\": {\n\"interfaces-config\": { \"interfaces\": [ ] },\n"
+				  "<?include \"%s\"?>\n} }\n", format == FORMAT_KEA ? "Dhcp4" : "Dhcp6", frag);
 		break;
 	case FORMAT_DNSMASQ:
 		snprintf(main_path, len, "%s", frag);
@@ -277,10 +281,10 @@ int run_checker(enum dhcp_format format, const char *checker, const struct strbu
 		goto out;
 	}
 	/* Never with -q: dhcpd would hide the reason (and Cobbler restarts anyway). */
-	if (format == FORMAT_ISC) {
-		char *isc[] = { prog, "-t", "-4", "-cf", main_path, NULL };
+	if (format == FORMAT_ISC || format == FORMAT_ISC6) {
+		char *isc[] = { prog, "-t", format == FORMAT_ISC ? "-4" : "-6", "-cf", main_path, NULL };
 		memcpy(argv, isc, sizeof isc);
-	} else if (format == FORMAT_KEA) {
+	} else if (format == FORMAT_KEA || format == FORMAT_KEA6) {
 		char *kea[] = { prog, "-t", main_path, NULL };
 		memcpy(argv, kea, sizeof kea);
 	} else {
