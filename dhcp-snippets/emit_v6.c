@@ -105,6 +105,8 @@ void emit_isc6(const struct inventory *inv, struct strbuf *out)
 	sb_add(out, "option dhcp6.user-class code 15 = string;\n"
 		    "option dhcp6.vendor-class code 16 = {integer 32, integer 16, string};\n\n");
 	if (inv_find_boot6(inv, CLIENT_HTTP, true) || inv_find_boot6(inv, CLIENT_HTTP, false)) {
+		/* dhcpd -6 sends only what the client's ORO asks for; edk2
+		 * asks for 16 (NetworkPkg HttpBootDhcp6.c). */
 		sb_add(out, "if substring(option dhcp6.vendor-class, 6, 10) = \"HTTPClient\" {\n"
 			    "  option dhcp6.vendor-class 343 10 \"HTTPClient\";\n");
 		isc6_chain(out, inv, CLIENT_HTTP, false, "  ");
@@ -224,6 +226,8 @@ static void kea6_subnet(struct strbuf *out, const struct inventory *inv, size_t 
 		format_ipv6(sn->range_hi, b);
 		sb_addf(out, ",\n    \"pools\": [ { \"pool\": \"%s - %s\" } ]", a, b);
 	}
+	if (sn->interface)
+		sb_addf(out, ",\n    \"interface\": \"%s\"", sn->interface);
 	if (sn->lease_time)
 		sb_addf(out, ",\n    \"valid-lifetime\": %u, \"preferred-lifetime\": %u",
 			sn->lease_time, sn->lease_time);
@@ -285,15 +289,18 @@ void emit_dnsmasq6(const struct inventory *inv, struct strbuf *out)
 	}
 	if (ipxe)
 		sb_add(out, "dhcp-userclass=set:pxekit6-ipxe,iPXE\n");
+	/* UEFI HTTP boot wants option 16 echoed with enterprise 343, which
+	 * dnsmasq cannot send (its option6:16 is a bare length-prefixed
+	 * string), so HTTP-boot clients are only kept off the TFTP rules. */
 	if (inv_find_boot6(inv, CLIENT_HTTP, true) || inv_find_boot6(inv, CLIENT_HTTP, false))
-		sb_add(out, "dhcp-vendorclass=set:pxekit6-http,enterprise:343,HTTPClient\n"
-			    "dhcp-option-force=tag:pxekit6-http,option6:16,00:00:01:57:00:0a:"
-			    "48:54:54:50:43:6c:69:65:6e:74\n");
+		sb_add(out, "dhcp-vendorclass=set:pxekit6-http,enterprise:343,HTTPClient\n");
 	/* Option 61 is a list of 16-bit codes; a hex value is compared at
 	 * its start, so "00:07" means "first code 7". */
 	for (size_t i = 0; i < inv->nboots6; i++) {
 		const struct inv_boot *bt = &inv->boots6[i];
 
+		if (bt->client == CLIENT_HTTP)
+			continue;
 		inv_boot_tag(bt, tag, sizeof tag);
 		for (size_t k = 0; k < bt->narch; k++)
 			sb_addf(out, "dhcp-match=set:pxekit6-%s,option6:61,%02x:%02x\n", tag + 7,
@@ -303,6 +310,8 @@ void emit_dnsmasq6(const struct inventory *inv, struct strbuf *out)
 		const struct inv_boot *bt = &inv->boots6[i];
 
 		inv_boot_tag(bt, tag, sizeof tag);
+		if (bt->client == CLIENT_HTTP)
+			continue;
 		if (bt->client == CLIENT_IPXE) {
 			sb_add(out, "dhcp-option=tag:pxekit6-ipxe");
 		} else {

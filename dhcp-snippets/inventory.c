@@ -634,8 +634,29 @@ static bool subnet6_lease_time(struct parser *ps, void *obj, const struct token 
 	return value_seconds(ps, &a[0], &sn->lease_time);
 }
 
+/* A Linux interface name (IFNAMSIZ - 1 characters), as Kea takes it. */
+static bool check_ifname(struct parser *ps, const struct token *t, const char *what)
+{
+	const char *s = t->text;
+
+	if (!check_length(ps, t, what, 15))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			  (s[i] >= '0' && s[i] <= '9') || (s[i] && strchr("._-", s[i]) && i > 0);
+
+		if (!ok) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in an %s",
+				 s[i], what);
+			return false;
+		}
+	}
+	return true;
+}
+
 static const struct setting subnet6_settings[] = {
 	{ "range", 2, subnet6_range, 0, NULL, NULL },
+	STRING_FIELD("interface", struct inv_subnet6, interface, check_ifname, "interface name"),
 	{ "dns", SIZE_MAX, subnet6_dns, 0, NULL, NULL },
 	{ "lease-time", 1, subnet6_lease_time, 0, NULL, NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL },
@@ -2020,6 +2041,8 @@ void inventory_free(struct inventory *inv)
 		free_boots(inv->groups[i].boot, inv->groups[i].nboots);
 	}
 	free(inv->groups);
+	for (size_t i = 0; i < inv->nsubnets6; i++)
+		free(inv->subnets6[i].interface);
 	free(inv->subnets6);
 	free(inv->boots6);
 	for (size_t i = 0; i < inv->nprofiles; i++) {

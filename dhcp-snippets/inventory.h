@@ -53,6 +53,9 @@ struct inv_subnet6 {
 	size_t ndns;
 	uint8_t dns[INV_MAX_LIST][16];
 	unsigned lease_time;
+	/* Kea picks a directly connected client's subnet6 by interface
+	 * name, not by address (Kea ARM "IPv6 Subnet Selection"). */
+	char *interface;
 	struct inv_pos pos;
 };
 

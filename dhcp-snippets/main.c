@@ -147,6 +147,11 @@ static void check_format(const struct config *cfg, const struct inventory *inv)
 	if (inv_has_proxy(inv) && (cfg->format == FORMAT_ISC || cfg->format == FORMAT_KEA))
 		fatal(1, "%s: a proxy subnet needs -f dnsmasq: ISC dhcpd and Kea do not do proxy DHCP",
 		      cfg->inventory);
+	if (cfg->format == FORMAT_DNSMASQ &&
+	    (inv_find_boot6(inv, CLIENT_HTTP, true) || inv_find_boot6(inv, CLIENT_HTTP, false)))
+		logmsg(LOG_WARNING,
+		       "%s: dnsmasq cannot echo DHCPv6 vendor class 343 \"HTTPClient\", which UEFI HTTP boot needs: the boot6 http rules are left out (use -f isc6 or -f kea6)",
+		       cfg->inventory);
 	if ((cfg->format == FORMAT_ISC6 || cfg->format == FORMAT_KEA6) && !inv->nsubnets6 &&
 	    !inv->nboots6)
 		fatal(1, "%s: -f %s writes DHCPv6 configuration, but there is no subnet6 or boot6",
