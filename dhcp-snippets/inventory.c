@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inventory.h"
 #include "strnum.h"
@@ -272,6 +273,39 @@ static bool check_name(struct parser *ps, const struct token *t, const char *wha
 	return true;
 }
 
+/* dnsmasq's dhcp-host reads a field as a lease time when it is digits
+ * with at most one w/d/h/m/s after them (a lone letter is eaten the same
+ * way), and "infinite" and "ignore" as keywords (dnsmasq src/option.c),
+ * so a host with such a name would lose its name, get a lease time or
+ * never be answered. Refused for every format: one inventory, one
+ * meaning. */
+static bool dnsmasq_keyword(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcasecmp(s, "infinite") == 0 || strcasecmp(s, "ignore") == 0)
+		return true;
+	if (n && strchr("wWdDhHmMsS", s[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool check_host_name(struct parser *ps, const struct token *t, const char *what)
+{
+	if (!check_name(ps, t, what))
+		return false;
+	if (dnsmasq_keyword(t->text)) {
+		error_at(ps, t->pos,
+			 "host name '%s' reads as a lease time or keyword in dnsmasq; choose another",
+			 t->text);
+		return false;
+	}
+	return true;
+}
+
 /* Boot file paths and URLs: every character that means something in one
  * of the output languages (quotes, ';', ',', '{', '$', '\', spaces) is
  * refused rather than escaped, since no real boot file needs one. */
@@ -295,6 +329,14 @@ static bool check_path(struct parser *ps, const struct token *t, const char *wha
 		error_at(ps, t->pos, "a %s may not start with '-'", what);
 		return false;
 	}
+	/* dnsmasq reads a leading tag:, set: or net: field of dhcp-boot as
+	 * a tag, not as the file. */
+	if (strncmp(s, "tag:", 4) == 0 || strncmp(s, "set:", 4) == 0 ||
+	    strncmp(s, "net:", 4) == 0) {
+		error_at(ps, t->pos, "a %s may not start with '%.4s' (dnsmasq reads it as a tag)",
+			 what, s);
+		return false;
+	}
 	for (const char *c = s; (c = strstr(c, "..")) != NULL; c++)
 		if ((c == s || c[-1] == '/') && (c[2] == '\0' || c[2] == '/')) {
 			error_at(ps, char_pos(t, (size_t)(c - s)),
@@ -311,7 +353,7 @@ static bool check_text(struct parser *ps, const struct token *t, const char *wha
 	static const char refused[] = "\"'\\`$";
 	const char *s = t->text;
 
-	if (strlen(s) > INV_TEXT_MAX)
+	if (s[0] == '\0' || strlen(s) > INV_TEXT_MAX)
 		return check_length(ps, t, what, INV_TEXT_MAX);
 	for (size_t i = 0; s[i]; i++)
 		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' || strchr(refused, s[i])) {
@@ -438,6 +480,7 @@ static bool subnet_range(struct parser *ps, void *obj, const struct token *key,
 		error_at(ps, key->pos, "range given twice (one range per subnet)");
 		return false;
 	}
+	sn->range_pos = key->pos;
 	if (!value_ipv4(ps, &a[0], &sn->range_lo) || !value_ipv4(ps, &a[1], &sn->range_hi))
 		return false;
 	sn->has_range = true;
@@ -710,7 +753,7 @@ static void stmt_host(struct parser *ps, struct stmt *st)
 	if (!h)
 		return;
 	h->pos = st->tok[1].pos;
-	if (check_name(ps, &st->tok[1], "host name"))
+	if (check_host_name(ps, &st->tok[1], "host name"))
 		h->name = dup_value(ps, &st->tok[1]);
 	apply_settings(ps, host_settings, "host", h, st, 2);
 	if (st->block)
@@ -860,9 +903,11 @@ static void stmt_timeout(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "write: timeout SECONDS");
 		return;
 	}
-	if (!parse_uint(st->tok[1].text, 0, 3600, &v)) {
-		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-3600)",
-			 st->tok[1].text);
+	/* PXELINUX counts tenths of a second up to 35996 (syslinux.cfg(5)
+	 * TIMEOUT): 3599 s is the longest all loaders keep. */
+	if (!parse_uint(st->tok[1].text, 0, INV_TIMEOUT_MAX, &v)) {
+		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-%u)",
+			 st->tok[1].text, INV_TIMEOUT_MAX);
 		return;
 	}
 	ps->inv->timeout = (unsigned)v;
@@ -970,6 +1015,36 @@ void format_mac(const uint8_t mac[6], char sep, char *out)
 		 sep, mac[3], sep, mac[4], sep, mac[5]);
 }
 
+static bool in_range(const struct inv_subnet *sn, uint32_t a)
+{
+	return sn->has_range && a >= sn->range_lo && a <= sn->range_hi;
+}
+
+/* A server leases every address of its range: the network and broadcast
+ * address, the boot server's or the router's own would be handed to a
+ * client (Kea did lease the boot server's). Fixed addresses are checked
+ * with the hosts. */
+static void check_range(struct parser *ps, const struct inv_subnet *sn)
+{
+	const struct inventory *inv = ps->inv;
+	uint32_t bcast = sn->network | ~prefix_mask(sn->prefixlen);
+	char a[16];
+
+	if (sn->prefixlen <= 30 && (in_range(sn, sn->network) || in_range(sn, bcast))) {
+		format_ipv4(in_range(sn, sn->network) ? sn->network : bcast, a);
+		error_at(ps, sn->range_pos, "range contains %s, the %s address of the subnet", a,
+			 in_range(sn, sn->network) ? "network" : "broadcast");
+	}
+	if (inv->has_server && in_range(sn, inv->server)) {
+		format_ipv4(inv->server, a);
+		error_at(ps, sn->range_pos, "range contains %s, the boot server's own address", a);
+	}
+	if (sn->has_router && in_range(sn, sn->router)) {
+		format_ipv4(sn->router, a);
+		error_at(ps, sn->range_pos, "range contains %s, the subnet's router", a);
+	}
+}
+
 static void check_subnets(struct parser *ps)
 {
 	const struct inventory *inv = ps->inv;
@@ -988,9 +1063,11 @@ static void check_subnets(struct parser *ps)
 		}
 		if (sn->has_range) {
 			if (!in_subnet(sn, sn->range_lo) || !in_subnet(sn, sn->range_hi))
-				error_at(ps, sn->pos, "range is not inside its subnet");
+				error_at(ps, sn->range_pos, "range is not inside its subnet");
 			else if (sn->range_lo > sn->range_hi)
-				error_at(ps, sn->pos, "range starts after it ends");
+				error_at(ps, sn->range_pos, "range starts after it ends");
+			else
+				check_range(ps, sn);
 		}
 		if (sn->has_router && !in_subnet(sn, sn->router)) {
 			format_ipv4(sn->router, a);
@@ -1098,9 +1175,10 @@ static void check_host_address(struct parser *ps, const struct inv_host *h)
 	    (h->address == sn->network || h->address == (sn->network | ~prefix_mask(sn->prefixlen))))
 		error_at(ps, h->address_pos, "%s is the %s address of its subnet", a,
 			 h->address == sn->network ? "network" : "broadcast");
-	else if (sn->has_range && h->address >= sn->range_lo && h->address <= sn->range_hi)
-		warning_at(ps, h->address_pos,
-			   "%s is inside the dynamic range: another client may lease it", a);
+	else if (in_range(sn, h->address))
+		error_at(ps, h->address_pos,
+			 "%s is inside the range at line %u: another client could lease it", a,
+			 sn->range_pos.line);
 	if (ps->inv->has_server && h->address == ps->inv->server)
 		error_at(ps, h->address_pos, "%s is the boot server's own address", a);
 }
@@ -1147,6 +1225,19 @@ static void check_inventory(struct parser *ps)
 	}
 }
 
+/* The inventory's name goes into every output's header comment: a
+ * newline would end the comment (and inject a line), a trailing '\\'
+ * would continue it in iPXE, so anything but printable ASCII is '?'. */
+static char *comment_safe(const char *source)
+{
+	char *s = strdup(source);
+
+	for (char *p = s; p && *p; p++)
+		if (*p < ' ' || *p > '~' || *p == '\\')
+			*p = '?';
+	return s;
+}
+
 struct inventory *inventory_parse(const char *source, const char *text, size_t len,
 				  struct strbuf *diag_out)
 {
@@ -1160,7 +1251,7 @@ struct inventory *inventory_parse(const char *source, const char *text, size_t l
 		sb_addf(diag_out, "%s: out of memory\n", source);
 		return NULL;
 	}
-	ps.inv->source = strdup(source);
+	ps.inv->source = comment_safe(source);
 	ps.inv->timeout = 5;
 	if (memchr(text, '\0', len))
 		error_at(&ps, ps.at, "the file contains a NUL byte: is it text?");

@@ -15,6 +15,7 @@
 #define INV_PATH_MAX 127	/* PXELINUX's limit, and below BOOTP's 128-byte file field */
 #define INV_TEXT_MAX 1024	/* labels and kernel command lines */
 #define INV_MAX_ARCHES 8
+#define INV_TIMEOUT_MAX 3599u	/* seconds; PXELINUX stops at 35996 tenths */
 
 /* Where a statement came from, for compiler-style messages. */
 struct inv_pos {
@@ -30,7 +31,7 @@ struct inv_subnet {
 	uint32_t router;
 	size_t ndns;
 	uint32_t dns[4];
-	struct inv_pos pos;
+	struct inv_pos pos, range_pos;
 };
 
 /* Which clients a boot rule is for (RFC 4578 option 93; RFC 3004 user
@@ -74,7 +75,7 @@ struct inv_host {
 };
 
 struct inventory {
-	char *source;		/* file name used in messages */
+	char *source;		/* file name for header comments: printable, no backslash */
 	bool has_server;
 	uint32_t server;	/* next-server: the TFTP server */
 	char *default_profile;

@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 	}
 
 	plan.manifest_path = cfg.manifest;
+	plan.no_loaders = cfg.no_loaders;
 	plan.out = calloc(lf.n + 1, sizeof *plan.out);
 	if (!plan.out || manifest_load(cfg.manifest, &plan.old) < 0)
 		exit(1);

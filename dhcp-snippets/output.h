@@ -32,6 +32,7 @@ struct plan {
 	struct output *out;
 	struct manifest old;
 	const char *manifest_path;
+	bool no_loaders;		/* --no-loaders: the loader files are left as they are */
 	unsigned written, unchanged, removed;
 };
 
