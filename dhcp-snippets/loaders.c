@@ -32,8 +32,11 @@ static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
 	if (vasprintf(&path, fmt, ap) < 0)
 		path = NULL;
 	va_end(ap);
-	f = path ? reallocarray(lf->file, lf->n + 1, sizeof *f) : NULL;
-	if (!f) {
+	/* Doubles at each power of two: four files a host, 10^5 hosts. */
+	f = lf->file;
+	if (path && (lf->n & (lf->n - 1)) == 0)
+		f = reallocarray(lf->file, lf->n ? 2 * lf->n : 1, sizeof *f);
+	if (!path || !f) {
 		free(path);
 		lf->oom = true;
 		return NULL;
