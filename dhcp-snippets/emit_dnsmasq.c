@@ -89,22 +89,6 @@ static void dnsmasq_boot_line(struct strbuf *out, const struct inventory *inv,
 		sb_addf(out, "dhcp-boot=%s,%s,,%s\n", tags, file, server);
 }
 
-/* Whether host hi's boot ki has a kind an earlier global rule or host
- * boot already wrote dhcp-match lines for. */
-static bool kind_tagged(const struct inventory *inv, size_t hi, size_t ki)
-{
-	const char *kw = inv->hosts[hi].boot[ki].keyword;
-
-	for (size_t i = 0; i < inv->nboots; i++)
-		if (inv->boots[i].keyword == kw)
-			return true;
-	for (size_t h = 0; h <= hi; h++)
-		for (size_t k = 0; k < (h == hi ? ki : inv->hosts[h].nboots); k++)
-			if (inv->hosts[h].boot[k].keyword == kw)
-				return true;
-	return false;
-}
-
 static void dnsmasq_matches(struct strbuf *out, const struct inventory *inv)
 {
 	char tag[TAG_MAX];
@@ -121,13 +105,30 @@ static void dnsmasq_matches(struct strbuf *out, const struct inventory *inv)
 		for (size_t a = 0; a < b->narch; a++)
 			sb_addf(out, "dhcp-match=set:%s,option:client-arch,%u\n", tag, b->arch[a]);
 	}
-	/* Hosts' own per-arch files need their kind's tag too. */
+	/* Hosts' own per-arch files need their kind's tag too, once. The
+	 * kinds are a few static keywords, so a short list of them keeps
+	 * this linear in the hosts. */
+	const char *seen[32];
+	size_t nseen = 0;
+
+	for (size_t i = 0; i < inv->nboots; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < nseen; j++)
+			known |= seen[j] == inv->boots[i].keyword;
+		if (!known && nseen < 32)
+			seen[nseen++] = inv->boots[i].keyword;
+	}
 	for (size_t i = 0; i < inv->nhosts; i++)
 		for (size_t k = 0; k < inv->hosts[i].nboots; k++) {
 			const struct inv_boot *b = &inv->hosts[i].boot[k];
+			bool known = false;
 
-			if (kind_tagged(inv, i, k))
+			for (size_t j = 0; j < nseen; j++)
+				known |= seen[j] == b->keyword;
+			if (known || nseen == 32)
 				continue;
+			seen[nseen++] = b->keyword;
 			inv_boot_tag(b, tag, sizeof tag);
 			for (size_t a = 0; a < b->narch; a++)
 				sb_addf(out, "dhcp-match=set:%s,option:client-arch,%u\n", tag,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inventory.h"
 #include "strnum.h"
@@ -272,6 +273,39 @@ static bool check_name(struct parser *ps, const struct token *t, const char *wha
 	return true;
 }
 
+/* dnsmasq's dhcp-host reads a field as a lease time when it is digits
+ * with at most one w/d/h/m/s after them (a lone letter is eaten the same
+ * way), and "infinite" and "ignore" as keywords (dnsmasq src/option.c),
+ * so a host with such a name would lose its name, get a lease time or
+ * never be answered. Refused for every format: one inventory, one
+ * meaning. */
+static bool dnsmasq_keyword(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcasecmp(s, "infinite") == 0 || strcasecmp(s, "ignore") == 0)
+		return true;
+	if (n && strchr("wWdDhHmMsS", s[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool check_host_name(struct parser *ps, const struct token *t, const char *what)
+{
+	if (!check_name(ps, t, what))
+		return false;
+	if (dnsmasq_keyword(t->text)) {
+		error_at(ps, t->pos,
+			 "host name '%s' reads as a lease time or keyword in dnsmasq; choose another",
+			 t->text);
+		return false;
+	}
+	return true;
+}
+
 /* Boot file paths and URLs: every character that means something in one
  * of the output languages (quotes, ';', ',', '{', '$', '\', spaces) is
  * refused rather than escaped, since no real boot file needs one. */
@@ -295,6 +329,14 @@ static bool check_path(struct parser *ps, const struct token *t, const char *wha
 		error_at(ps, t->pos, "a %s may not start with '-'", what);
 		return false;
 	}
+	/* dnsmasq reads a leading tag:, set: or net: field of dhcp-boot as
+	 * a tag, not as the file. */
+	if (strncmp(s, "tag:", 4) == 0 || strncmp(s, "set:", 4) == 0 ||
+	    strncmp(s, "net:", 4) == 0) {
+		error_at(ps, t->pos, "a %s may not start with '%.4s' (dnsmasq reads it as a tag)",
+			 what, s);
+		return false;
+	}
 	for (const char *c = s; (c = strstr(c, "..")) != NULL; c++)
 		if ((c == s || c[-1] == '/') && (c[2] == '\0' || c[2] == '/')) {
 			error_at(ps, char_pos(t, (size_t)(c - s)),
@@ -311,7 +353,7 @@ static bool check_text(struct parser *ps, const struct token *t, const char *wha
 	static const char refused[] = "\"'\\`$";
 	const char *s = t->text;
 
-	if (strlen(s) > INV_TEXT_MAX)
+	if (s[0] == '\0' || strlen(s) > INV_TEXT_MAX)
 		return check_length(ps, t, what, INV_TEXT_MAX);
 	for (size_t i = 0; s[i]; i++)
 		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' || strchr(refused, s[i])) {
@@ -495,6 +537,7 @@ static bool subnet_range(struct parser *ps, void *obj, const struct token *key,
 		error_at(ps, key->pos, "range given twice (one range per subnet)");
 		return false;
 	}
+	sn->range_pos = key->pos;
 	if (!value_ipv4(ps, &a[0], &sn->range_lo) || !value_ipv4(ps, &a[1], &sn->range_hi))
 		return false;
 	sn->has_range = true;
@@ -919,12 +962,18 @@ static void *grow(struct parser *ps, void *arrayp, size_t *n, size_t size, struc
 	void *array, *p;
 
 	memcpy(&array, arrayp, sizeof array);
-	p = reallocarray(array, *n + 1, size);
-	if (!p) {
-		error_at(ps, pos, "out of memory");
-		return NULL;
+	/* Capacity doubles at each power of two: 10^5 hosts cost 17
+	 * reallocations, not 10^5. */
+	if ((*n & (*n - 1)) == 0) {
+		p = reallocarray(array, *n ? 2 * *n : 1, size);
+		if (!p) {
+			error_at(ps, pos, "out of memory");
+			return NULL;
+		}
+		memcpy(arrayp, &p, sizeof p);
+	} else {
+		p = array;
 	}
-	memcpy(arrayp, &p, sizeof p);
 	p = (char *)p + *n * size;
 	memset(p, 0, size);
 	(*n)++;
@@ -1007,7 +1056,7 @@ static void stmt_host(struct parser *ps, struct stmt *st)
 	if (!h)
 		return;
 	h->pos = st->tok[1].pos;
-	if (check_name(ps, &st->tok[1], "host name"))
+	if (check_host_name(ps, &st->tok[1], "host name"))
 		h->name = dup_value(ps, &st->tok[1]);
 	apply_settings(ps, host_settings, "host", h, st, 2);
 	if (st->block)
@@ -1447,9 +1496,11 @@ static void stmt_timeout(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "write: timeout SECONDS");
 		return;
 	}
-	if (!parse_uint(st->tok[1].text, 0, 3600, &v)) {
-		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-3600)",
-			 st->tok[1].text);
+	/* PXELINUX counts tenths of a second up to 35996 (syslinux.cfg(5)
+	 * TIMEOUT): 3599 s is the longest all loaders keep. */
+	if (!parse_uint(st->tok[1].text, 0, INV_TIMEOUT_MAX, &v)) {
+		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-%u)",
+			 st->tok[1].text, INV_TIMEOUT_MAX);
 		return;
 	}
 	ps->inv->timeout = (unsigned)v;
@@ -1656,6 +1707,36 @@ static void check_boots6(struct parser *ps)
 	}
 }
 
+static bool in_range(const struct inv_subnet *sn, uint32_t a)
+{
+	return sn->has_range && a >= sn->range_lo && a <= sn->range_hi;
+}
+
+/* A server leases every address of its range: the network and broadcast
+ * address, the boot server's or the router's own would be handed to a
+ * client (Kea did lease the boot server's). Fixed addresses are checked
+ * with the hosts. */
+static void check_range(struct parser *ps, const struct inv_subnet *sn)
+{
+	const struct inventory *inv = ps->inv;
+	uint32_t bcast = sn->network | ~prefix_mask(sn->prefixlen);
+	char a[16];
+
+	if (sn->prefixlen <= 30 && (in_range(sn, sn->network) || in_range(sn, bcast))) {
+		format_ipv4(in_range(sn, sn->network) ? sn->network : bcast, a);
+		error_at(ps, sn->range_pos, "range contains %s, the %s address of the subnet", a,
+			 in_range(sn, sn->network) ? "network" : "broadcast");
+	}
+	if (inv->has_server && in_range(sn, inv->server)) {
+		format_ipv4(inv->server, a);
+		error_at(ps, sn->range_pos, "range contains %s, the boot server's own address", a);
+	}
+	if (sn->has_router && in_range(sn, sn->router)) {
+		format_ipv4(sn->router, a);
+		error_at(ps, sn->range_pos, "range contains %s, the subnet's router", a);
+	}
+}
+
 static void check_subnets(struct parser *ps)
 {
 	const struct inventory *inv = ps->inv;
@@ -1674,9 +1755,11 @@ static void check_subnets(struct parser *ps)
 		}
 		if (sn->has_range) {
 			if (!in_subnet(sn, sn->range_lo) || !in_subnet(sn, sn->range_hi))
-				error_at(ps, sn->pos, "range is not inside its subnet");
+				error_at(ps, sn->range_pos, "range is not inside its subnet");
 			else if (sn->range_lo > sn->range_hi)
-				error_at(ps, sn->pos, "range starts after it ends");
+				error_at(ps, sn->range_pos, "range starts after it ends");
+			else
+				check_range(ps, sn);
 		}
 		if (sn->has_router && !in_subnet(sn, sn->router)) {
 			format_ipv4(sn->router, a);
@@ -1756,19 +1839,107 @@ static void check_boots(struct parser *ps)
 			   "no boot statements: clients will get no boot file");
 }
 
+static bool same_key(const struct inv_host *a, const struct inv_host *b, int kind)
+{
+	switch (kind) {
+	case 0:
+		return strcmp(a->name, b->name) == 0;
+	case 1:
+		return memcmp(a->mac, b->mac, 6) == 0;
+	default:
+		return a->address == b->address;
+	}
+}
+
+/* Duplicates among 10^5 hosts: sort the hosts by a key, then equal keys
+ * sit together; each host is told the first host (in the file) with
+ * its key. O(n log n) where comparing every pair was O(n^2). */
+static const struct inv_host *sort_hosts;
+
+static int by_name(const void *a, const void *b)
+{
+	const struct inv_host *x = &sort_hosts[*(const size_t *)a], *y = &sort_hosts[*(const size_t *)b];
+	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int by_mac(const void *a, const void *b)
+{
+	const struct inv_host *x = &sort_hosts[*(const size_t *)a], *y = &sort_hosts[*(const size_t *)b];
+	int c = memcmp(x->mac, y->mac, 6);
+
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int by_address(const void *a, const void *b)
+{
+	const struct inv_host *x = &sort_hosts[*(const size_t *)a], *y = &sort_hosts[*(const size_t *)b];
+
+	if (x->address != y->address)
+		return x->address > y->address ? 1 : -1;
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+enum dup_kind { DUP_NAME, DUP_MAC, DUP_ADDRESS, DUP_KINDS };
+
+/* first[k][i]: the first host with host i's key of kind k, or SIZE_MAX. */
+static bool find_duplicates(const struct inventory *inv, size_t *first[DUP_KINDS])
+{
+	static int (*const cmp[DUP_KINDS])(const void *, const void *) = { by_name, by_mac, by_address };
+	size_t *order = malloc((inv->nhosts + 1) * sizeof *order);
+
+	for (int k = 0; k < DUP_KINDS; k++)
+		first[k] = malloc((inv->nhosts + 1) * sizeof *first[k]);
+	if (!order || !first[0] || !first[1] || !first[2]) {
+		free(order);
+		return false;
+	}
+	sort_hosts = inv->hosts;
+	for (int k = 0; k < DUP_KINDS; k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < inv->nhosts; i++) {
+			const struct inv_host *h = &inv->hosts[i];
+
+			first[k][i] = SIZE_MAX;
+			if ((k == DUP_NAME && h->name) || (k == DUP_MAC && h->has_mac) ||
+			    (k == DUP_ADDRESS && h->has_address))
+				order[n++] = i;
+		}
+		qsort(order, n, sizeof *order, cmp[k]);
+		for (size_t i = 1, lead = 0; i < n; i++) {
+			size_t prev = order[i - 1], cur = order[i];
+
+			if (!same_key(&inv->hosts[prev], &inv->hosts[cur], k)) {
+				lead = i;
+				continue;
+			}
+			first[k][cur] = order[lead];
+		}
+	}
+	free(order);
+	return true;
+}
+
 static void check_host_against(struct parser *ps, const struct inv_host *h,
-			       const struct inv_host *o)
+			       size_t *const first[DUP_KINDS], size_t i)
 {
 	char text[18];
+	const struct inv_host *o;
 
-	if (h->name && o->name && strcmp(h->name, o->name) == 0)
+	if (first[DUP_NAME][i] != SIZE_MAX) {
+		o = &ps->inv->hosts[first[DUP_NAME][i]];
 		error_at(ps, h->pos, "host %s is already defined at line %u", h->name, o->pos.line);
-	if (h->has_mac && o->has_mac && memcmp(h->mac, o->mac, 6) == 0) {
+	}
+	if (first[DUP_MAC][i] != SIZE_MAX) {
+		o = &ps->inv->hosts[first[DUP_MAC][i]];
 		format_mac(h->mac, ':', text);
 		error_at(ps, h->mac_pos, "MAC %s is already used by host %s (line %u)", text,
 			 o->name ? o->name : "?", o->pos.line);
 	}
-	if (h->has_address && o->has_address && h->address == o->address) {
+	if (first[DUP_ADDRESS][i] != SIZE_MAX) {
+		o = &ps->inv->hosts[first[DUP_ADDRESS][i]];
 		format_ipv4(h->address, text);
 		error_at(ps, h->address_pos, "address %s is already used by host %s (line %u)",
 			 text, o->name ? o->name : "?", o->pos.line);
@@ -1789,9 +1960,10 @@ static void check_host_address(struct parser *ps, const struct inv_host *h)
 	    (h->address == sn->network || h->address == (sn->network | ~prefix_mask(sn->prefixlen))))
 		error_at(ps, h->address_pos, "%s is the %s address of its subnet", a,
 			 h->address == sn->network ? "network" : "broadcast");
-	else if (sn->has_range && h->address >= sn->range_lo && h->address <= sn->range_hi)
-		warning_at(ps, h->address_pos,
-			   "%s is inside the dynamic range: another client may lease it", a);
+	else if (in_range(sn, h->address))
+		error_at(ps, h->address_pos,
+			 "%s is inside the range at line %u: another client could lease it", a,
+			 sn->range_pos.line);
 	if (ps->inv->has_server && h->address == ps->inv->server)
 		error_at(ps, h->address_pos, "%s is the boot server's own address", a);
 }
@@ -1947,7 +2119,12 @@ static void check_host_settings(struct parser *ps, struct inv_host *h)
 static void check_hosts(struct parser *ps)
 {
 	struct inventory *inv = ps->inv;
+	size_t *first[DUP_KINDS] = { NULL, NULL, NULL };
 
+	if (!find_duplicates(inv, first)) {
+		error_at(ps, ps->at, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < inv->ngroups; i++)
 		for (size_t j = 0; j < i; j++)
 			if (inv->groups[i].name && inv->groups[j].name &&
@@ -1957,14 +2134,16 @@ static void check_hosts(struct parser *ps)
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		struct inv_host *h = &inv->hosts[i];
 
-		for (size_t j = 0; j < i; j++)
-			check_host_against(ps, h, &inv->hosts[j]);
+		check_host_against(ps, h, first, i);
 		if (!h->has_mac && h->name)
 			error_at(ps, h->pos, "host %s has no mac", h->name);
 		if (h->has_address)
 			check_host_address(ps, h);
 		check_host_settings(ps, h);
 	}
+out:
+	for (int k = 0; k < DUP_KINDS; k++)
+		free(first[k]);
 }
 
 static void check_inventory(struct parser *ps)
@@ -1987,6 +2166,19 @@ static void check_inventory(struct parser *ps)
 	}
 }
 
+/* The inventory's name goes into every output's header comment: a
+ * newline would end the comment (and inject a line), a trailing '\\'
+ * would continue it in iPXE, so anything but printable ASCII is '?'. */
+static char *comment_safe(const char *source)
+{
+	char *s = strdup(source);
+
+	for (char *p = s; p && *p; p++)
+		if (*p < ' ' || *p > '~' || *p == '\\')
+			*p = '?';
+	return s;
+}
+
 struct inventory *inventory_parse(const char *source, const char *text, size_t len,
 				  struct strbuf *diag_out)
 {
@@ -2000,7 +2192,7 @@ struct inventory *inventory_parse(const char *source, const char *text, size_t l
 		sb_addf(diag_out, "%s: out of memory\n", source);
 		return NULL;
 	}
-	ps.inv->source = strdup(source);
+	ps.inv->source = comment_safe(source);
 	ps.inv->timeout = 5;
 	if (memchr(text, '\0', len))
 		error_at(&ps, ps.at, "the file contains a NUL byte: is it text?");

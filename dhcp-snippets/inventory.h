@@ -16,6 +16,7 @@
 #define INV_TEXT_MAX 1024	/* labels and kernel command lines */
 #define INV_MAX_ARCHES 8
 #define INV_MAX_LIST 4		/* dns, ntp, search entries per subnet */
+#define INV_TIMEOUT_MAX 3599u	/* seconds; PXELINUX stops at 35996 tenths */
 
 /* Where a statement came from, for compiler-style messages. */
 struct inv_pos {
@@ -40,7 +41,7 @@ struct inv_subnet {
 	char *search[INV_MAX_LIST];
 	size_t nntp;		/* option 42 */
 	uint32_t ntp[INV_MAX_LIST];
-	struct inv_pos pos;
+	struct inv_pos pos, range_pos;
 };
 
 /* An IPv6 subnet served by DHCPv6 (RFC 8415); boot files come from the
@@ -122,7 +123,7 @@ struct inv_group {
 };
 
 struct inventory {
-	char *source;		/* file name used in messages */
+	char *source;		/* file name for header comments: printable, no backslash */
 	bool has_server;
 	uint32_t server;	/* next-server: the TFTP server */
 	char *default_profile;

@@ -17,6 +17,8 @@
 
 #include "emit.h"
 
+#define LOCAL_MAX 32	/* "local-disk-" and a size_t */
+
 static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -30,8 +32,11 @@ static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
 	if (vasprintf(&path, fmt, ap) < 0)
 		path = NULL;
 	va_end(ap);
-	f = path ? reallocarray(lf->file, lf->n + 1, sizeof *f) : NULL;
-	if (!f) {
+	/* Doubles at each power of two: four files a host, 10^5 hosts. */
+	f = lf->file;
+	if (path && (lf->n & (lf->n - 1)) == 0)
+		f = reallocarray(lf->file, lf->n ? 2 * lf->n : 1, sizeof *f);
+	if (!path || !f) {
 		free(path);
 		lf->oom = true;
 		return NULL;
@@ -77,20 +82,34 @@ static const char *host_append(const struct inv_host *h)
 }
 
 /* The menu entry that boots the local disk: the inventory's first
- * localboot profile, or a built-in one (*builtin set) when it has none. */
-static const char *local_entry(const struct inventory *inv, bool *builtin)
+ * localboot profile, or a built-in one (*builtin set) when it has none,
+ * under a name no profile has, or the menu's default could boot a
+ * profile (a disk wipe, say) in its place. */
+static bool profile_named(const struct inventory *inv, const char *name)
 {
-	bool taken = false;
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		if (strcmp(inv->profiles[i].name, name) == 0)
+			return true;
+	return false;
+}
 
-	for (size_t i = 0; i < inv->nprofiles; i++) {
+static const char *local_entry(const struct inventory *inv, bool *builtin, char buf[LOCAL_MAX])
+{
+	for (size_t i = 0; i < inv->nprofiles; i++)
 		if (inv->profiles[i].localboot) {
 			*builtin = false;
 			return inv->profiles[i].name;
 		}
-		taken |= strcmp(inv->profiles[i].name, "local") == 0;
-	}
 	*builtin = true;
-	return taken ? "local-disk" : "local";
+	snprintf(buf, LOCAL_MAX, "local");
+	/* nprofiles + 1 candidates: one of them is free. */
+	for (size_t n = 1; profile_named(inv, buf) && n <= inv->nprofiles + 1; n++) {
+		if (n == 1)
+			snprintf(buf, LOCAL_MAX, "local-disk");
+		else
+			snprintf(buf, LOCAL_MAX, "local-disk-%zu", n);
+	}
+	return buf;
 }
 
 /* What the menu boots when the timeout runs out. */
@@ -124,8 +143,9 @@ static void pxelinux_label(struct strbuf *sb, const struct inv_profile *pr, cons
 
 static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const char *dir)
 {
+	char buf[LOCAL_MAX];
 	bool builtin;
-	const char *local = local_entry(inv, &builtin), *def = menu_default(inv, local);
+	const char *local = local_entry(inv, &builtin, buf), *def = menu_default(inv, local);
 
 	/* No UI module: ldlinux.c32 alone shows the labels (SAY) and a
 	 * boot: prompt, and boots DEFAULT when the timeout runs out. */
@@ -205,8 +225,29 @@ static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
 
 /* ---- GRUB ---------------------------------------------------------- */
 
-/* GRUB splits words and expands variables; single quotes keep a word
- * as it is (the inventory refuses single quotes in text). */
+/* Every string GRUB reads goes out as one single-quoted word: inside
+ * single quotes GRUB's script lexer (grub.info "Shell-like scripting")
+ * expands nothing and splits nothing, so '&', ';', '$', '#' and spaces
+ * are plain characters; a single quote itself is closed, escaped and
+ * reopened ('\''). */
+static void grub_quote(struct strbuf *sb, const char *text, size_t len)
+{
+	sb_add(sb, "'");
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\'')
+			sb_add(sb, "'\\''");
+		else
+			sb_addn(sb, &text[i], 1);
+	}
+	sb_add(sb, "'");
+}
+
+static void grub_string(struct strbuf *sb, const char *text)
+{
+	grub_quote(sb, text, strlen(text));
+}
+
+/* The kernel command line, a word per argument as Linux splits it. */
 static void grub_words(struct strbuf *sb, const char *text)
 {
 	const char *p = text;
@@ -217,34 +258,56 @@ static void grub_words(struct strbuf *sb, const char *text)
 		while (*p == ' ')
 			p++;
 		n = strcspn(p, " ");
-		if (n)
-			sb_addf(sb, " '%.*s'", (int)n, p);
+		if (n) {
+			sb_add(sb, " ");
+			grub_quote(sb, p, n);
+		}
 		p += n;
 	}
 }
 
 /* A file for GRUB: TFTP-root paths as they are, http:// and tftp://
- * URLs as GRUB device syntax, (http,host)/path. */
+ * URLs as GRUB device syntax, (http,host)/path; one quoted word. */
 static void grub_file(struct strbuf *sb, const char *path)
 {
 	const char *scheme_end = strstr(path, "://");
+	struct strbuf word = STRBUF_INIT;
 
 	if (inv_is_url(path) && scheme_end) {
 		const char *host = scheme_end + 3, *slash = strchr(host, '/');
 		size_t hostlen = slash ? (size_t)(slash - host) : strlen(host);
 
-		sb_addf(sb, "(%.*s,%.*s)%s", (int)(scheme_end - path), path, (int)hostlen, host,
+		sb_addf(&word, "(%.*s,%.*s)%s", (int)(scheme_end - path), path, (int)hostlen, host,
 			slash ? slash : "/");
 	} else {
-		sb_addf(sb, "%s%s", path[0] == '/' ? "" : "/", path);
+		sb_addf(&word, "%s%s", path[0] == '/' ? "" : "/", path);
 	}
+	sb->oom |= word.oom;
+	grub_quote(sb, sb_str(&word), word.len);
+	sb_free(&word);
+}
+
+static bool is_https(const char *path)
+{
+	return path && strncmp(path, "https://", 8) == 0;
 }
 
 static void grub_entry(struct strbuf *sb, const struct inv_profile *pr, const char *append)
 {
-	sb_addf(sb, "\nmenuentry '%s' --id %s {\n", label_of(pr), pr->name);
+	sb_add(sb, "\nmenuentry ");
+	grub_string(sb, label_of(pr));
+	sb_add(sb, " --id ");
+	grub_string(sb, pr->name);
+	sb_add(sb, " {\n");
 	if (pr->localboot) {
 		sb_add(sb, "  exit\n}\n");	/* back to the firmware's next boot device */
+		return;
+	}
+	if (is_https(pr->kernel) || is_https(pr->initrd)) {
+		/* GRUB 2.06 has http and tftp only: say so rather than fail
+		 * with "unrecognized network protocol". */
+		sb_add(sb, "  echo 'This entry needs https://, which GRUB cannot fetch.'\n"
+			   "  sleep 10\n}\n");
 		return;
 	}
 	sb_add(sb, "  echo 'Loading kernel...'\n  linux ");
@@ -262,8 +325,9 @@ static void grub_entry(struct strbuf *sb, const struct inv_profile *pr, const ch
 
 static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 {
+	char buf[LOCAL_MAX];
 	bool builtin;
-	const char *local = local_entry(inv, &builtin), *def = menu_default(inv, local);
+	const char *local = local_entry(inv, &builtin, buf), *def = menu_default(inv, local);
 
 	sb_addf(sb, "set timeout=%u\n", inv->timeout);
 	sb_add(sb, "# A host's own file, for GRUBs that never search by MAC (Debian's\n"
@@ -271,17 +335,24 @@ static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 		   "if [ -s \"$prefix/grub.cfg-$net_default_mac\" ]; then\n"
 		   "  configfile \"$prefix/grub.cfg-$net_default_mac\"\n"
 		   "fi\n");
-	sb_addf(sb, "set default=%s\n", def);
+	sb_add(sb, "set default=");
+	grub_string(sb, def);
+	sb_add(sb, "\n");
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		grub_entry(sb, &inv->profiles[i], inv->profiles[i].append);
-	if (builtin)
-		sb_addf(sb, "\nmenuentry 'Boot from the local disk' --id %s {\n  exit\n}\n", local);
+	if (builtin) {
+		sb_add(sb, "\nmenuentry 'Boot from the local disk' --id ");
+		grub_string(sb, local);
+		sb_add(sb, " {\n  exit\n}\n");
+	}
 }
 
 static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h)
 {
 	header(sb, "#", inv, h);
-	sb_addf(sb, "set timeout=%u\nset default=%s\n", inv->timeout, h->profile->name);
+	sb_addf(sb, "set timeout=%u\nset default=", inv->timeout);
+	grub_string(sb, h->profile->name);
+	sb_add(sb, "\n");
 	grub_entry(sb, h->profile, host_append(h));
 }
 
@@ -339,6 +410,25 @@ static void emit_grub(const struct inventory *inv, struct loader_files *lf)
 
 /* ---- iPXE ---------------------------------------------------------- */
 
+/* iPXE has no quoting: a line is split at white space, and a word ";",
+ * "||" or "&&" ends the command, a word starting with '#' the line
+ * (core/exec.c system(), command_terminator()), before any ${...} is
+ * expanded. Expansion happens afterwards, once per word, and its result
+ * is never split again. So inventory text never appears in a script as
+ * words: it is stored in a setting as hex bytes (only 0-9a-f and ':'
+ * reach the parser) and used as ${name:string}, one word that becomes
+ * one argument whatever it holds. Paths need no such care: the inventory
+ * lets no space, '#', ';', '|' or '$' into one, and every path here
+ * starts with '/' or a URL scheme, so none is also an option. */
+static void ipxe_set_text(struct strbuf *sb, const char *kind, const char *name,
+			  const char *text)
+{
+	sb_addf(sb, "set pxekit-%s-%s:hex ", kind, name);
+	for (size_t i = 0; text[i]; i++)
+		sb_addf(sb, "%s%02x", i ? ":" : "", (unsigned char)text[i]);
+	sb_add(sb, "\n");
+}
+
 /* Absolute paths: iPXE resolves them against the server of the script,
  * whether it came over TFTP or HTTP. */
 static const char *ipxe_prefix(const char *path)
@@ -352,9 +442,14 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const cha
 		sb_add(sb, "exit\n");
 		return;
 	}
+	if (append)
+		ipxe_set_text(sb, "append", pr->name, append);
 	/* initrd= names the initrd for a kernel's EFI stub (ipxe.org/cmd/initrd). */
-	sb_addf(sb, "kernel %s%s%s%s%s\n", ipxe_prefix(pr->kernel), pr->kernel,
-		pr->initrd ? " initrd=initrd" : "", append ? " " : "", append ? append : "");
+	sb_addf(sb, "kernel %s%s%s", ipxe_prefix(pr->kernel), pr->kernel,
+		pr->initrd ? " initrd=initrd" : "");
+	if (append)
+		sb_addf(sb, " ${pxekit-append-%s:string}", pr->name);
+	sb_add(sb, "\n");
 	if (pr->initrd)
 		sb_addf(sb, "initrd --name initrd %s%s\n", ipxe_prefix(pr->initrd), pr->initrd);
 	sb_add(sb, "boot\n");
@@ -362,12 +457,16 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const cha
 
 static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 {
+	char buf[LOCAL_MAX];
 	bool builtin;
-	const char *local = local_entry(inv, &builtin), *def = menu_default(inv, local);
+	const char *local = local_entry(inv, &builtin, buf), *def = menu_default(inv, local);
 
+	for (size_t i = 0; i < inv->nprofiles; i++)
+		ipxe_set_text(sb, "label", inv->profiles[i].name, label_of(&inv->profiles[i]));
 	sb_add(sb, "menu Network boot\n");
 	for (size_t i = 0; i < inv->nprofiles; i++)
-		sb_addf(sb, "item %s %s\n", inv->profiles[i].name, label_of(&inv->profiles[i]));
+		sb_addf(sb, "item %s ${pxekit-label-%s:string}\n", inv->profiles[i].name,
+			inv->profiles[i].name);
 	if (builtin)
 		sb_addf(sb, "item %s Boot from the local disk\n", local);
 	sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"

@@ -26,10 +26,22 @@ static const char *const default_output[] = {
 	[FORMAT_KEA6] = SYSCONFDIR "/kea/pxekit-dhcp6.json",
 };
 
+/* The server configuration the fragment is checked inside. */
+static const char *const default_main_conf[] = {
+	[FORMAT_ISC] = SYSCONFDIR "/dhcp/dhcpd.conf",
+	[FORMAT_KEA] = SYSCONFDIR "/kea/kea-dhcp4.conf",
+	[FORMAT_DNSMASQ] = NULL,
+	[FORMAT_ISC6] = SYSCONFDIR "/dhcp/dhcpd6.conf",
+	[FORMAT_KEA6] = SYSCONFDIR "/kea/kea-dhcp6.conf",
+};
+
+/* Generous: 10^6 hosts are some 70 MB of inventory. */
+#define MAX_INVENTORY ((size_t)256 << 20)
+
 struct config {
-	const char *inventory, *output, *tftproot, *manifest, *checker;
+	const char *inventory, *output, *tftproot, *manifest, *checker, *main_conf;
 	enum dhcp_format format;
-	bool check_only, diff, no_loaders, no_checker, quiet;
+	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
 };
 
 static void usage(FILE *to)
@@ -37,7 +49,8 @@ static void usage(FILE *to)
 	fprintf(to,
 		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq|isc6|kea6] [-o FILE|-] [-t DIR]\n"
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
-		"                   [--no-checker] [--no-loaders] [-q]\n"
+		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
+		"                   [--no-loaders] [-q]\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
 		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
@@ -49,6 +62,11 @@ static void usage(FILE *to)
 		"      --manifest FILE   list of written files (default " DEFAULT_MANIFEST ")\n"
 		"      --checker PROG    the server binary that checks the output (default:\n"
 		"                        dhcpd, kea-dhcp4, kea-dhcp6 or dnsmasq from PATH)\n"
+		"      --main-config FILE  the server's own configuration, to check the output\n"
+		"                        inside it (default " SYSCONFDIR "/dhcp/dhcpd.conf or\n"
+		"                        " SYSCONFDIR "/kea/kea-dhcp4.conf, or their v6 peers,\n"
+		"                        when it exists)\n"
+		"      --no-main-config  check the output on its own\n"
 		"      --no-checker      do not run it\n"
 		"      --no-loaders      write only the DHCP file\n"
 		"  -q, --quiet           only errors and warnings\n"
@@ -74,7 +92,7 @@ static enum dhcp_format parse_format(const char *s)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -86,6 +104,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "checker", required_argument, NULL, OPT_CHECKER },
 		{ "no-checker", no_argument, NULL, OPT_NO_CHECKER },
 		{ "no-loaders", no_argument, NULL, OPT_NO_LOADERS },
+		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
+		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -106,6 +126,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_CHECKER: cfg->checker = optarg; break;
 		case OPT_NO_CHECKER: cfg->no_checker = true; break;
 		case OPT_NO_LOADERS: cfg->no_loaders = true; break;
+		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
+		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -120,6 +142,15 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "--check and --diff do not go together");
 	if (!cfg->output)
 		cfg->output = default_output[cfg->format];
+	if (cfg->main_conf && cfg->no_main_conf)
+		fatal(2, "--main-config and --no-main-config do not go together");
+	if (cfg->main_conf && access(cfg->main_conf, R_OK) < 0)
+		fatal(2, "%s: %m", cfg->main_conf);
+	if (!cfg->main_conf && !cfg->no_main_conf && default_main_conf[cfg->format] &&
+	    access(default_main_conf[cfg->format], F_OK) == 0)
+		cfg->main_conf = default_main_conf[cfg->format];
+	if (cfg->no_main_conf)
+		cfg->main_conf = NULL;
 	if (cfg->tftproot[0] != '/' || (cfg->output[0] != '/' && strcmp(cfg->output, "-") != 0) ||
 	    cfg->manifest[0] != '/')
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
@@ -130,8 +161,8 @@ static struct inventory *load_inventory(const char *path)
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
 
-	if (read_text_file(path, 0, 1u << 20, &text) < 0)
-		fatal(1, errno == EFBIG ? "%s: larger than 1 MiB; is it an inventory?" : "%s: %m", path);
+	if (read_text_file(path, 0, MAX_INVENTORY, &text) < 0)
+		fatal(1, errno == EFBIG ? "%s: larger than 256 MiB; is it an inventory?" : "%s: %m", path);
 	inv = inventory_parse(path, sb_str(&text), text.len, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);
@@ -187,14 +218,20 @@ int main(int argc, char **argv)
 		emit_loaders(inv, &lf);
 	if (dhcp.oom || lf.oom)
 		fatal(1, "out of memory");
-	if (!cfg.no_checker && run_checker(cfg.format, cfg.checker, &dhcp, cfg.quiet) != 0)
+	if (!cfg.no_checker &&
+	    run_checker(cfg.format, cfg.checker, &dhcp, cfg.main_conf, cfg.output, cfg.quiet) != 0)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
 		fputs(sb_str(&dhcp), stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 
+	/* One run at a time per manifest: held until exit. */
+	if (manifest_lock(cfg.manifest) < 0)
+		fatal(1, "cannot lock %s.lock: %m", cfg.manifest);
 	plan.manifest_path = cfg.manifest;
+	plan.tftproot = cfg.tftproot;
+	plan.no_loaders = cfg.no_loaders;
 	plan.out = calloc(lf.n + 1, sizeof *plan.out);
 	if (!plan.out || manifest_load(cfg.manifest, &plan.old) < 0)
 		exit(1);

@@ -8,6 +8,9 @@
 # read bios/pxelinux.cfg/01-<mac> and load the kernel it names (through
 # the :: prefix, from the TFTP root). The kernel is a dummy: what is
 # checked is what each loader asked the TFTP server for, in in.tftpd's log.
+# Once more with hostile menu text (iPXE has no quoting: a word ';' ends a
+# command, '#' a line): an unknown machine must show the labels whole on
+# the screen (read from VGA text memory) and never fetch evil.ipxe.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need qemu-system-x86_64 ip ss
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
@@ -29,6 +32,9 @@ head -c 100000 /dev/urandom >"$ROOT/k/initrd"
 chmod -R a+rX "$ROOT"
 start_tftpd -v -s "$ROOT" -a 192.0.2.1:69
 
+echo "#!ipxe" >"$ROOT/evil.ipxe"
+echo "#!ipxe" >"$ROOT/evil2.ipxe"
+
 write_inventory() { # WITH_IPXE
 	{
 		echo "server 192.0.2.1"
@@ -40,22 +46,35 @@ write_inventory() { # WITH_IPXE
 	} >"$WORK/inventory"
 }
 
-# boot NAME: dhcpd with the generated include, one QEMU machine until
-# in.tftpd logs the initrd request (90 s at most), then both stopped.
+# boot NAME [MAC]: dhcpd with the generated include, one QEMU machine
+# until in.tftpd logs the initrd request (90 s at most), then both
+# stopped. With SCREEN_AFTER=FILE set, the text screen is saved to
+# $WORK/screen-NAME once in.tftpd has sent FILE (through QEMU's monitor).
 boot() {
 	"$GEN" -c "$WORK/inventory" -o "$WORK/pxekit.conf" -t "$ROOT" --manifest "$WORK/manifest" \
 		--checker "$DHCPD" -q
 	start_dhcpd "$WORK/pxekit.conf" tap0 "$WORK/dhcpd-$1.log"
 	: >"$WORK/tftpd.log"
-	spawn qemu-system-x86_64 -machine pc -m 256 -display none -serial null -monitor none \
+	rm -f "$WORK/mon.in" "$WORK/mon.out"
+	mkfifo "$WORK/mon.in" "$WORK/mon.out"
+	exec 3<>"$WORK/mon.in"
+	spawn qemu-system-x86_64 -machine pc -m 256 -display none -serial null \
+		-monitor pipe:"$WORK/mon" \
 		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-		-device e1000,netdev=n0,mac=$MAC,romfile=$ROM -boot n
+		-device e1000,netdev=n0,mac=${2:-$MAC},romfile=$ROM -boot n
 	qemu_pid=$LAST_PID
 	i=0
+	shot=${SCREEN_AFTER:-}
 	while [ $i -lt 180 ] && ! grep -q "filename .*k/initrd" "$WORK/tftpd.log"; do
+		if [ -n "$shot" ] && grep -q "filename $shot" "$WORK/tftpd.log"; then
+			sleep 3	# the menu is drawn
+			echo "pmemsave 0xb8000 4000 \"$WORK/screen-$1.raw\"" >&3
+			shot=
+		fi
 		sleep 0.5
 		i=$((i + 1))
 	done
+	exec 3>&-
 	stop "$qemu_pid"
 	stop "$DHCPD_PID"
 	cp "$WORK/tftpd.log" "$WORK/tftpd-$1.log"
@@ -80,6 +99,34 @@ boot ipxe
 check "DHCP: dhcpd leased the host its fixed address" expect_line "DHCPACK on 192.0.2.101 to $MAC" "$WORK/dhcpd-ipxe.log"
 check "iPXE: boot script, then its per-MAC script \${mac:hexhyp}, then kernel and initrd" \
 	asked ipxe ipxe/boot.ipxe ipxe/52-54-00-12-34-01.ipxe k/linux k/initrd
+
+# The hostile menu: an unknown machine (no host entry for its MAC) gets
+# ipxe/default.ipxe; the default profile boots after the timeout.
+{
+	echo "server 192.0.2.1"
+	echo "subnet 192.0.2.0/24 range 192.0.2.150 192.0.2.199"
+	echo "boot bios bios/pxelinux.0"
+	echo "boot ipxe ipxe/boot.ipxe"
+	echo "profile install label \"Debian 12 ; chain /evil.ipxe\" kernel k/linux initrd k/initrd append \"console=ttyS0 ; chain /evil2.ipxe\""
+	echo "profile rescue label \"Rescue #2 || chain /evil.ipxe\" kernel k/linux"
+	echo "default-profile install"
+	echo "timeout 12"
+} >"$WORK/inventory"
+SCREEN_AFTER=ipxe/default.ipxe boot menu 52:54:00:12:34:77
+# screen NAME: the characters of the saved 80x25 VGA text screen.
+screen() {
+	perl -0777 -ne 'my @c = unpack("(ax)*", $_); for my $r (0..24) { print join("", @c[$r*80 .. $r*80+79]), "\n" }' \
+		"$WORK/screen-$1.raw"
+}
+screen menu >"$WORK/screen-menu.txt" 2>&1 || true
+echo "# the iPXE menu on screen:"
+grep -v '^ *$' "$WORK/screen-menu.txt" | sed 's/^/#   /'
+check "iPXE menu: unknown machine read ipxe/default.ipxe" asked menu ipxe/boot.ipxe ipxe/default.ipxe
+check "iPXE menu: a label with ' ; chain' is shown whole" expect_line 'Debian 12 ; chain /evil\.ipxe' "$WORK/screen-menu.txt"
+check "iPXE menu: a label with '#' and '||' is shown whole" expect_line 'Rescue #2 \|\| chain /evil\.ipxe' "$WORK/screen-menu.txt"
+check "iPXE menu: the default profile booted after the timeout (kernel, initrd)" asked menu k/linux k/initrd
+check "iPXE menu: no label or command line made iPXE fetch evil.ipxe or evil2.ipxe" \
+	sh -c "! grep -q 'filename evil' '$WORK/tftpd-menu.log'"
 
 write_inventory no
 boot pxelinux

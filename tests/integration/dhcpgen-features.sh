@@ -297,14 +297,25 @@ check "PXELINUX per-host APPEND: profile, group and host, templates expanded" \
 check "GRUB per-host linux line, one quoted word each" \
 	expect_line "'url=http://192.0.2.1/preseed/52-54-00-12-34-03.cfg' 'hostname=racked' 'ip=192.0.2.103'" \
 	"$T/grub/grub.cfg-52:54:00:12:34:03"
-check "iPXE per-host kernel line" \
-	expect_line 'priority=critical url=http://192.0.2.1/preseed/52-54-00-12-34-03.cfg hostname=racked ip=192.0.2.103' \
-	"$T/ipxe/52-54-00-12-34-03.ipxe"
+# iPXE gets the line as a hex setting used as one word: decode it.
+perl -ne 'print pack("H*", join("", split(/:/, $1))), "\n" if /^set pxekit-append-debian12:hex (\S+)$/' \
+	"$T/ipxe/52-54-00-12-34-03.ipxe" >"$WORK/ipxe-append"
+check "iPXE per-host command line, in the setting the kernel line uses" sh -c \
+	"grep -qx 'auto=true priority=critical url=http://192.0.2.1/preseed/52-54-00-12-34-03.cfg hostname=racked ip=192.0.2.103' '$WORK/ipxe-append' &&
+	 grep -q '^kernel /debian-installer/amd64/linux initrd=initrd \${pxekit-append-debian12:string}\$' '$T/ipxe/52-54-00-12-34-03.ipxe'"
 check "the shared menu keeps the profile's own line" sh -c "! grep -q preseed '$T/bios/pxelinux.cfg/default'"
 check "Debian's secure-boot GRUB menu in its compiled-in prefix" \
 	test -s "$T/debian-installer/amd64/grub/grub.cfg"
 check "and its per-host file by \$net_default_mac" \
 	cmp "$T/grub/grub.cfg-52:54:00:12:34:03" "$T/debian-installer/amd64/grub/grub.cfg-52:54:00:12:34:03"
+# GRUB's own parser on every menu, the per-host command lines included.
+GRUB_CHECK=$PEERS/grub-common/usr/bin/grub-script-check
+if [ -x "$GRUB_CHECK" ]; then
+	check "grub-script-check accepts every generated GRUB file" sh -c \
+		"for f in '$T'/grub/grub.cfg* '$T'/debian-installer/amd64/grub/grub.cfg*; do '$GRUB_CHECK' \"\$f\" || exit 1; done"
+else
+	not_ok "grub-script-check missing: run tools/install-deps --test"
+fi
 # The prefix really is compiled into Debian's signed netboot GRUB.
 DI=$PEERS/debian-installer-12-netboot-amd64/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64
 if [ -f "$DI/grubx64.efi" ]; then

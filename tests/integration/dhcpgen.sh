@@ -10,7 +10,8 @@
 need busybox ip dnsmasq diff
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
 KEA=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
-for tool in "$DHCPD" "$KEA"; do
+GRUB_CHECK=$PEERS/grub-common/usr/bin/grub-script-check
+for tool in "$DHCPD" "$KEA" "$GRUB_CHECK"; do
 	[ -x "$tool" ] || { echo "missing $tool: run tools/install-deps --test"; exit 99; }
 done
 
@@ -33,8 +34,15 @@ profile debian12 {
     append "auto=true priority=critical ds=nocloud-net;s=http://192.0.2.1/"
 }
 profile disk label "Local disk" localboot
+profile php {
+    label "Rescue #2 & co; || {x} && y"
+    kernel http://192.0.2.1/boot.php?mac=52-54-00-12-34-05&file=linux
+    initrd http://192.0.2.1/boot.php?mac=52-54-00-12-34-05&file=initrd
+    append "console=ttyS0 a&b"
+}
 default-profile disk
 host node01 mac 52:54:00:12:34:01 address 192.0.2.101 profile debian12
+host node05 mac 52:54:00:12:34:05 profile php
 host node02 {
     mac 52-54-00-12-34-02
     address 192.0.2.102
@@ -157,14 +165,39 @@ check "PXELINUX menu default for unknown machines" expect_line '^DEFAULT disk$' 
 check "PXELINUX paths stay relative to the TFTP root (:: prefix)" \
 	expect_line '^  KERNEL ::debian-installer/amd64/linux$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
 check "GRUB per-MAC file as GRUB searches it: grub/grub.cfg-01-<mac>" \
-	expect_line "^  linux /debian-installer/amd64/linux 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
+	expect_line "^  linux '/debian-installer/amd64/linux' 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
 	"$T/grub/grub.cfg-01-52-54-00-12-34-01"
 check "GRUB per-MAC file by \$net_default_mac for Debian's grubnetx64" \
 	cmp "$T/grub/grub.cfg-01-52-54-00-12-34-01" "$T/grub/grub.cfg-52:54:00:12:34:01"
 check "grub/grub.cfg sources the per-MAC file" expect_line 'configfile "\$prefix/grub.cfg-\$net_default_mac"' "$T/grub/grub.cfg"
-check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd auto=true' "$T/ipxe/52-54-00-12-34-01.ipxe"
+check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd \$\{pxekit-append-debian12:string\}$' "$T/ipxe/52-54-00-12-34-01.ipxe"
 check "iPXE boot script chains the per-MAC script" expect_line '^chain --autofree /ipxe/\$\{mac:hexhyp\}.ipxe' "$T/ipxe/boot.ipxe"
 check "no per-host file for a host without a profile" test ! -e "$T/bios/pxelinux.cfg/01-52-54-00-12-34-02"
+# grub_script_check: GRUB's own parser accepts every generated GRUB file.
+grub_script_check() {
+	n=0
+	for f in "$T"/grub/grub.cfg*; do
+		"$GRUB_CHECK" "$f" || { echo "grub-script-check refused $f:"; cat "$f"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 5 ] || { echo "only $n GRUB files"; return 1; }
+}
+check "grub-script-check accepts every generated GRUB file ('&', ';', '#' in them)" grub_script_check
+check "GRUB gets a URL with '&' as one quoted word" \
+	expect_line "^  linux '\\(http,192.0.2.1\\)/boot.php\\?mac=52-54-00-12-34-05&file=linux' 'console=ttyS0' 'a&b'\$" \
+	"$T/grub/grub.cfg-01-52-54-00-12-34-05"
+
+# ---- --no-loaders writes the DHCP file and leaves the menus alone -----
+cp -a "$T" "$WORK/tftp.before-noloaders"
+cp "$WORK/manifest" "$WORK/manifest.before-noloaders"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --no-loaders 2>"$WORK/noloaders.err"
+check "--no-loaders removes no loader file" diff -r "$WORK/tftp.before-noloaders" "$T"
+check "--no-loaders keeps them in the manifest" \
+	sh -c "grep -c ' $T/' '$WORK/manifest.before-noloaders' >'$WORK/n1'; grep -c ' $T/' '$WORK/manifest' >'$WORK/n2'; cmp '$WORK/n1' '$WORK/n2'"
+check "--no-loaders says 0 removed" expect_line ', 0 removed' "$WORK/noloaders.err"
+gen -f isc -o "$WORK/out/pxekit.conf" --no-loaders --diff >"$WORK/noloaders.diff" 2>&1
+check "--no-loaders --diff shows no loader file going away" sh -c "! grep -q '^-' '$WORK/noloaders.diff'"
+rm -rf "$WORK/tftp.before-noloaders"
 
 # ---- idempotence, manifest, stale files, foreign files ---------------
 ls -l --time-style=+%s.%N -R "$T" "$WORK/out" >"$WORK/before"

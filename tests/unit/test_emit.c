@@ -160,7 +160,7 @@ static void test_loader_lookup_names(void **state)
 	assert_null(find_file(&lf, "bios/pxelinux.cfg/01-52-54-00-12-34-03"));
 	/* GRUB fetches http:// files with its own device syntax. */
 	assert_non_null(strstr(find_file(&lf, "grub/grub.cfg-01-52-54-00-12-34-04"),
-			       "linux (http,192.0.2.1)/vmlinuz"));
+			       "linux '(http,192.0.2.1)/vmlinuz'"));
 	loader_files_free(&lf);
 	inventory_free(inv);
 }
@@ -253,6 +253,124 @@ static void test_longest_host_name_is_not_cut(void **state)
 	inventory_free(inv);
 }
 
+/* Hex bytes "aa:bb:..." back to text. */
+static char *unhex(const char *p)
+{
+	char *out = calloc(1, strlen(p) / 2 + 2), *o = out;
+	unsigned byte;
+	int n;
+
+	assert_non_null(out);
+	while (sscanf(p, "%2x%n", &byte, &n) == 1) {
+		*o++ = (char)byte;
+		p += n;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	return out;
+}
+
+/* iPXE ends a command at a word ";", "||" or "&&" and a line at a word
+ * starting with '#', before it expands ${...} (core/exec.c): inventory
+ * text must never reach an iPXE script as words. */
+static void test_ipxe_text_cannot_split_a_command(void **state)
+{
+	static const char label[] = "Debian 12 ; chain /evil.ipxe || x && y #2";
+	static const char append[] = "console=ttyS0 ; chain /evil2.ipxe #c";
+	char text[512];
+	struct inventory *inv;
+	struct loader_files lf = { 0 };
+	const char *menu, *host, *set;
+	char *decoded;
+
+	(void)state;
+	snprintf(text, sizeof text, "server 10.0.0.1\nboot bios pxelinux.0\n"
+		 "profile install label \"%s\" kernel k/linux append \"%s\"\n"
+		 "profile rescue label \"Rescue #2\" kernel k/linux\n"
+		 "host a mac 52:54:00:00:00:01 profile install\n", label, append);
+	inv = inline_inventory(text);
+	emit_loaders(inv, &lf);
+	menu = find_file(&lf, "ipxe/default.ipxe");
+	host = find_file(&lf, "ipxe/52-54-00-00-00-01.ipxe");
+	assert_non_null(menu);
+	assert_non_null(host);
+	for (size_t i = 0; i < lf.n; i++) {
+		if (!strstr(lf.file[i].path, ".ipxe"))
+			continue;
+		assert_null(strstr(sb_str(&lf.file[i].text), "evil"));
+		assert_null(strstr(sb_str(&lf.file[i].text), " #2"));
+	}
+	assert_non_null(strstr(menu, "item install ${pxekit-label-install:string}\n"));
+	assert_non_null(strstr(menu, "item rescue ${pxekit-label-rescue:string}\n"));
+	set = strstr(menu, "set pxekit-label-install:hex ");
+	assert_non_null(set);
+	decoded = unhex(set + strlen("set pxekit-label-install:hex "));
+	assert_string_equal(decoded, label);
+	free(decoded);
+	assert_non_null(strstr(host, "kernel /k/linux ${pxekit-append-install:string}\n"));
+	set = strstr(host, "set pxekit-append-install:hex ");
+	assert_non_null(set);
+	decoded = unhex(set + strlen("set pxekit-append-install:hex "));
+	assert_string_equal(decoded, append);
+	free(decoded);
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
+/* '&', ';', '#' and spaces mean something to GRUB's script lexer: every
+ * string it reads is one single-quoted word. */
+static void test_grub_quotes_every_string(void **state)
+{
+	struct inventory *inv = inline_inventory(
+		"server 10.0.0.1\nboot bios pxelinux.0\n"
+		"profile p label \"A & B; #1\" kernel http://10.0.0.1/boot.php?mac=1&file=linux"
+		" initrd k/i&x append \"ds=nocloud-net;s=http://x/ a&b\"\n"
+		"profile s kernel https://10.0.0.1/linux\n"
+		"default-profile p\n");
+	struct loader_files lf = { 0 };
+	const char *cfg;
+
+	(void)state;
+	emit_loaders(inv, &lf);
+	cfg = find_file(&lf, "grub/grub.cfg");
+	assert_non_null(cfg);
+	assert_non_null(strstr(cfg, "\nset default='p'\n"));
+	assert_non_null(strstr(cfg, "menuentry 'A & B; #1' --id 'p' {\n"));
+	assert_non_null(strstr(cfg, "  linux '(http,10.0.0.1)/boot.php?mac=1&file=linux'"
+				    " 'ds=nocloud-net;s=http://x/' 'a&b'\n"));
+	assert_non_null(strstr(cfg, "  initrd '/k/i&x'\n"));
+	/* GRUB 2.06 has no https: the entry says so instead of failing. */
+	assert_non_null(strstr(cfg, "menuentry 's' --id 's' {\n  echo 'This entry needs https://"));
+	assert_null(strstr(cfg, "(https,"));
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
+/* The built-in local-disk entry never takes a profile's name, or the
+ * menu's default would boot that profile instead of the disk. */
+static void test_builtin_local_entry_never_shadows_a_profile(void **state)
+{
+	struct inventory *inv = inline_inventory(
+		"server 10.0.0.1\nboot bios pxelinux.0\n"
+		"profile local kernel k/a\nprofile local-disk label Wipe kernel k/wipe\n");
+	struct loader_files lf = { 0 };
+	const char *pxe, *grub, *ipxe;
+
+	(void)state;
+	emit_loaders(inv, &lf);
+	pxe = find_file(&lf, "pxelinux.cfg/default");
+	grub = find_file(&lf, "grub/grub.cfg");
+	ipxe = find_file(&lf, "ipxe/default.ipxe");
+	assert_non_null(strstr(pxe, "DEFAULT local-disk-2\n"));
+	assert_non_null(strstr(pxe, "\nLABEL local-disk-2\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n"));
+	assert_non_null(strstr(grub, "set default='local-disk-2'\n"));
+	assert_non_null(strstr(ipxe, "choose --default local-disk-2 "));
+	assert_non_null(strstr(ipxe, "\n:local-disk-2\nexit\n"));
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
 /* ---- what admins expect beside the basics (issue 19) ---------------- */
 
 /* features.conf: DHCPv6, proxy DHCP, subnet options, secure-boot pairs,
@@ -318,22 +436,29 @@ static void test_host_append_reaches_every_loader(void **state)
 	(void)state;
 	emit_loaders(inv, &lf);
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		const char *t = find_file(&lf, files[i]);
+		const char *t = find_file(&lf, files[i]), *hex;
+		char *decoded = NULL;
 
 		if (!t)
 			fail_msg("no %s", files[i]);
+		/* iPXE gets text as a hex setting, used as one word. */
+		if ((hex = strstr(t, "-append-debian12:hex "))) {
+			assert_non_null(strstr(t, "${pxekit-append-debian12:string}"));
+			t = decoded = unhex(hex + strlen("-append-debian12:hex "));
+		}
 		if (!strstr(t, "preseed/52-54-00-12-34-01.cfg") || !strstr(t, "node01") ||
 		    !strstr(t, "192.0.2.101") || !strstr(t, "priority"))
 			fail_msg("%s lacks the host's command line:\n%s", files[i], t);
 		assert_null(strstr(t, "${"));
+		free(decoded);
 	}
 	/* The shared menu keeps the profile's own line. */
 	assert_null(strstr(find_file(&lf, "bios/pxelinux.cfg/default"), "preseed"));
 	assert_null(strstr(find_file(&lf, "ipxe/default.ipxe"), "hostname="));
 	/* node03: every MAC form a loader or installer uses. */
-	assert_non_null(strstr(find_file(&lf, "ipxe/52-54-00-12-34-03.ipxe"),
+	assert_non_null(strstr(find_file(&lf, "bios/pxelinux.cfg/01-52-54-00-12-34-03"),
 			       "ks=http://192.0.2.1/ks/525400123403 BOOTIF=01-52-54-00-12-34-03 "
-			       "mac=52:54:00:12:34:03"));
+			       "mac=52:54:00:12:34:03\n"));
 	loader_files_free(&lf);
 	inventory_free(inv);
 }
@@ -347,7 +472,7 @@ static void test_secure_boot_layouts(void **state)
 		"secure-boot uefi-x64 ubuntu /\n"
 		"secure-boot uefi-arm64 debian debian-installer/arm64\n"
 		"profile p kernel k/linux\n"
-		"host h mac 52:54:00:00:00:01 profile p\n");
+		"host ha mac 52:54:00:00:00:01 profile p\n");
 	struct loader_files lf = { 0 };
 	struct strbuf out = STRBUF_INIT;
 
@@ -401,7 +526,7 @@ static void test_host_arch_files_leave_other_arches_alone(void **state)
 {
 	struct inventory *inv = inline_inventory("server 10.0.0.1\nboot bios b.0\n"
 						 "boot uefi-x64 x.efi\n"
-						 "host h mac 52:54:00:00:00:01 boot bios own.0\n");
+						 "host ha mac 52:54:00:00:00:01 boot bios own.0\n");
 	struct strbuf out = STRBUF_INIT;
 
 	(void)state;
@@ -410,8 +535,8 @@ static void test_host_arch_files_leave_other_arches_alone(void **state)
 	emitted(FORMAT_KEA, inv, &out);
 	assert_non_null(strstr(sb_str(&out), "\"test\": \"(pkt4.mac == 0x525400000001 and (option[93].hex == 0x0000))\""));
 	emitted(FORMAT_DNSMASQ, inv, &out);
-	assert_non_null(strstr(sb_str(&out), "tag-if=set:pxekit-hostboot,tag:pxekit-host-h,tag:pxekit-bios\n"));
-	assert_non_null(strstr(sb_str(&out), "dhcp-boot=tag:pxekit-host-h,tag:pxekit-bios,tag:!pxekit-http,own.0,,10.0.0.1\n"));
+	assert_non_null(strstr(sb_str(&out), "tag-if=set:pxekit-hostboot,tag:pxekit-host-ha,tag:pxekit-bios\n"));
+	assert_non_null(strstr(sb_str(&out), "dhcp-boot=tag:pxekit-host-ha,tag:pxekit-bios,tag:!pxekit-http,own.0,,10.0.0.1\n"));
 	sb_free(&out);
 	inventory_free(inv);
 }
@@ -420,8 +545,8 @@ static void test_host_arch_files_leave_other_arches_alone(void **state)
 static void test_host_arch_kind_gets_its_tag(void **state)
 {
 	struct inventory *inv = inline_inventory("server 10.0.0.1\nboot bios b.0\n"
-						 "host h mac 52:54:00:00:00:01 boot uefi-arm64 a.efi\n"
-						 "host i mac 52:54:00:00:00:02 boot uefi-arm64 b.efi\n");
+						 "host ha mac 52:54:00:00:00:01 boot uefi-arm64 a.efi\n"
+						 "host hb mac 52:54:00:00:00:02 boot uefi-arm64 b.efi\n");
 	struct strbuf out = STRBUF_INIT;
 	const char *t;
 
@@ -497,6 +622,9 @@ int main(void)
 		cmocka_unit_test(test_no_profiles_no_loader_files),
 		cmocka_unit_test(test_pxelinux_at_root_uses_plain_paths),
 		cmocka_unit_test(test_longest_host_name_is_not_cut),
+		cmocka_unit_test(test_ipxe_text_cannot_split_a_command),
+		cmocka_unit_test(test_grub_quotes_every_string),
+		cmocka_unit_test(test_builtin_local_entry_never_shadows_a_profile),
 		cmocka_unit_test(test_features_match_golden),
 		cmocka_unit_test(test_host_append_reaches_every_loader),
 		cmocka_unit_test(test_secure_boot_layouts),

@@ -118,6 +118,8 @@ static void test_statement_errors(void **state)
 	assert_error("server\n", "write: server ADDRESS");
 	assert_error(SERVER "timeout soon\n", "is not a number of seconds");
 	assert_error(SERVER "timeout 3601\n", "is not a number of seconds");
+	/* PXELINUX's TIMEOUT stops at 35996 tenths. */
+	assert_error(SERVER "timeout 3600\n", "'3600' is not a number of seconds (0-3599)");
 	assert_error(SERVER "timeout\n", "write: timeout SECONDS");
 	assert_error(SERVER "default-profile\n", "write: default-profile NAME");
 	assert_error(SERVER "default-profile nosuch\n", "inv:3:17: error: unknown profile 'nosuch'");
@@ -188,15 +190,73 @@ static void test_mac_and_address_errors(void **state)
 		     "'192.0.2' is not an IPv4 address");
 }
 
+/* A range is leased whole: nothing in it may belong to anyone else. */
+static void test_range_holds_only_free_addresses(void **state)
+{
+	struct inventory *inv;
+
+	(void)state;
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.0 192.0.2.9\n",
+		     "inv:2:21: error: range contains 192.0.2.0, the network address of the subnet");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.200 192.0.2.255\n",
+		     "inv:2:21: error: range contains 192.0.2.255, the broadcast address");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 {\n  range 192.0.2.1 192.0.2.9\n}\n",
+		     "inv:3:3: error: range contains 192.0.2.1, the boot server's own address");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.5 192.0.2.9 router 192.0.2.7\n",
+		     "range contains 192.0.2.7, the subnet's router");
+	assert_error(SERVER "boot bios p.0\nhost a mac 52:54:00:00:00:01 address 192.0.2.150\n",
+		     "inv:4:38: error: 192.0.2.150 is inside the range at line 2");
+	/* A /31 or /32 has no network or broadcast address (RFC 3021). */
+	inv = parse("server 192.0.2.1\nsubnet 192.0.2.8/31 range 192.0.2.8 192.0.2.9\nboot bios p.0\n");
+	assert_non_null(inv);
+	inventory_free(inv);
+}
+
+/* dnsmasq's dhcp-host reads these as a lease time or a keyword. */
+static void test_dnsmasq_keywords_are_not_host_names(void **state)
+{
+	static const char *const bad[] = { "ignore", "infinite", "IGNORE", "42", "12h", "7D", "h", "5w" };
+	static const char *const good[] = { "h1", "node-12h", "12hh", "ignored", "w7" };
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, SERVER "host %s mac 52:54:00:00:00:01\n", bad[i]);
+		assert_error(text, "reads as a lease time or keyword in dnsmasq");
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct inventory *inv;
+
+		snprintf(text, sizeof text, SERVER "boot bios p.0\nhost %s mac 52:54:00:00:00:01\n",
+			 good[i]);
+		inv = parse(text);
+		if (!inv)
+			fail_msg("%s refused: %s", good[i], sb_str(&diag));
+		inventory_free(inv);
+	}
+	assert_error(SERVER "boot bios tag:pxe.0\n", "may not start with 'tag:' (dnsmasq reads it as a tag)");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 filename set:x\n", "may not start with 'set:'");
+}
+
+/* The file name goes into header comments of every output. */
+static void test_source_name_is_comment_safe(void **state)
+{
+	struct inventory *inv;
+
+	(void)state;
+	sb_reset(&diag);
+	inv = inventory_parse("a\ndhcp-script=/x\\", SERVER "boot bios p.0\n",
+			      strlen(SERVER "boot bios p.0\n"), &diag);
+	assert_non_null(inv);
+	assert_string_equal(inv->source, "a?dhcp-script=/x?");
+	inventory_free(inv);
+}
+
 static void test_warnings_do_not_fail(void **state)
 {
 	struct inventory *inv;
 
 	(void)state;
-	inv = parse(SERVER "boot bios p.0\nhost a mac 52:54:00:00:00:01 address 192.0.2.150\n");
-	assert_non_null(inv);
-	assert_non_null(strstr(sb_str(&diag), "warning: 192.0.2.150 is inside the dynamic range"));
-	inventory_free(inv);
 	inv = parse("server 10.0.0.1\nsubnet 192.0.2.0/24\nboot bios p.0\n");
 	assert_non_null(inv);
 	assert_non_null(strstr(sb_str(&diag), "warning: server 10.0.0.1 is in none of the subnets"));
@@ -228,6 +288,8 @@ static void test_injection_is_refused(void **state)
 	assert_error(SERVER "profile p kernel k append \"a=`id`\"\n", "character '`' is not allowed in a kernel command line");
 	assert_error(SERVER "profile p kernel k append \"a=${x}\"\n", "character '$' is not allowed");
 	assert_error(SERVER "profile p kernel \"\"\n", "empty kernel path");
+	assert_error(SERVER "profile p kernel k label \"\"\n", "empty label");
+	assert_error(SERVER "profile p kernel k append \"\"\n", "empty kernel command line");
 	assert_error(SERVER "host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa mac 52:54:00:00:00:01\n",
 		     "host name is 64 characters long; at most 63");
 	{
@@ -493,6 +555,9 @@ int main(void)
 		cmocka_unit_test(test_statement_errors),
 		cmocka_unit_test(test_subnet_errors),
 		cmocka_unit_test(test_mac_and_address_errors),
+		cmocka_unit_test(test_range_holds_only_free_addresses),
+		cmocka_unit_test(test_dnsmasq_keywords_are_not_host_names),
+		cmocka_unit_test(test_source_name_is_comment_safe),
 		cmocka_unit_test(test_warnings_do_not_fail),
 		cmocka_unit_test(test_injection_is_refused),
 		cmocka_unit_test(test_boot_errors),
