@@ -161,34 +161,50 @@ static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const 
 		sb_addf(sb, "\nLABEL %s\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n", local);
 }
 
-/* Directories the PXELINUX-family boot files are in: each looks for
- * pxelinux.cfg/ next to itself. */
-static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MAX + 1],
-			    size_t max)
+#define PXELINUX_DIRS_MAX 32
+
+/* Adds the directory of file to dirs[] when file is a PXELINUX-family
+ * boot file and the directory is not there yet. */
+static void add_pxelinux_dir(char dirs[][INV_PATH_MAX + 1], size_t *n, size_t max,
+			     const char *file)
 {
 	static const char *const names[] = { "pxelinux.0", "lpxelinux.0", "gpxelinux.0",
 					     "syslinux.efi" };
+	const char *base;
+	size_t dirlen;
+	bool known = false;
+
+	if (!file || inv_is_url(file) || *n == max)
+		return;
+	file += file[0] == '/';
+	base = strrchr(file, '/');
+	dirlen = base ? (size_t)(base - file + 1) : 0;
+	base = base ? base + 1 : file;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		known |= strcmp(base, names[k]) == 0;
+	for (size_t d = 0; known && d < *n; d++)
+		if (strlen(dirs[d]) == dirlen && strncmp(dirs[d], file, dirlen) == 0)
+			return;
+	if (!known)
+		return;
+	memcpy(dirs[*n], file, dirlen);
+	dirs[(*n)++][dirlen] = '\0';
+}
+
+/* Directories the PXELINUX-family boot files are in: each looks for
+ * pxelinux.cfg/ next to itself. A host's own pxelinux.0 (for one
+ * architecture or all) counts too, or it would find no menu. */
+static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MAX + 1],
+			    size_t max)
+{
 	size_t n = 0;
 
-	for (size_t i = 0; i < inv->nboots && n < max; i++) {
-		const char *file = inv->boots[i].file, *base;
-		size_t dirlen;
-		bool known = false, seen = false;
-
-		if (inv_is_url(file))
-			continue;
-		file += file[0] == '/';
-		base = strrchr(file, '/');
-		dirlen = base ? (size_t)(base - file + 1) : 0;
-		base = base ? base + 1 : file;
-		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-			known |= strcmp(base, names[k]) == 0;
-		for (size_t d = 0; d < n; d++)
-			seen |= strlen(dirs[d]) == dirlen && strncmp(dirs[d], file, dirlen) == 0;
-		if (!known || seen)
-			continue;
-		memcpy(dirs[n], file, dirlen);
-		dirs[n++][dirlen] = '\0';
+	for (size_t i = 0; i < inv->nboots; i++)
+		add_pxelinux_dir(dirs, &n, max, inv->boots[i].file);
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		add_pxelinux_dir(dirs, &n, max, inv->hosts[i].filename);
+		for (size_t k = 0; k < inv->hosts[i].nboots; k++)
+			add_pxelinux_dir(dirs, &n, max, inv->hosts[i].boot[k].file);
 	}
 	if (n == 0)
 		dirs[n++][0] = '\0';
@@ -197,8 +213,8 @@ static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MA
 
 static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
 {
-	char dirs[8][INV_PATH_MAX + 1], mac[18];
-	size_t ndirs = pxelinux_dirs(inv, dirs, 8);
+	char dirs[PXELINUX_DIRS_MAX][INV_PATH_MAX + 1], mac[18];
+	size_t ndirs = pxelinux_dirs(inv, dirs, PXELINUX_DIRS_MAX);
 	struct strbuf *sb;
 
 	for (size_t d = 0; d < ndirs; d++) {

@@ -303,6 +303,8 @@ perl -ne 'print pack("H*", join("", split(/:/, $1))), "\n" if /^set pxekit-appen
 check "iPXE per-host command line, in the setting the kernel line uses" sh -c \
 	"grep -qx 'auto=true priority=critical url=http://192.0.2.1/preseed/52-54-00-12-34-03.cfg hostname=racked ip=192.0.2.103' '$WORK/ipxe-append' &&
 	 grep -q '^kernel /debian-installer/amd64/linux initrd=initrd \${pxekit-append-debian12:string}\$' '$T/ipxe/52-54-00-12-34-03.ipxe'"
+check "a host's own lpxelinux.0 (from its group) finds its file beside it" \
+	expect_line '^  APPEND .*hostname=racked' "$T/rack/pxelinux.cfg/01-52-54-00-12-34-03"
 check "the shared menu keeps the profile's own line" sh -c "! grep -q preseed '$T/bios/pxelinux.cfg/default'"
 check "Debian's secure-boot GRUB menu in its compiled-in prefix" \
 	test -s "$T/debian-installer/amd64/grub/grub.cfg"

@@ -541,6 +541,26 @@ static void test_host_arch_files_leave_other_arches_alone(void **state)
 	inventory_free(inv);
 }
 
+/* A host's own pxelinux.0, for one architecture or all, finds its menu
+ * in pxelinux.cfg/ beside it. */
+static void test_host_pxelinux_dir_gets_menus(void **state)
+{
+	struct inventory *inv = inline_inventory("server 10.0.0.1\nboot bios b/pxelinux.0\n"
+						 "profile p kernel k/linux\n"
+						 "host ha mac 52:54:00:00:00:01 profile p boot bios own/lpxelinux.0\n"
+						 "host hb mac 52:54:00:00:00:02 profile p filename x/pxelinux.0\n");
+	struct loader_files lf = { 0 };
+
+	(void)state;
+	emit_loaders(inv, &lf);
+	assert_non_null(find_file(&lf, "b/pxelinux.cfg/01-52-54-00-00-00-01"));
+	assert_non_null(find_file(&lf, "own/pxelinux.cfg/01-52-54-00-00-00-01"));
+	assert_non_null(find_file(&lf, "own/pxelinux.cfg/default"));
+	assert_non_null(find_file(&lf, "x/pxelinux.cfg/01-52-54-00-00-00-02"));
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
 /* A host kind the global rules do not name still gets its dhcp-match. */
 static void test_host_arch_kind_gets_its_tag(void **state)
 {
@@ -631,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_no_arch_fallback),
 		cmocka_unit_test(test_host_arch_files_leave_other_arches_alone),
 		cmocka_unit_test(test_host_arch_kind_gets_its_tag),
+		cmocka_unit_test(test_host_pxelinux_dir_gets_menus),
 		cmocka_unit_test(test_proxy_subnet),
 		cmocka_unit_test(test_dhcpv6_urls),
 	};
