@@ -223,7 +223,8 @@ int main(int argc, char **argv)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
 		fputs(sb_str(&dhcp), stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
+		status = fflush(stdout) != 0;
+		goto out;
 	}
 
 	/* One run at a time per manifest: held until exit. */
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 	else if (!status && !cfg.quiet && !cfg.diff)
 		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
 		       plan.written, plan.unchanged, plan.removed, cfg.output);
-
+out:
 	for (size_t i = 0; i < plan.n; i++)
 		free(plan.out[i].path);
 	free(plan.out);

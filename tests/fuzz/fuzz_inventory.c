@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct inventory *inv = inventory_parse("fuzz", (const char *)data, size, &diag);
 
 	if (inv) {
-		for (int f = FORMAT_ISC; f <= FORMAT_DNSMASQ; f++) {
+		/* Every format, DHCPv6 ones included (FORMAT_KEA6 is last). */
+		for (int f = FORMAT_ISC; f <= FORMAT_KEA6; f++) {
 			sb_reset(&out);
 			emit_dhcp((enum dhcp_format)f, inv, &out);
 			check_output(&out);
