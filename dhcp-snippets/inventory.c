@@ -1834,7 +1834,7 @@ static void check_boots(struct parser *ps)
 							 b->arch[x], o->pos.line);
 		}
 	}
-	if (inv->nboots == 0 && !ps->errors)
+	if (inv->nboots == 0 && inv->nboots6 == 0 && !ps->errors)
 		warning_at(ps, (struct inv_pos){ 1, 1 },
 			   "no boot statements: clients will get no boot file");
 }

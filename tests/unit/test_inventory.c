@@ -416,6 +416,8 @@ static void test_ipv6_is_parsed(void **state)
 
 	(void)state;
 	assert_non_null(inv);
+	/* boot6 rules alone are boot statements: no "no boot statements". */
+	assert_string_equal(sb_str(&diag), "");
 	assert_int_equal(inv->nsubnets6, 1);
 	assert_int_equal(inv->subnets6[0].prefixlen, 64);
 	assert_true(inv->subnets6[0].has_range);
