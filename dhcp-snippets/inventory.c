@@ -721,6 +721,12 @@ static void stmt_subnet(struct parser *ps, struct stmt *st)
 			 sn->prefixlen);
 		return;
 	}
+	/* "This network" and the limited broadcast are no DHCP subnets
+	 * (and not Kea subnet ids, which are the network address). */
+	if (sn->network == 0 || sn->network >= 0xfffffffeu) {
+		error_at(ps, t->pos, "%s is not a subnet DHCP can serve", t->text);
+		return;
+	}
 	apply_settings(ps, subnet_settings, "subnet", sn, st, 2);
 	if (st->block)
 		read_block(ps, subnet_settings, "subnet", sn, st->end);

@@ -140,8 +140,11 @@ static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const 
 	const char *local = local_entry(inv, &builtin, buf), *def = menu_default(inv, local);
 
 	/* No UI module: ldlinux.c32 alone shows the labels (SAY) and a
-	 * boot: prompt, and boots DEFAULT when the timeout runs out. */
-	sb_addf(sb, "DEFAULT %s\nPROMPT 1\nTIMEOUT %u\n", def, inv->timeout * 10);
+	 * boot: prompt, and boots DEFAULT when the timeout runs out.
+	 * TIMEOUT 0 would wait for ever: timeout 0 is PROMPT 0, which
+	 * boots DEFAULT at once, as GRUB's timeout=0 does. */
+	sb_addf(sb, "DEFAULT %s\nPROMPT %d\nTIMEOUT %u\n", def, inv->timeout > 0,
+		inv->timeout * 10);
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		sb_addf(sb, "SAY   %-16s %s\n", inv->profiles[i].name,
 			label_of(&inv->profiles[i]));
@@ -162,12 +165,15 @@ static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MA
 					     "syslinux.efi" };
 	size_t n = 0;
 
-	for (size_t i = 0; i < inv->nboots && n < max; i++) {
-		const char *file = inv->boots[i].file, *base;
+	/* The boot rules' files, then hosts' own: a host given a
+	 * pxelinux.0 elsewhere looks for pxelinux.cfg/ there. */
+	for (size_t i = 0; i < inv->nboots + inv->nhosts && n < max; i++) {
+		const char *file = i < inv->nboots ? inv->boots[i].file
+						   : inv->hosts[i - inv->nboots].filename, *base;
 		size_t dirlen;
 		bool known = false, seen = false;
 
-		if (inv_is_url(file))
+		if (!file || inv_is_url(file))
 			continue;
 		file += file[0] == '/';
 		base = strrchr(file, '/');
@@ -432,8 +438,13 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 			inv->profiles[i].name);
 	if (builtin)
 		sb_addf(sb, "item %s Boot from the local disk\n", local);
-	sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"
-		    "goto ${target}\n", def, inv->timeout * 1000, def);
+	/* --timeout 0 would wait for ever: timeout 0 boots the default at
+	 * once, as GRUB's timeout=0 does. */
+	if (inv->timeout)
+		sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"
+			    "goto ${target}\n", def, inv->timeout * 1000, def);
+	else
+		sb_addf(sb, "goto %s\n", def);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
 		ipxe_boot(sb, &inv->profiles[i]);

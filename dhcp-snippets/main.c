@@ -163,6 +163,26 @@ static struct inventory *load_inventory(const char *path)
 	return inv;
 }
 
+/* --check: could a real run write under dir? The nearest directory that
+ * exists must be writable (access(2) also says EROFS for a read-only
+ * mount). */
+static bool writable(const char *what, const char *path, bool is_dir)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir)
+		return false;
+	if (!is_dir && (slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	while (access(dir, F_OK) < 0 && errno == ENOENT && (slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	if (access(dir, W_OK) == 0)
+		return true;
+	logmsg(LOG_ERR, "%s: %s cannot be written: %m", what, dir);
+	return false;
+}
+
 static char *join(const char *dir, const char *rel)
 {
 	char *p;
@@ -199,8 +219,9 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 
-	/* One run at a time per manifest: held until exit. */
-	if (manifest_lock(cfg.manifest) < 0)
+	/* One run at a time per manifest: held until exit. --check and
+	 * --diff write nothing, not even the lock. */
+	if (!cfg.check_only && !cfg.diff && manifest_lock(cfg.manifest) < 0)
 		fatal(1, "cannot lock %s.lock: %m", cfg.manifest);
 	plan.manifest_path = cfg.manifest;
 	plan.tftproot = cfg.tftproot;
@@ -215,6 +236,23 @@ int main(int argc, char **argv)
 			.tracked = true };
 	if (plan_outputs(&plan) < 0)
 		fatal(1, "nothing was changed");
+	if (cfg.check_only) {
+		bool ok = writable("the manifest", cfg.manifest, false);
+		const char *last = NULL;
+
+		/* Each directory a file would be written to, once. */
+		for (size_t i = 0; i < plan.n; i++) {
+			const char *p = plan.out[i].path, *slash = strrchr(p, '/');
+
+			if (plan.out[i].same || (last && strncmp(last, p, (size_t)(slash - p + 1)) == 0 &&
+						 !strchr(last + (slash - p + 1), '/')))
+				continue;
+			ok &= writable(plan.out[i].tracked ? "the TFTP root" : "the DHCP file", p, false);
+			last = p;
+		}
+		if (!ok)
+			fatal(1, "a run would fail to write its files");
+	}
 	if (cfg.diff)
 		status = show_diff(&plan) < 0;
 	else if (!cfg.check_only)

@@ -313,7 +313,11 @@ int plan_outputs(struct plan *plan)
 					  memcmp(cur.buf, sb_str(o->text), cur.len) == 0;
 		}
 		if (rc < 0) {
-			logmsg(LOG_ERR, "%s: %m", o->path);
+			if (errno == ELOOP)
+				logmsg(LOG_ERR, "%s: a directory on its way is a symlink (pxe-dhcpgen"
+				       " writes only inside the TFTP root)", o->path);
+			else
+				logmsg(LOG_ERR, "%s: %m", o->path);
 			status = -1;
 			continue;
 		}
