@@ -216,7 +216,10 @@ int main(int argc, char **argv)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
 		fputs(sb_str(&dhcp), stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
+		status = fflush(stdout) == 0 ? 0 : 1;
+		sb_free(&dhcp);
+		inventory_free(inv);
+		return status;
 	}
 
 	/* One run at a time per manifest: held until exit. --check and
