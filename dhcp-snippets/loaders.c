@@ -28,10 +28,21 @@ static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
 	va_list ap;
 	char *path;
 
+	if (lf->done && lf->n)
+		lf->done(lf->ctx, &lf->file[lf->n - 1]);
 	va_start(ap, fmt);
 	if (vasprintf(&path, fmt, ap) < 0)
 		path = NULL;
 	va_end(ap);
+	if (path && lf->prefix && *lf->prefix) {
+		char *full;
+
+		if (asprintf(&full, "%s%s%s", lf->prefix,
+			     lf->prefix[strlen(lf->prefix) - 1] == '/' ? "" : "/", path) < 0)
+			full = NULL;
+		free(path);
+		path = full;
+	}
 	/* Doubles at each power of two: four files a host, 10^5 hosts. */
 	f = lf->file;
 	if (path && (lf->n & (lf->n - 1)) == 0)
@@ -489,4 +500,6 @@ void emit_loaders(const struct inventory *inv, struct loader_files *lf)
 	emit_pxelinux(inv, lf);
 	emit_grub(inv, lf);
 	emit_ipxe(inv, lf);
+	if (lf->done && lf->n)
+		lf->done(lf->ctx, &lf->file[lf->n - 1]);
 }

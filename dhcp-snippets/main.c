@@ -183,13 +183,15 @@ static bool writable(const char *what, const char *path, bool is_dir)
 	return false;
 }
 
-static char *join(const char *dir, const char *rel)
+/* Each loader file, as soon as it is rendered, goes to the plan, which
+ * keeps its text only when it will be written. */
+static void plan_loader_file(void *ctx, struct loader_file *f)
 {
-	char *p;
+	struct output o = { .path = f->path, .text = f->text, .tracked = true };
 
-	if (asprintf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0)
-		fatal(1, "out of memory");
-	return p;
+	f->path = NULL;
+	f->text = (struct strbuf)STRBUF_INIT;
+	plan_add(ctx, &o);
 }
 
 int main(int argc, char **argv)
@@ -200,6 +202,7 @@ int main(int argc, char **argv)
 	struct strbuf dhcp = STRBUF_INIT;
 	struct loader_files lf = { 0 };
 	struct plan plan = { 0 };
+	struct output out;
 	struct inventory *inv;
 	int status = 0;
 
@@ -207,9 +210,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
 	emit_dhcp(cfg.format, inv, &dhcp);
-	if (!cfg.no_loaders && strcmp(cfg.output, "-") != 0)
-		emit_loaders(inv, &lf);
-	if (dhcp.oom || lf.oom)
+	if (dhcp.oom)
 		fatal(1, "out of memory");
 	if (!cfg.no_checker &&
 	    run_checker(cfg.format, cfg.checker, &dhcp, cfg.main_conf, cfg.output, cfg.quiet) != 0)
@@ -229,15 +230,22 @@ int main(int argc, char **argv)
 	plan.manifest_path = cfg.manifest;
 	plan.tftproot = cfg.tftproot;
 	plan.no_loaders = cfg.no_loaders;
-	plan.out = calloc(lf.n + 1, sizeof *plan.out);
-	if (!plan.out || manifest_load(cfg.manifest, &plan.old) < 0)
+	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	plan.out[plan.n++] = (struct output){ .path = strdup(cfg.output), .text = &dhcp };
-	for (size_t i = 0; i < lf.n; i++)
-		plan.out[plan.n++] = (struct output){
-			.path = join(cfg.tftproot, lf.file[i].path), .text = &lf.file[i].text,
-			.tracked = true };
-	if (plan_outputs(&plan) < 0)
+	out = (struct output){ .path = strdup(cfg.output), .text = dhcp };
+	dhcp = (struct strbuf)STRBUF_INIT;
+	if (!out.path)
+		fatal(1, "out of memory");
+	plan_add(&plan, &out);
+	if (!cfg.no_loaders) {
+		lf.prefix = cfg.tftproot;
+		lf.done = plan_loader_file;
+		lf.ctx = &plan;
+		emit_loaders(inv, &lf);
+		if (lf.oom)
+			fatal(1, "out of memory");
+	}
+	if (plan_finish(&plan) < 0)
 		fatal(1, "nothing was changed");
 	if (cfg.check_only) {
 		bool ok = writable("the manifest", cfg.manifest, false);
@@ -266,10 +274,7 @@ int main(int argc, char **argv)
 		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
 		       plan.written, plan.unchanged, plan.removed, cfg.output);
 
-	for (size_t i = 0; i < plan.n; i++)
-		free(plan.out[i].path);
-	free(plan.out);
-	manifest_free(&plan.old);
+	plan_free(&plan);
 	loader_files_free(&lf);
 	sb_free(&dhcp);
 	inventory_free(inv);
