@@ -33,6 +33,13 @@ struct loader_files {
 	size_t n;
 	struct loader_file *file;
 	bool oom;
+	/* Optional: put before every path (the TFTP root), and called with
+	 * each file once it is complete, which may take its path and text
+	 * (leaving NULL and an empty buffer): 4 files a host, 10^5 hosts,
+	 * need not all be in memory at once. */
+	const char *prefix;
+	void (*done)(void *ctx, struct loader_file *f);
+	void *ctx;
 };
 
 void emit_loaders(const struct inventory *inv, struct loader_files *out);

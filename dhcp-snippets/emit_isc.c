@@ -2,6 +2,7 @@
  * global scope in dhcpd.conf is all an admin adds (dhcpd.conf(5)). */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,16 +108,21 @@ static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 		const struct inv_subnet *sn = &inv->subnets[i];
 
 		format_ipv4(sn->network, a);
-		if (!sn->has_range) {
+		/* A subnet with nothing to say (no range, router or dns) is
+		 * left to dhcpd.conf; one with a router or dns servers but no
+		 * range is declared, for its fixed-address hosts. */
+		if (!sn->has_range && !sn->has_router && !sn->ndns) {
 			sb_addf(out, "# subnet %s/%u is declared in dhcpd.conf, not here.\n", a,
 				sn->prefixlen);
 			continue;
 		}
 		format_ipv4(prefix_mask(sn->prefixlen), b);
 		sb_addf(out, "subnet %s netmask %s {\n", a, b);
-		format_ipv4(sn->range_lo, a);
-		format_ipv4(sn->range_hi, b);
-		sb_addf(out, "  range %s %s;\n", a, b);
+		if (sn->has_range) {
+			format_ipv4(sn->range_lo, a);
+			format_ipv4(sn->range_hi, b);
+			sb_addf(out, "  range %s %s;\n", a, b);
+		}
 		if (sn->has_router) {
 			format_ipv4(sn->router, a);
 			sb_addf(out, "  option routers %s;\n", a);
@@ -146,27 +152,38 @@ static void isc_host_filename(struct strbuf *out, const struct inventory *inv,
 			      const struct inv_host *h)
 {
 	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
-	bool started = false;
+	bool http = inv_has_boot(inv, CLIENT_HTTP), started = false;
+	const char *in = http ? "  " : "";
 
+	/* A UEFI HTTP client keeps the HTTPClient class's URL: host scope
+	 * beats the class, and edk2 drops an offer that echoes HTTPClient
+	 * with a TFTP file (Kea and dnsmasq already leave it the URL). */
+	if (http)
+		sb_add(out, "    if not (substring (option vendor-class-identifier, 0, 10) = \"HTTPClient\") {\n");
 	if (!ipxe && !h->nboots) {
-		sb_addf(out, "    filename \"%s\";\n", h->filename);
-		return;
+		sb_addf(out, "%s    filename \"%s\";\n", in, h->filename);
+	} else {
+		if (ipxe) {
+			sb_addf(out, "%s    if exists user-class and option user-class = \"iPXE\" {\n"
+				     "%s      filename \"%s\";\n"
+				     "%s    }", in, in, ipxe->file, in);
+			started = true;
+		}
+		for (size_t i = 0; i < h->nboots; i++) {
+			if (started)
+				sb_add(out, " elsif ");
+			else
+				sb_addf(out, "%s    if ", in);
+			isc_arch_test(out, &h->boot[i]);
+			sb_addf(out, " {\n%s      filename \"%s\";\n%s    }", in, h->boot[i].file, in);
+			started = true;
+		}
+		if (h->filename)
+			sb_addf(out, " else {\n%s      filename \"%s\";\n%s    }", in, h->filename, in);
+		sb_add(out, "\n");
 	}
-	if (ipxe) {
-		sb_addf(out, "    if exists user-class and option user-class = \"iPXE\" {\n"
-			     "      filename \"%s\";\n"
-			     "    }", ipxe->file);
-		started = true;
-	}
-	for (size_t i = 0; i < h->nboots; i++) {
-		sb_add(out, started ? " elsif " : "    if ");
-		isc_arch_test(out, &h->boot[i]);
-		sb_addf(out, " {\n      filename \"%s\";\n    }", h->boot[i].file);
-		started = true;
-	}
-	if (h->filename)
-		sb_addf(out, " else {\n      filename \"%s\";\n    }", h->filename);
-	sb_add(out, "\n");
+	if (http)
+		sb_add(out, "    }\n");
 }
 
 static void isc_hosts(struct strbuf *out, const struct inventory *inv)

@@ -281,8 +281,13 @@ static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i
 	size_t nopt = 0;
 
 	format_ipv4(sn->network, a);
-	sb_addf(out, "%s\n  { \"id\": %zu, \"subnet\": \"%s/%u\"", i ? "," : "", i + 1, a,
-		sn->prefixlen);
+	/* The id is the network address: Kea keys leases and reservations
+	 * by it, and a position in the file would change when a subnet is
+	 * added before it (clients would get new addresses). Subnets do not
+	 * overlap, so no two share it; the inventory refuses 0.0.0.0 and
+	 * 255.255.255.254/255, which Kea does not take. */
+	sb_addf(out, "%s\n  { \"id\": %lu, \"subnet\": \"%s/%u\"", i ? "," : "",
+		(unsigned long)sn->network, a, sn->prefixlen);
 	if (sn->has_range) {
 		format_ipv4(sn->range_lo, a);
 		format_ipv4(sn->range_hi, b);

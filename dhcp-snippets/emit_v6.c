@@ -219,8 +219,9 @@ static void kea6_subnet(struct strbuf *out, const struct inventory *inv, size_t 
 	char a[INET6_ADDRSTRLEN_], b[INET6_ADDRSTRLEN_];
 
 	format_ipv6(sn->network, a);
-	sb_addf(out, "%s\n  { \"id\": %zu, \"subnet\": \"%s/%u\"", i ? "," : "", i + 1, a,
-		sn->prefixlen);
+	/* Not the position in the file: see inv_subnet6_id. */
+	sb_addf(out, "%s\n  { \"id\": %lu, \"subnet\": \"%s/%u\"", i ? "," : "",
+		(unsigned long)inv_subnet6_id(sn), a, sn->prefixlen);
 	if (sn->has_range) {
 		format_ipv6(sn->range_lo, a);
 		format_ipv6(sn->range_hi, b);

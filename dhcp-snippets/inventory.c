@@ -1018,6 +1018,12 @@ static void stmt_subnet(struct parser *ps, struct stmt *st)
 			 sn->prefixlen);
 		return;
 	}
+	/* "This network" and the limited broadcast are no DHCP subnets
+	 * (and not Kea subnet ids, which are the network address). */
+	if (sn->network == 0 || sn->network >= 0xfffffffeu) {
+		error_at(ps, t->pos, "%s is not a subnet DHCP can serve", t->text);
+		return;
+	}
 	apply_settings(ps, subnet_settings, "subnet", sn, st, 2);
 	if (st->block)
 		read_block(ps, subnet_settings, "subnet", sn, st->end);
@@ -1648,10 +1654,21 @@ void inv_boot6_url(const struct inventory *inv, const char *file, char *out, siz
 	snprintf(out, len, "tftp://[%s]/%s", server, file + (file[0] == '/'));
 }
 
+uint32_t inv_subnet6_id(const struct inv_subnet6 *sn)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ sn->network[i]) * 16777619u;
+	h = (h ^ sn->prefixlen) * 16777619u;
+	return h % 0xfffffffeu + 1;
+}
+
 static void check_subnets6(struct parser *ps)
 {
 	const struct inventory *inv = ps->inv;
 
+	/* Subnet6 counts are small: pairs are fine here. */
 	for (size_t i = 0; i < inv->nsubnets6; i++) {
 		const struct inv_subnet6 *sn = &inv->subnets6[i];
 
@@ -1661,6 +1678,10 @@ static void check_subnets6(struct parser *ps)
 
 			if (in_subnet6(wide, wide == sn ? o->network : sn->network))
 				error_at(ps, sn->pos, "subnet6 overlaps the subnet6 at line %u",
+					 o->pos.line);
+			else if (inv_subnet6_id(sn) == inv_subnet6_id(o))
+				error_at(ps, sn->pos,
+					 "subnet6 gets the same Kea subnet id as the subnet6 at line %u; change one prefix",
 					 o->pos.line);
 		}
 		if (sn->has_range) {

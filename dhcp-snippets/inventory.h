@@ -165,6 +165,9 @@ void format_ipv6(const uint8_t addr[16], char *out /* >= 46 */);
 const struct inv_boot *inv_find_boot6(const struct inventory *inv, enum inv_client client,
 				      bool any_arch);
 bool inv_has_proxy(const struct inventory *inv);
+/* Kea's subnet-id for a subnet6: from its prefix, not its position, so
+ * adding a subnet6 moves no client (1 to 2^32 - 2). */
+uint32_t inv_subnet6_id(const struct inv_subnet6 *sn);
 /* The URL a DHCPv6 client gets for a boot6 file: URLs as they are,
  * TFTP-root paths as tftp://[server6]/path (RFC 5970 section 3.1). */
 void inv_boot6_url(const struct inventory *inv, const char *file, char *out, size_t len);

@@ -28,10 +28,21 @@ static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
 	va_list ap;
 	char *path;
 
+	if (lf->done && lf->n)
+		lf->done(lf->ctx, &lf->file[lf->n - 1]);
 	va_start(ap, fmt);
 	if (vasprintf(&path, fmt, ap) < 0)
 		path = NULL;
 	va_end(ap);
+	if (path && lf->prefix && *lf->prefix) {
+		char *full;
+
+		if (asprintf(&full, "%s%s%s", lf->prefix,
+			     lf->prefix[strlen(lf->prefix) - 1] == '/' ? "" : "/", path) < 0)
+			full = NULL;
+		free(path);
+		path = full;
+	}
 	/* Doubles at each power of two: four files a host, 10^5 hosts. */
 	f = lf->file;
 	if (path && (lf->n & (lf->n - 1)) == 0)
@@ -148,8 +159,11 @@ static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const 
 	const char *local = local_entry(inv, &builtin, buf), *def = menu_default(inv, local);
 
 	/* No UI module: ldlinux.c32 alone shows the labels (SAY) and a
-	 * boot: prompt, and boots DEFAULT when the timeout runs out. */
-	sb_addf(sb, "DEFAULT %s\nPROMPT 1\nTIMEOUT %u\n", def, inv->timeout * 10);
+	 * boot: prompt, and boots DEFAULT when the timeout runs out.
+	 * TIMEOUT 0 would wait for ever: timeout 0 is PROMPT 0, which
+	 * boots DEFAULT at once, as GRUB's timeout=0 does. */
+	sb_addf(sb, "DEFAULT %s\nPROMPT %d\nTIMEOUT %u\n", def, inv->timeout > 0,
+		inv->timeout * 10);
 	for (size_t i = 0; i < inv->nprofiles; i++)
 		sb_addf(sb, "SAY   %-16s %s\n", inv->profiles[i].name,
 			label_of(&inv->profiles[i]));
@@ -485,8 +499,13 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 			inv->profiles[i].name);
 	if (builtin)
 		sb_addf(sb, "item %s Boot from the local disk\n", local);
-	sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"
-		    "goto ${target}\n", def, inv->timeout * 1000, def);
+	/* --timeout 0 would wait for ever: timeout 0 boots the default at
+	 * once, as GRUB's timeout=0 does. */
+	if (inv->timeout)
+		sb_addf(sb, "choose --default %s --timeout %u target || goto %s\n"
+			    "goto ${target}\n", def, inv->timeout * 1000, def);
+	else
+		sb_addf(sb, "goto %s\n", def);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
 		ipxe_boot(sb, &inv->profiles[i], inv->profiles[i].append);
@@ -531,4 +550,6 @@ void emit_loaders(const struct inventory *inv, struct loader_files *lf)
 	emit_pxelinux(inv, lf);
 	emit_grub(inv, lf);
 	emit_ipxe(inv, lf);
+	if (lf->done && lf->n)
+		lf->done(lf->ctx, &lf->file[lf->n - 1]);
 }

@@ -189,13 +189,35 @@ static void check_format(const struct config *cfg, const struct inventory *inv)
 		      cfg->inventory, cfg->format == FORMAT_ISC6 ? "isc6" : "kea6");
 }
 
-static char *join(const char *dir, const char *rel)
+/* --check: could a real run write under dir? The nearest directory that
+ * exists must be writable (access(2) also says EROFS for a read-only
+ * mount). */
+static bool writable(const char *what, const char *path, bool is_dir)
 {
-	char *p;
+	char dir[PATH_MAX];
+	char *slash;
 
-	if (asprintf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0)
-		fatal(1, "out of memory");
-	return p;
+	if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir)
+		return false;
+	if (!is_dir && (slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	while (access(dir, F_OK) < 0 && errno == ENOENT && (slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	if (access(dir, W_OK) == 0)
+		return true;
+	logmsg(LOG_ERR, "%s: %s cannot be written: %m", what, dir);
+	return false;
+}
+
+/* Each loader file, as soon as it is rendered, goes to the plan, which
+ * keeps its text only when it will be written. */
+static void plan_loader_file(void *ctx, struct loader_file *f)
+{
+	struct output o = { .path = f->path, .text = f->text, .tracked = true };
+
+	f->path = NULL;
+	f->text = (struct strbuf)STRBUF_INIT;
+	plan_add(ctx, &o);
 }
 
 int main(int argc, char **argv)
@@ -206,6 +228,7 @@ int main(int argc, char **argv)
 	struct strbuf dhcp = STRBUF_INIT;
 	struct loader_files lf = { 0 };
 	struct plan plan = { 0 };
+	struct output out;
 	struct inventory *inv;
 	int status = 0;
 
@@ -214,35 +237,60 @@ int main(int argc, char **argv)
 	inv = load_inventory(cfg.inventory);
 	check_format(&cfg, inv);
 	emit_dhcp(cfg.format, inv, &dhcp);
-	if (!cfg.no_loaders && strcmp(cfg.output, "-") != 0)
-		emit_loaders(inv, &lf);
-	if (dhcp.oom || lf.oom)
+	if (dhcp.oom)
 		fatal(1, "out of memory");
 	if (!cfg.no_checker &&
 	    run_checker(cfg.format, cfg.checker, &dhcp, cfg.main_conf, cfg.output, cfg.quiet) != 0)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
 		fputs(sb_str(&dhcp), stdout);
-		status = fflush(stdout) != 0;
-		goto out;
+		status = fflush(stdout) == 0 ? 0 : 1;
+		sb_free(&dhcp);
+		inventory_free(inv);
+		return status;
 	}
 
-	/* One run at a time per manifest: held until exit. */
-	if (manifest_lock(cfg.manifest) < 0)
+	/* One run at a time per manifest: held until exit. --check and
+	 * --diff write nothing, not even the lock. */
+	if (!cfg.check_only && !cfg.diff && manifest_lock(cfg.manifest) < 0)
 		fatal(1, "cannot lock %s.lock: %m", cfg.manifest);
 	plan.manifest_path = cfg.manifest;
 	plan.tftproot = cfg.tftproot;
 	plan.no_loaders = cfg.no_loaders;
-	plan.out = calloc(lf.n + 1, sizeof *plan.out);
-	if (!plan.out || manifest_load(cfg.manifest, &plan.old) < 0)
+	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	plan.out[plan.n++] = (struct output){ .path = strdup(cfg.output), .text = &dhcp };
-	for (size_t i = 0; i < lf.n; i++)
-		plan.out[plan.n++] = (struct output){
-			.path = join(cfg.tftproot, lf.file[i].path), .text = &lf.file[i].text,
-			.tracked = true };
-	if (plan_outputs(&plan) < 0)
+	out = (struct output){ .path = strdup(cfg.output), .text = dhcp };
+	dhcp = (struct strbuf)STRBUF_INIT;
+	if (!out.path)
+		fatal(1, "out of memory");
+	plan_add(&plan, &out);
+	if (!cfg.no_loaders) {
+		lf.prefix = cfg.tftproot;
+		lf.done = plan_loader_file;
+		lf.ctx = &plan;
+		emit_loaders(inv, &lf);
+		if (lf.oom)
+			fatal(1, "out of memory");
+	}
+	if (plan_finish(&plan) < 0)
 		fatal(1, "nothing was changed");
+	if (cfg.check_only) {
+		bool ok = writable("the manifest", cfg.manifest, false);
+		const char *last = NULL;
+
+		/* Each directory a file would be written to, once. */
+		for (size_t i = 0; i < plan.n; i++) {
+			const char *p = plan.out[i].path, *slash = strrchr(p, '/');
+
+			if (plan.out[i].same || (last && strncmp(last, p, (size_t)(slash - p + 1)) == 0 &&
+						 !strchr(last + (slash - p + 1), '/')))
+				continue;
+			ok &= writable(plan.out[i].tracked ? "the TFTP root" : "the DHCP file", p, false);
+			last = p;
+		}
+		if (!ok)
+			fatal(1, "a run would fail to write its files");
+	}
 	if (cfg.diff)
 		status = show_diff(&plan) < 0;
 	else if (!cfg.check_only)
@@ -252,11 +300,8 @@ int main(int argc, char **argv)
 	else if (!status && !cfg.quiet && !cfg.diff)
 		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
 		       plan.written, plan.unchanged, plan.removed, cfg.output);
-out:
-	for (size_t i = 0; i < plan.n; i++)
-		free(plan.out[i].path);
-	free(plan.out);
-	manifest_free(&plan.old);
+
+	plan_free(&plan);
 	loader_files_free(&lf);
 	sb_free(&dhcp);
 	inventory_free(inv);

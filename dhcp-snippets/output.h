@@ -11,9 +11,11 @@
 
 #include "emit.h"
 
+struct dirs;
+
 struct output {
-	char *path;			/* absolute */
-	const struct strbuf *text;
+	char *path;			/* absolute; owned */
+	struct strbuf text;		/* owned; freed once it is known unchanged */
 	bool tracked;			/* listed in the manifest (TFTP-root files) */
 	bool exists, same;		/* filled in by plan_outputs */
 	bool written, failed;		/* filled in by apply_plan */
@@ -47,6 +49,10 @@ struct plan {
 	const char *tftproot;		/* stale files are removed under it only */
 	bool no_loaders;		/* --no-loaders: the loader files are left as they are */
 	bool restat;			/* a file was read: the manifest learns its stat */
+	size_t cap;			/* of out */
+	int status;			/* of plan_add so far */
+	struct strbuf cur;		/* scratch */
+	struct dirs *dirs;		/* the TFTP root's, while planning */
 	unsigned written, unchanged, removed;
 };
 
@@ -61,9 +67,15 @@ int manifest_load(const char *path, struct manifest *m);
 void manifest_free(struct manifest *m);
 struct manifest_entry *manifest_find(const struct manifest *m, const char *path);
 
-/* Compares every output with what is on disk and refuses (with a message
- * per file) to replace a file that pxe-dhcpgen did not write. */
-int plan_outputs(struct plan *plan);
+/* plan_start, plan_add for each output (it takes o's path and text),
+ * plan_finish: compares every output with what is on disk as it comes,
+ * drops the text of those that will not change, and refuses (with a
+ * message per file) to replace a file that pxe-dhcpgen did not write.
+ * plan_finish returns -1 when anything was refused or failed. */
+int plan_start(struct plan *plan);
+void plan_add(struct plan *plan, struct output *o);
+int plan_finish(struct plan *plan);
+void plan_free(struct plan *plan);
 
 /* Runs the checker on text: format's server in test mode. checker may be
  * NULL (looked up in PATH). main_conf, when not NULL, is the server's

@@ -371,6 +371,92 @@ static void test_builtin_local_entry_never_shadows_a_profile(void **state)
 	inventory_free(inv);
 }
 
+/* timeout 0 means "boot the default now" in every loader: PXELINUX's
+ * TIMEOUT 0 and iPXE's --timeout 0 would wait for ever. */
+static void test_timeout_zero_boots_the_default_at_once(void **state)
+{
+	struct inventory *inv = inline_inventory("server 10.0.0.1\nboot bios pxelinux.0\n"
+						 "profile p kernel k/linux\ndefault-profile p\ntimeout 0\n");
+	struct loader_files lf = { 0 };
+	const char *pxe, *ipxe, *grub;
+
+	(void)state;
+	emit_loaders(inv, &lf);
+	pxe = find_file(&lf, "pxelinux.cfg/default");
+	ipxe = find_file(&lf, "ipxe/default.ipxe");
+	grub = find_file(&lf, "grub/grub.cfg");
+	assert_non_null(strstr(pxe, "DEFAULT p\nPROMPT 0\n"));
+	assert_null(strstr(ipxe, "--timeout 0"));
+	assert_null(strstr(ipxe, "choose"));
+	assert_non_null(strstr(ipxe, "\ngoto p\n"));
+	assert_non_null(strstr(grub, "set timeout=0\n"));
+	loader_files_free(&lf);
+	inventory_free(inv);
+	/* And a real timeout keeps the prompt and the menu. */
+	inv = inline_inventory("server 10.0.0.1\nboot bios pxelinux.0\nprofile p kernel k/linux\ntimeout 7\n");
+	emit_loaders(inv, &lf);
+	assert_non_null(strstr(find_file(&lf, "pxelinux.cfg/default"), "PROMPT 1\nTIMEOUT 70\n"));
+	assert_non_null(strstr(find_file(&lf, "ipxe/default.ipxe"), "--timeout 7000 "));
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
+/* A host's own pxelinux.0 looks for pxelinux.cfg/ beside itself. */
+static void test_host_pxelinux_elsewhere_gets_its_config_dir(void **state)
+{
+	struct inventory *inv = inline_inventory(
+		"server 10.0.0.1\nboot bios bios/pxelinux.0\nprofile p kernel k/linux\n"
+		"host a mac 52:54:00:00:00:01 filename special/lpxelinux.0 profile p\n");
+	struct loader_files lf = { 0 };
+
+	(void)state;
+	emit_loaders(inv, &lf);
+	assert_non_null(find_file(&lf, "bios/pxelinux.cfg/default"));
+	assert_non_null(find_file(&lf, "special/pxelinux.cfg/default"));
+	assert_non_null(find_file(&lf, "special/pxelinux.cfg/01-52-54-00-00-00-01"));
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
+/* ISC: a subnet without a range still carries its router and dns. */
+static void test_isc_subnet_without_range_keeps_router_and_dns(void **state)
+{
+	struct inventory *inv = inline_inventory(
+		"server 10.0.0.1\nsubnet 10.0.0.0/24 router 10.0.0.254 dns 10.0.0.53\n"
+		"subnet 10.0.1.0/24\nboot bios pxelinux.0\n");
+	struct strbuf isc = STRBUF_INIT;
+
+	(void)state;
+	emit_isc(inv, &isc);
+	assert_non_null(strstr(sb_str(&isc), "subnet 10.0.0.0 netmask 255.255.255.0 {\n"
+					     "  option routers 10.0.0.254;\n"
+					     "  option domain-name-servers 10.0.0.53;\n}\n"));
+	assert_non_null(strstr(sb_str(&isc), "# subnet 10.0.1.0/24 is declared in dhcpd.conf"));
+	sb_free(&isc);
+	inventory_free(inv);
+}
+
+/* Kea subnet ids do not move when a subnet is added before another. */
+static void test_kea_subnet_ids_are_stable(void **state)
+{
+	struct inventory *a = inline_inventory("server 10.0.0.1\nsubnet 10.0.1.0/24\nboot bios p.0\n");
+	struct inventory *b = inline_inventory("server 10.0.0.1\nsubnet 10.0.0.0/24\n"
+					       "subnet 10.0.1.0/24\nboot bios p.0\n");
+	struct strbuf ka = STRBUF_INIT, kb = STRBUF_INIT;
+
+	(void)state;
+	emit_kea(a, &ka);
+	emit_kea(b, &kb);
+	/* 10.0.1.0 is 167772416 */
+	assert_non_null(strstr(sb_str(&ka), "{ \"id\": 167772416, \"subnet\": \"10.0.1.0/24\""));
+	assert_non_null(strstr(sb_str(&kb), "{ \"id\": 167772416, \"subnet\": \"10.0.1.0/24\""));
+	assert_non_null(strstr(sb_str(&kb), "{ \"id\": 167772160, \"subnet\": \"10.0.0.0/24\""));
+	sb_free(&ka);
+	sb_free(&kb);
+	inventory_free(a);
+	inventory_free(b);
+}
+
 /* ---- what admins expect beside the basics (issue 19) ---------------- */
 
 /* features.conf: DHCPv6, proxy DHCP, subnet options, secure-boot pairs,
@@ -602,6 +688,28 @@ static void test_proxy_subnet(void **state)
 	inventory_free(inv);
 }
 
+/* A subnet6's Kea id follows its prefix, not its place in the file:
+ * a subnet6 added before it moves no client. */
+static void test_kea6_subnet_ids_are_stable(void **state)
+{
+	struct inventory *a = inline_inventory("server 10.0.0.1\nsubnet6 fd00:2::/64\n"
+					       "boot6 http http://x/y\n");
+	struct inventory *b = inline_inventory("server 10.0.0.1\nsubnet6 fd00:1::/64\n"
+					       "subnet6 fd00:2::/64\nboot6 http http://x/y\n");
+	struct strbuf out = STRBUF_INIT;
+	char want[64];
+
+	(void)state;
+	snprintf(want, sizeof want, "\"id\": %lu, \"subnet\": \"fd00:2::/64\"",
+		 (unsigned long)inv_subnet6_id(&a->subnets6[0]));
+	assert_non_null(strstr(emitted(FORMAT_KEA6, a, &out), want));
+	assert_non_null(strstr(emitted(FORMAT_KEA6, b, &out), want));
+	assert_int_not_equal(inv_subnet6_id(&b->subnets6[0]), inv_subnet6_id(&b->subnets6[1]));
+	sb_free(&out);
+	inventory_free(a);
+	inventory_free(b);
+}
+
 /* DHCPv6: TFTP paths become tftp://[server6]/path; URLs stay. */
 static void test_dhcpv6_urls(void **state)
 {
@@ -645,6 +753,10 @@ int main(void)
 		cmocka_unit_test(test_ipxe_text_cannot_split_a_command),
 		cmocka_unit_test(test_grub_quotes_every_string),
 		cmocka_unit_test(test_builtin_local_entry_never_shadows_a_profile),
+		cmocka_unit_test(test_timeout_zero_boots_the_default_at_once),
+		cmocka_unit_test(test_host_pxelinux_elsewhere_gets_its_config_dir),
+		cmocka_unit_test(test_isc_subnet_without_range_keeps_router_and_dns),
+		cmocka_unit_test(test_kea_subnet_ids_are_stable),
 		cmocka_unit_test(test_features_match_golden),
 		cmocka_unit_test(test_host_append_reaches_every_loader),
 		cmocka_unit_test(test_secure_boot_layouts),
@@ -654,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_host_pxelinux_dir_gets_menus),
 		cmocka_unit_test(test_proxy_subnet),
 		cmocka_unit_test(test_dhcpv6_urls),
+		cmocka_unit_test(test_kea6_subnet_ids_are_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

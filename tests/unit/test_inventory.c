@@ -206,6 +206,8 @@ static void test_range_holds_only_free_addresses(void **state)
 		     "range contains 192.0.2.7, the subnet's router");
 	assert_error(SERVER "boot bios p.0\nhost a mac 52:54:00:00:00:01 address 192.0.2.150\n",
 		     "inv:4:38: error: 192.0.2.150 is inside the range at line 2");
+	assert_error("server 192.0.2.1\nsubnet 0.0.0.0/8\n", "0.0.0.0/8 is not a subnet DHCP can serve");
+	assert_error("server 192.0.2.1\nsubnet 255.255.255.255/32\n", "is not a subnet DHCP can serve");
 	/* A /31 or /32 has no network or broadcast address (RFC 3021). */
 	inv = parse("server 192.0.2.1\nsubnet 192.0.2.8/31 range 192.0.2.8 192.0.2.9\nboot bios p.0\n");
 	assert_non_null(inv);
