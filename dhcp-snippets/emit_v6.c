@@ -8,13 +8,13 @@
  * "HTTPClient" starts at byte 6 and "iPXE" at byte 2. */
 #include "config.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "emit.h"
 
-#define INET6_ADDRSTRLEN_ 46
-#define URL_MAX (INV_PATH_MAX + INET6_ADDRSTRLEN_ + 16)
+#define URL_MAX (INV_PATH_MAX + INET6_ADDRSTRLEN + 16)
 #define TAG_MAX 96
 
 /* Option 16 as an HTTP-boot server sends it: enterprise 343, one
@@ -66,7 +66,7 @@ static bool isc6_chain(struct strbuf *out, const struct inventory *inv, enum inv
 
 static void isc6_subnets(struct strbuf *out, const struct inventory *inv)
 {
-	char a[INET6_ADDRSTRLEN_], b[INET6_ADDRSTRLEN_];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < inv->nsubnets6; i++) {
 		const struct inv_subnet6 *sn = &inv->subnets6[i];
@@ -117,10 +117,11 @@ void emit_isc6(const struct inventory *inv, struct strbuf *out)
 		char url[URL_MAX];
 
 		/* iPXE asks again once it runs; give it its script, not itself. */
-		sb_addf(out, "%sif exists dhcp6.user-class and "
+		sb_addf(out, "%s exists dhcp6.user-class and "
 			     "substring(option dhcp6.user-class, 2, 4) = \"iPXE\" {\n"
 			     "  option dhcp6.bootfile-url \"%s\";\n}",
-			started ? " els" : "", v6_url(inv, inv_find_boot6(inv, CLIENT_IPXE, true)->file, url));
+			started ? " elsif" : "if",
+			v6_url(inv, inv_find_boot6(inv, CLIENT_IPXE, true)->file, url));
 		started = true;
 	}
 	if (started) {
@@ -168,6 +169,18 @@ static void kea6_url(struct strbuf *out, const struct inventory *inv, const char
 		v6_url(inv, file, url));
 }
 
+/* "pxekit6-uefi-x64": the DHCPv4 tag with its own prefix (Kea class
+ * names, dnsmasq tags). */
+static void v6_tag(const struct inv_boot *b, char tag[TAG_MAX])
+{
+	char v4[TAG_MAX];
+
+	inv_boot_tag(b, v4, sizeof v4);
+	/* Tags are short keywords or "arch-N": the precision only bounds
+	 * what the compiler must assume. */
+	snprintf(tag, TAG_MAX, "pxekit6-%.*s", TAG_MAX - 9, v4 + strlen("pxekit-"));
+}
+
 static void kea6_classes(struct strbuf *out, const struct inventory *inv)
 {
 	static const char http[] = "substring(option[16].hex,6,10) == 'HTTPClient'";
@@ -188,7 +201,7 @@ static void kea6_classes(struct strbuf *out, const struct inventory *inv)
 
 		if (b->client == CLIENT_IPXE || (k < inv->nboots6) != (b->narch != 0))
 			continue;
-		inv_boot_tag(b, tag, sizeof tag);
+		v6_tag(b, tag);
 		kea6_class_open(out, &first, tag);
 		if (b->client == CLIENT_HTTP)
 			sb_add(out, http);
@@ -204,7 +217,7 @@ static void kea6_classes(struct strbuf *out, const struct inventory *inv)
 
 				if (inv->boots6[j].client != b->client || !inv->boots6[j].narch)
 					continue;
-				inv_boot_tag(&inv->boots6[j], other, sizeof other);
+				v6_tag(&inv->boots6[j], other);
 				sb_addf(out, " and not member('%s')", other);
 			}
 		}
@@ -216,7 +229,7 @@ static void kea6_classes(struct strbuf *out, const struct inventory *inv)
 static void kea6_subnet(struct strbuf *out, const struct inventory *inv, size_t i)
 {
 	const struct inv_subnet6 *sn = &inv->subnets6[i];
-	char a[INET6_ADDRSTRLEN_], b[INET6_ADDRSTRLEN_];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
 	format_ipv6(sn->network, a);
 	/* Not the position in the file: see inv_subnet6_id. */
@@ -258,7 +271,7 @@ void emit_kea6(const struct inventory *inv, struct strbuf *out)
 void emit_dnsmasq6(const struct inventory *inv, struct strbuf *out)
 {
 	const struct inv_boot *ipxe = inv_find_boot6(inv, CLIENT_IPXE, true);
-	char a[INET6_ADDRSTRLEN_], b[INET6_ADDRSTRLEN_], tag[TAG_MAX], url[URL_MAX];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], tag[TAG_MAX], url[URL_MAX];
 
 	if (!inv->nsubnets6 && !inv->nboots6)
 		return;
@@ -302,30 +315,30 @@ void emit_dnsmasq6(const struct inventory *inv, struct strbuf *out)
 
 		if (bt->client == CLIENT_HTTP)
 			continue;
-		inv_boot_tag(bt, tag, sizeof tag);
+		v6_tag(bt, tag);
 		for (size_t k = 0; k < bt->narch; k++)
-			sb_addf(out, "dhcp-match=set:pxekit6-%s,option6:61,%02x:%02x\n", tag + 7,
+			sb_addf(out, "dhcp-match=set:%s,option6:61,%02x:%02x\n", tag,
 				bt->arch[k] >> 8, bt->arch[k] & 255);
 	}
 	for (size_t i = 0; i < inv->nboots6; i++) {
 		const struct inv_boot *bt = &inv->boots6[i];
 
-		inv_boot_tag(bt, tag, sizeof tag);
 		if (bt->client == CLIENT_HTTP)
 			continue;
+		v6_tag(bt, tag);
 		if (bt->client == CLIENT_IPXE) {
 			sb_add(out, "dhcp-option=tag:pxekit6-ipxe");
 		} else {
-			sb_addf(out, "dhcp-option=tag:%spxekit6-http", bt->client == CLIENT_HTTP ? "" : "!");
+			sb_add(out, "dhcp-option=tag:!pxekit6-http");
 			if (bt->narch)
-				sb_addf(out, ",tag:pxekit6-%s", tag + 7);
+				sb_addf(out, ",tag:%s", tag);
 			for (size_t j = 0; !bt->narch && j < inv->nboots6; j++) {
 				char other[TAG_MAX];
 
 				if (inv->boots6[j].client != bt->client || !inv->boots6[j].narch)
 					continue;
-				inv_boot_tag(&inv->boots6[j], other, sizeof other);
-				sb_addf(out, ",tag:!pxekit6-%s", other + 7);
+				v6_tag(&inv->boots6[j], other);
+				sb_addf(out, ",tag:!%s", other);
 			}
 			if (ipxe)
 				sb_add(out, ",tag:!pxekit6-ipxe");

@@ -1402,7 +1402,7 @@ static void stmt_secure_boot(struct parser *ps, struct stmt *st)
 	const struct boot_kind *k;
 	const struct token *dir;
 	struct inv_boot *b;
-	const char *shim, *grub;
+	const char *shim, *grub, *d;
 	size_t dirlen;
 	bool arm;
 
@@ -1444,20 +1444,15 @@ static void stmt_secure_boot(struct parser *ps, struct stmt *st)
 	b->narch = k->narch;
 	memcpy(b->arch, k->arch, sizeof k->arch);
 	b->layout = l->layout;
-	dirlen = strlen(dir->text);
-	while (dirlen && dir->text[dirlen - 1] == '/')
+	/* The directory without its leading and trailing '/': "" is the
+	 * TFTP root. */
+	d = dir->text + (dir->text[0] == '/');
+	dirlen = strlen(d);
+	while (dirlen && d[dirlen - 1] == '/')
 		dirlen--;
-	{
-		const char *d = dir->text + (dir->text[0] == '/');
-		size_t dl = dirlen - (dir->text[0] == '/' && dirlen);
-
-		if (asprintf(&b->file, "%.*s%s%s", (int)dl, d, dl ? "/" : "", shim) < 0)
-			b->file = NULL;
-		if (grub)
-			b->grub_dir = strdup(grub);
-		else
-			b->grub_dir = slice(d, dl);
-	}
+	if (asprintf(&b->file, "%.*s%s%s", (int)dirlen, d, dirlen ? "/" : "", shim) < 0)
+		b->file = NULL;
+	b->grub_dir = grub ? strdup(grub) : slice(d, dirlen);
 	if (!b->file || !b->grub_dir) {
 		error_at(ps, st->tok[0].pos, "out of memory");
 		return;
