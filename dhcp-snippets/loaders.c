@@ -175,39 +175,55 @@ static void pxelinux_menu(struct strbuf *sb, const struct inventory *inv, const 
 		sb_addf(sb, "\nLABEL %s\n  MENU LABEL Boot from the local disk\n  LOCALBOOT 0\n", local);
 }
 
-#define PXELINUX_DIRS_MAX 32
+#define PXELINUX_DIRS_MAX 32	/* the boot rules' directories */
+#define HOST_DIRS_MAX 64	/* hosts' own directories that get a default menu */
 
-/* Adds the directory of file to dirs[] when file is a PXELINUX-family
- * boot file and the directory is not there yet. */
-static void add_pxelinux_dir(char dirs[][INV_PATH_MAX + 1], size_t *n, size_t max,
-			     const char *file)
+/* The directory part of file (*dirlen bytes; 0 is the TFTP root) when
+ * file is a PXELINUX-family boot file, which reads pxelinux.cfg/ there. */
+static bool pxelinux_dir_of(const char *file, const char **dir, size_t *dirlen)
 {
 	static const char *const names[] = { "pxelinux.0", "lpxelinux.0", "gpxelinux.0",
 					     "syslinux.efi" };
 	const char *base;
-	size_t dirlen;
-	bool known = false;
 
-	if (!file || inv_is_url(file) || *n == max)
-		return;
+	if (!file || inv_is_url(file))
+		return false;
 	file += file[0] == '/';
 	base = strrchr(file, '/');
-	dirlen = base ? (size_t)(base - file + 1) : 0;
+	*dir = file;
+	*dirlen = base ? (size_t)(base - file + 1) : 0;
 	base = base ? base + 1 : file;
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-		known |= strcmp(base, names[k]) == 0;
-	for (size_t d = 0; known && d < *n; d++)
-		if (strlen(dirs[d]) == dirlen && strncmp(dirs[d], file, dirlen) == 0)
-			return;
-	if (!known)
-		return;
-	memcpy(dirs[*n], file, dirlen);
-	dirs[(*n)++][dirlen] = '\0';
+		if (strcmp(base, names[k]) == 0)
+			return true;
+	return false;
 }
 
-/* Directories the PXELINUX-family boot files are in: each looks for
- * pxelinux.cfg/ next to itself. A host's own pxelinux.0 (for one
- * architecture or all) counts too, or it would find no menu. */
+static bool dir_listed(char dirs[][INV_PATH_MAX + 1], size_t n, const char *dir, size_t dirlen)
+{
+	for (size_t d = 0; d < n; d++)
+		if (strlen(dirs[d]) == dirlen && strncmp(dirs[d], dir, dirlen) == 0)
+			return true;
+	return false;
+}
+
+/* Adds the directory of file to dirs[] when it is a PXELINUX one not
+ * listed yet; returns whether it did. */
+static bool add_pxelinux_dir(char dirs[][INV_PATH_MAX + 1], size_t *n, size_t max,
+			     const char *file)
+{
+	const char *dir;
+	size_t dirlen;
+
+	if (*n == max || !pxelinux_dir_of(file, &dir, &dirlen) || dir_listed(dirs, *n, dir, dirlen))
+		return false;
+	memcpy(dirs[*n], dir, dirlen);
+	dirs[(*n)++][dirlen] = '\0';
+	return true;
+}
+
+/* Directories the boot rules' PXELINUX files are in: each gets the menu
+ * and every host's file. */
 static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MAX + 1],
 			    size_t max)
 {
@@ -215,42 +231,73 @@ static size_t pxelinux_dirs(const struct inventory *inv, char dirs[][INV_PATH_MA
 
 	for (size_t i = 0; i < inv->nboots; i++)
 		add_pxelinux_dir(dirs, &n, max, inv->boots[i].file);
-	for (size_t i = 0; i < inv->nhosts; i++) {
-		add_pxelinux_dir(dirs, &n, max, inv->hosts[i].filename);
-		for (size_t k = 0; k < inv->hosts[i].nboots; k++)
-			add_pxelinux_dir(dirs, &n, max, inv->hosts[i].boot[k].file);
-	}
 	if (n == 0)
 		dirs[n++][0] = '\0';
 	return n;
 }
 
+static void pxelinux_default(struct loader_files *lf, const struct inventory *inv, const char *dir)
+{
+	struct strbuf *sb = new_file(lf, "%spxelinux.cfg/default", dir);
+
+	if (sb) {
+		header(sb, "#", inv, NULL);
+		pxelinux_menu(sb, inv, dir);
+	}
+}
+
+static void pxelinux_host(struct loader_files *lf, const struct inventory *inv,
+			  const struct inv_host *h, const char *dir)
+{
+	struct strbuf *sb;
+	char mac[18];
+
+	format_mac(h->mac, '-', mac);
+	if (!(sb = new_file(lf, "%spxelinux.cfg/01-%s", dir, mac)))
+		return;
+	header(sb, "#", inv, h);
+	/* PROMPT 0: straight to the host's profile. */
+	sb_addf(sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name, inv->timeout * 10);
+	pxelinux_label(sb, h->profile, dir, host_append(h));
+}
+
+/* A host's own pxelinux.0 elsewhere (its filename, or its file for one
+ * architecture, also from its group) looks for pxelinux.cfg/ there: its
+ * file goes there too, and only its (the directories could be many). */
+static void pxelinux_host_dirs(struct loader_files *lf, const struct inventory *inv,
+			       const struct inv_host *h, char rule_dirs[][INV_PATH_MAX + 1],
+			       size_t nrule, char menus[][INV_PATH_MAX + 1], size_t *nmenus)
+{
+	char mine[INV_MAX_ARCHES + 1][INV_PATH_MAX + 1];
+	size_t nmine = 0;
+
+	for (size_t k = 0; k <= h->nboots; k++) {
+		const char *file = k < h->nboots ? h->boot[k].file : h->filename, *dir;
+		size_t dirlen;
+
+		if (!pxelinux_dir_of(file, &dir, &dirlen) || dir_listed(rule_dirs, nrule, dir, dirlen) ||
+		    !add_pxelinux_dir(mine, &nmine, INV_MAX_ARCHES + 1, file))
+			continue;
+		if (add_pxelinux_dir(menus, nmenus, HOST_DIRS_MAX, file))
+			pxelinux_default(lf, inv, mine[nmine - 1]);
+		if (h->profile)
+			pxelinux_host(lf, inv, h, mine[nmine - 1]);
+	}
+}
+
 static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
 {
-	char dirs[PXELINUX_DIRS_MAX][INV_PATH_MAX + 1], mac[18];
-	size_t ndirs = pxelinux_dirs(inv, dirs, PXELINUX_DIRS_MAX);
-	struct strbuf *sb;
+	char dirs[PXELINUX_DIRS_MAX][INV_PATH_MAX + 1], menus[HOST_DIRS_MAX][INV_PATH_MAX + 1];
+	size_t ndirs = pxelinux_dirs(inv, dirs, PXELINUX_DIRS_MAX), nmenus = 0;
 
 	for (size_t d = 0; d < ndirs; d++) {
-		if ((sb = new_file(lf, "%spxelinux.cfg/default", dirs[d]))) {
-			header(sb, "#", inv, NULL);
-			pxelinux_menu(sb, inv, dirs[d]);
-		}
-		for (size_t i = 0; i < inv->nhosts; i++) {
-			const struct inv_host *h = &inv->hosts[i];
-
-			if (!h->profile)
-				continue;
-			format_mac(h->mac, '-', mac);
-			if (!(sb = new_file(lf, "%spxelinux.cfg/01-%s", dirs[d], mac)))
-				continue;
-			header(sb, "#", inv, h);
-			/* PROMPT 0: straight to the host's profile. */
-			sb_addf(sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name,
-				inv->timeout * 10);
-			pxelinux_label(sb, h->profile, dirs[d], host_append(h));
-		}
+		pxelinux_default(lf, inv, dirs[d]);
+		for (size_t i = 0; i < inv->nhosts; i++)
+			if (inv->hosts[i].profile)
+				pxelinux_host(lf, inv, &inv->hosts[i], dirs[d]);
 	}
+	for (size_t i = 0; i < inv->nhosts; i++)
+		pxelinux_host_dirs(lf, inv, &inv->hosts[i], dirs, ndirs, menus, &nmenus);
 }
 
 /* ---- GRUB ---------------------------------------------------------- */
