@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,17 +75,76 @@ static const char *label_of(const struct inv_profile *pr)
 	return pr->label ? pr->label : pr->name;
 }
 
+/* aa<sep>bb<sep>...: format_mac without printf, for 4 files a host. */
+static void mac_text(const uint8_t mac[6], char sep, char out[18])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < 6; i++) {
+		out[3 * i] = hex[mac[i] >> 4];
+		out[3 * i + 1] = hex[mac[i] & 15];
+		out[3 * i + 2] = i < 5 ? sep : '\0';
+	}
+}
+
 static void header(struct strbuf *sb, const char *comment, const struct inventory *inv,
 		   const struct inv_host *h)
 {
 	char mac[18];
 
-	sb_addf(sb, "%s " GENERATED_MARK " from %s", comment, inv->source);
+	sb_add(sb, comment);
+	sb_add(sb, " " GENERATED_MARK " from ");
+	sb_add(sb, inv->source);
 	if (h) {
-		format_mac(h->mac, ':', mac);
-		sb_addf(sb, " for host %s (%s)", h->name, mac);
+		mac_text(h->mac, ':', mac);
+		sb_add(sb, " for host ");
+		sb_add(sb, h->name);
+		sb_add(sb, " (");
+		sb_add(sb, mac);
+		sb_add(sb, ")");
 	}
 	sb_add(sb, "; do not edit, it is rewritten.\n");
+}
+
+/* What a host's file holds after its header depends only on its profile
+ * (and, for PXELINUX, the directory): rendered once per profile and
+ * copied for each host, not formatted again 10^5 times. */
+struct bodies {
+	size_t n;
+	struct strbuf *sb;
+};
+
+static struct bodies bodies_new(const struct inventory *inv)
+{
+	struct bodies b = { inv->nprofiles, calloc(inv->nprofiles + 1, sizeof *b.sb) };
+
+	return b;
+}
+
+static void bodies_free(struct bodies *b)
+{
+	for (size_t i = 0; b->sb && i < b->n; i++)
+		sb_free(&b->sb[i]);
+	free(b->sb);
+	b->sb = NULL;
+}
+
+/* Where pr's body is kept (empty until rendered), or NULL when the
+ * cache could not be allocated (the file is then marked out of memory). */
+static struct strbuf *body_slot(struct bodies *b, const struct inventory *inv,
+				const struct inv_profile *pr)
+{
+	return b->sb ? &b->sb[pr - inv->profiles] : NULL;
+}
+
+static void add_body(struct strbuf *sb, struct strbuf *body, bool oom_if_null)
+{
+	if (!body) {
+		sb->oom |= oom_if_null;
+		return;
+	}
+	sb_addn(sb, sb_str(body), body->len);
+	sb->oom |= body->oom;
 }
 
 /* The menu entry that boots the local disk: the inventory's first
@@ -211,24 +271,32 @@ static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
 	struct strbuf *sb;
 
 	for (size_t d = 0; d < ndirs; d++) {
+		struct bodies bodies = bodies_new(inv);
+
 		if ((sb = new_file(lf, "%spxelinux.cfg/default", dirs[d]))) {
 			header(sb, "#", inv, NULL);
 			pxelinux_menu(sb, inv, dirs[d]);
 		}
 		for (size_t i = 0; i < inv->nhosts; i++) {
 			const struct inv_host *h = &inv->hosts[i];
+			struct strbuf *body;
 
 			if (!h->profile)
 				continue;
-			format_mac(h->mac, '-', mac);
+			body = body_slot(&bodies, inv, h->profile);
+			mac_text(h->mac, '-', mac);
 			if (!(sb = new_file(lf, "%spxelinux.cfg/01-%s", dirs[d], mac)))
 				continue;
 			header(sb, "#", inv, h);
-			/* PROMPT 0: straight to the host's profile. */
-			sb_addf(sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name,
-				inv->timeout * 10);
-			pxelinux_label(sb, h->profile, dirs[d]);
+			if (body && !body->len) {
+				/* PROMPT 0: straight to the host's profile. */
+				sb_addf(body, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name,
+					inv->timeout * 10);
+				pxelinux_label(body, h->profile, dirs[d]);
+			}
+			add_body(sb, body, true);
 		}
+		bodies_free(&bodies);
 	}
 }
 
@@ -356,17 +424,22 @@ static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 	}
 }
 
-static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h)
+static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h,
+		      struct strbuf *body)
 {
 	header(sb, "#", inv, h);
-	sb_addf(sb, "set timeout=%u\nset default=", inv->timeout);
-	grub_string(sb, h->profile->name);
-	sb_add(sb, "\n");
-	grub_entry(sb, h->profile);
+	if (body && !body->len) {
+		sb_addf(body, "set timeout=%u\nset default=", inv->timeout);
+		grub_string(body, h->profile->name);
+		sb_add(body, "\n");
+		grub_entry(body, h->profile);
+	}
+	add_body(sb, body, true);
 }
 
 static void emit_grub(const struct inventory *inv, struct loader_files *lf)
 {
+	struct bodies bodies = bodies_new(inv);
 	struct strbuf *sb;
 	char mac[18];
 
@@ -379,13 +452,14 @@ static void emit_grub(const struct inventory *inv, struct loader_files *lf)
 
 		if (!h->profile)
 			continue;
-		format_mac(h->mac, '-', mac);
+		mac_text(h->mac, '-', mac);
 		if ((sb = new_file(lf, GRUB_DIR "/grub.cfg-01-%s", mac)))
-			grub_host(sb, inv, h);
-		format_mac(h->mac, ':', mac);
+			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));
+		mac_text(h->mac, ':', mac);
 		if ((sb = new_file(lf, GRUB_DIR "/grub.cfg-%s", mac)))
-			grub_host(sb, inv, h);
+			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));
 	}
+	bodies_free(&bodies);
 }
 
 /* ---- iPXE ---------------------------------------------------------- */
@@ -466,6 +540,7 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 
 static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 {
+	struct bodies bodies = bodies_new(inv);
 	struct strbuf *sb;
 	char mac[18];
 
@@ -481,16 +556,21 @@ static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 	}
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
+		struct strbuf *body;
 
 		if (!h->profile)
 			continue;
-		format_mac(h->mac, '-', mac);
+		body = body_slot(&bodies, inv, h->profile);
+		mac_text(h->mac, '-', mac);
 		if (!(sb = new_file(lf, "ipxe/%s.ipxe", mac)))
 			continue;
 		sb_add(sb, "#!ipxe\n");
 		header(sb, "#", inv, h);
-		ipxe_boot(sb, h->profile);
+		if (body && !body->len)
+			ipxe_boot(body, h->profile);
+		add_body(sb, body, true);
 	}
+	bodies_free(&bodies);
 }
 
 void emit_loaders(const struct inventory *inv, struct loader_files *lf)
