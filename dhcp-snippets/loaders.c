@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,15 +75,33 @@ static const char *label_of(const struct inv_profile *pr)
 	return pr->label ? pr->label : pr->name;
 }
 
+/* aa<sep>bb<sep>...: format_mac without printf, for 4 files a host. */
+static void mac_text(const uint8_t mac[6], char sep, char out[18])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < 6; i++) {
+		out[3 * i] = hex[mac[i] >> 4];
+		out[3 * i + 1] = hex[mac[i] & 15];
+		out[3 * i + 2] = i < 5 ? sep : '\0';
+	}
+}
+
 static void header(struct strbuf *sb, const char *comment, const struct inventory *inv,
 		   const struct inv_host *h)
 {
 	char mac[18];
 
-	sb_addf(sb, "%s " GENERATED_MARK " from %s", comment, inv->source);
+	sb_add(sb, comment);
+	sb_add(sb, " " GENERATED_MARK " from ");
+	sb_add(sb, inv->source);
 	if (h) {
-		format_mac(h->mac, ':', mac);
-		sb_addf(sb, " for host %s (%s)", h->name, mac);
+		mac_text(h->mac, ':', mac);
+		sb_add(sb, " for host ");
+		sb_add(sb, h->name);
+		sb_add(sb, " (");
+		sb_add(sb, mac);
+		sb_add(sb, ")");
 	}
 	sb_add(sb, "; do not edit, it is rewritten.\n");
 }
@@ -90,6 +109,47 @@ static void header(struct strbuf *sb, const char *comment, const struct inventor
 static const char *host_append(const struct inv_host *h)
 {
 	return h->cmdline ? h->cmdline : h->profile->append;
+}
+
+/* What a host's file holds after its header depends only on its profile
+ * (and, for PXELINUX, the directory): rendered once per profile and
+ * copied for each host, not formatted again 10^5 times. */
+struct bodies {
+	size_t n;
+	struct strbuf *sb;
+};
+
+static struct bodies bodies_new(const struct inventory *inv)
+{
+	struct bodies b = { inv->nprofiles, calloc(inv->nprofiles + 1, sizeof *b.sb) };
+
+	return b;
+}
+
+static void bodies_free(struct bodies *b)
+{
+	for (size_t i = 0; b->sb && i < b->n; i++)
+		sb_free(&b->sb[i]);
+	free(b->sb);
+	b->sb = NULL;
+}
+
+/* Where pr's body is kept (empty until rendered), or NULL when the
+ * cache could not be allocated (the file is then marked out of memory). */
+static struct strbuf *body_slot(struct bodies *b, const struct inventory *inv,
+				const struct inv_profile *pr)
+{
+	return b->sb ? &b->sb[pr - inv->profiles] : NULL;
+}
+
+static void add_body(struct strbuf *sb, struct strbuf *body, bool oom_if_null)
+{
+	if (!body) {
+		sb->oom |= oom_if_null;
+		return;
+	}
+	sb_addn(sb, sb_str(body), body->len);
+	sb->oom |= body->oom;
 }
 
 /* The menu entry that boots the local disk: the inventory's first
@@ -246,19 +306,35 @@ static void pxelinux_default(struct loader_files *lf, const struct inventory *in
 	}
 }
 
+/* bodies: the rendered per-profile bodies for this directory, or NULL
+ * to render here; a host with its own command line always is. */
 static void pxelinux_host(struct loader_files *lf, const struct inventory *inv,
-			  const struct inv_host *h, const char *dir)
+			  const struct inv_host *h, const char *dir, struct bodies *bodies)
 {
-	struct strbuf *sb;
+	struct strbuf *sb, *body = NULL;
 	char mac[18];
 
-	format_mac(h->mac, '-', mac);
+	mac_text(h->mac, '-', mac);
 	if (!(sb = new_file(lf, "%spxelinux.cfg/01-%s", dir, mac)))
 		return;
 	header(sb, "#", inv, h);
+	if (bodies && !h->cmdline) {
+		body = body_slot(bodies, inv, h->profile);
+		if (!body) {
+			sb->oom = true;
+			return;
+		}
+		if (body->len) {
+			add_body(sb, body, true);
+			return;
+		}
+	}
 	/* PROMPT 0: straight to the host's profile. */
-	sb_addf(sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name, inv->timeout * 10);
-	pxelinux_label(sb, h->profile, dir, host_append(h));
+	sb_addf(body ? body : sb, "DEFAULT %s\nPROMPT 0\nTIMEOUT %u\n", h->profile->name,
+		inv->timeout * 10);
+	pxelinux_label(body ? body : sb, h->profile, dir, host_append(h));
+	if (body)
+		add_body(sb, body, true);
 }
 
 /* A host's own pxelinux.0 elsewhere (its filename, or its file for one
@@ -281,7 +357,7 @@ static void pxelinux_host_dirs(struct loader_files *lf, const struct inventory *
 		if (add_pxelinux_dir(menus, nmenus, HOST_DIRS_MAX, file))
 			pxelinux_default(lf, inv, mine[nmine - 1]);
 		if (h->profile)
-			pxelinux_host(lf, inv, h, mine[nmine - 1]);
+			pxelinux_host(lf, inv, h, mine[nmine - 1], NULL);
 	}
 }
 
@@ -291,10 +367,13 @@ static void emit_pxelinux(const struct inventory *inv, struct loader_files *lf)
 	size_t ndirs = pxelinux_dirs(inv, dirs, PXELINUX_DIRS_MAX), nmenus = 0;
 
 	for (size_t d = 0; d < ndirs; d++) {
+		struct bodies bodies = bodies_new(inv);
+
 		pxelinux_default(lf, inv, dirs[d]);
 		for (size_t i = 0; i < inv->nhosts; i++)
 			if (inv->hosts[i].profile)
-				pxelinux_host(lf, inv, &inv->hosts[i], dirs[d]);
+				pxelinux_host(lf, inv, &inv->hosts[i], dirs[d], &bodies);
+		bodies_free(&bodies);
 	}
 	for (size_t i = 0; i < inv->nhosts; i++)
 		pxelinux_host_dirs(lf, inv, &inv->hosts[i], dirs, ndirs, menus, &nmenus);
@@ -424,13 +503,25 @@ static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 	}
 }
 
-static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h)
+static void grub_host(struct strbuf *sb, const struct inventory *inv, const struct inv_host *h,
+		      struct strbuf *body)
 {
 	header(sb, "#", inv, h);
-	sb_addf(sb, "set timeout=%u\nset default=", inv->timeout);
-	grub_string(sb, h->profile->name);
-	sb_add(sb, "\n");
-	grub_entry(sb, h->profile, host_append(h));
+	/* A host with its own command line has a body of its own. */
+	if (h->cmdline) {
+		sb_addf(sb, "set timeout=%u\nset default=", inv->timeout);
+		grub_string(sb, h->profile->name);
+		sb_add(sb, "\n");
+		grub_entry(sb, h->profile, h->cmdline);
+		return;
+	}
+	if (body && !body->len) {
+		sb_addf(body, "set timeout=%u\nset default=", inv->timeout);
+		grub_string(body, h->profile->name);
+		sb_add(body, "\n");
+		grub_entry(body, h->profile, h->profile->append);
+	}
+	add_body(sb, body, true);
 }
 
 /* Where GRUB reads grub.cfg: grub/ (the $prefix of Debian's and Ubuntu's
@@ -455,6 +546,7 @@ static size_t grub_dirs(const struct inventory *inv, const char *dirs[], size_t 
 static void emit_grub_dir(const struct inventory *inv, struct loader_files *lf, const char *dir)
 {
 	const char *sep = *dir ? "/" : "";
+	struct bodies bodies = bodies_new(inv);
 	struct strbuf *sb;
 	char mac[18];
 
@@ -467,13 +559,14 @@ static void emit_grub_dir(const struct inventory *inv, struct loader_files *lf, 
 
 		if (!h->profile)
 			continue;
-		format_mac(h->mac, '-', mac);
+		mac_text(h->mac, '-', mac);
 		if ((sb = new_file(lf, "%s%sgrub.cfg-01-%s", dir, sep, mac)))
-			grub_host(sb, inv, h);
-		format_mac(h->mac, ':', mac);
+			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));
+		mac_text(h->mac, ':', mac);
 		if ((sb = new_file(lf, "%s%sgrub.cfg-%s", dir, sep, mac)))
-			grub_host(sb, inv, h);
+			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));
 	}
+	bodies_free(&bodies);
 }
 
 static void emit_grub(const struct inventory *inv, struct loader_files *lf)
@@ -563,6 +656,7 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 
 static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 {
+	struct bodies bodies = bodies_new(inv);
 	struct strbuf *sb;
 	char mac[18];
 
@@ -578,16 +672,25 @@ static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 	}
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
+		struct strbuf *body;
 
 		if (!h->profile)
 			continue;
-		format_mac(h->mac, '-', mac);
+		body = body_slot(&bodies, inv, h->profile);
+		mac_text(h->mac, '-', mac);
 		if (!(sb = new_file(lf, "ipxe/%s.ipxe", mac)))
 			continue;
 		sb_add(sb, "#!ipxe\n");
 		header(sb, "#", inv, h);
-		ipxe_boot(sb, h->profile, host_append(h));
+		if (h->cmdline) {
+			ipxe_boot(sb, h->profile, h->cmdline);
+			continue;
+		}
+		if (body && !body->len)
+			ipxe_boot(body, h->profile, h->profile->append);
+		add_body(sb, body, true);
 	}
+	bodies_free(&bodies);
 }
 
 void emit_loaders(const struct inventory *inv, struct loader_files *lf)

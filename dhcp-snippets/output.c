@@ -856,6 +856,17 @@ static void remember_fs(struct dirs *d, int dirfd)
 	}
 }
 
+static mode_t process_umask(void)
+{
+	static mode_t mask = (mode_t)-1;
+
+	if (mask == (mode_t)-1) {
+		mask = umask(0);
+		umask(mask);
+	}
+	return mask;
+}
+
 /* ".NAME.pxekit-tmp.PID": beside its target, so rename(2) is atomic;
  * the PID keeps two runs apart, the mark lets a later run remove what
  * a killed one left. */
@@ -880,14 +891,19 @@ static int write_tmp(struct dirs *d, const struct output *o, const char *rel)
 	if (dirfd < 0)
 		return -1;
 	tmp_name(base, tmp, sizeof tmp);
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == EEXIST) {	/* a killed run of the same PID */
+		unlinkat(dirfd, tmp, 0);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	}
 	if (fd < 0)
 		return -1;
 	if (keep && fchown(fd, (uid_t)-1, old.st_gid) < 0)
 		logmsg(LOG_WARNING, "%s: cannot keep its group %u: %m", o->path,
 		       (unsigned)old.st_gid);
-	if (fchmod(fd, keep ? old.st_mode & 07777 : 0644) < 0 ||
+	/* fchmod only when the umask took bits from 0644 (or the mode is
+	 * the old file's): one system call less for each of 4 * 10^5 files. */
+	if (((keep || (process_umask() & 0644)) && fchmod(fd, keep ? old.st_mode & 07777 : 0644) < 0) ||
 	    write_all(fd, sb_str(&o->text), o->text.len) < 0 ||
 	    (!o->tracked && fsync(fd) < 0))
 		goto fail;

@@ -158,6 +158,29 @@ check "GRUB: the default entry loaded the kernel whose URL holds '&'" \
 check "GRUB: it did not fall through to the next profile" \
 	sh -c "! grep -q 'filename /*k/other' '$WORK/tftpd-grub.log'"
 
+# timeout 0 boots the default at once in every loader (PXELINUX's own
+# TIMEOUT 0 and iPXE's --timeout 0 would wait for ever): unknown
+# machines, menus only.
+timeout0() { # WITH_IPXE
+	{
+		echo "server 192.0.2.1"
+		echo "subnet 192.0.2.0/24 range 192.0.2.150 192.0.2.199"
+		echo "boot bios bios/pxelinux.0"
+		[ "$1" = yes ] && echo "boot ipxe ipxe/boot.ipxe"
+		echo "profile install kernel k/linux initrd k/initrd"
+		echo "profile other kernel k/other"
+		echo "default-profile install"
+		echo "timeout 0"
+	} >"$WORK/inventory"
+}
+timeout0 yes
+UNTIL=k/linux boot ipxe0 52:54:00:12:34:79
+check "timeout 0, iPXE: the menu booted its default at once" asked ipxe0 ipxe/default.ipxe k/linux
+timeout0 no
+UNTIL=k/linux boot pxelinux0 52:54:00:12:34:7a
+check "timeout 0, PXELINUX: pxelinux.cfg/default booted its default at once" \
+	asked pxelinux0 bios/pxelinux.cfg/default k/linux
+
 write_inventory no
 boot pxelinux
 check "PXELINUX: firmware got bios/pxelinux.0 and it loaded ldlinux.c32 beside it" \
