@@ -58,6 +58,8 @@ struct client {
 	unsigned file, req_blksize, req_window;
 	uint64_t total_bytes;
 	double storm_start;
+	uint8_t req[512];		/* this client's request, for resends */
+	size_t req_len;
 };
 
 #define MAX_FILES 16
@@ -206,7 +208,9 @@ static int start_client(struct client *c, const struct addrinfo *ai, int ep, siz
 	c->start = c->last_rx = now();
 	if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) < 0)
 		return -1;
-	send_to(c, request, request_len);
+	memcpy(c->req, request, request_len);
+	c->req_len = request_len;
+	send_to(c, c->req, c->req_len);
 	return 0;
 }
 
@@ -324,7 +328,7 @@ static int run(struct client *cl, unsigned nclients, const struct addrinfo *ai, 
 				continue;
 			}
 			if (!c->started_data && !c->have_tid)
-				send_to(c, request, request_len);
+				send_to(c, c->req, c->req_len);
 			else
 				send_ack(c, (uint16_t)(c->expected - 1));
 		}
