@@ -13,6 +13,15 @@
  * -r runs the N transfers that many times, one round after another (the
  * cost of starting transfers, without a process start in between).
  *
+ * Boot-storm mode: every client fetches the files one after another, as
+ * a booting machine fetches its loader, menu, kernel and initrd, with a
+ * firmware profile taken in turn from the -M list (blksize:windowsize,
+ * default 512:1,1468:1,1468:4: shim/pxelinux, GRUB/iPXE, edk2):
+ *
+ *   tftp-bench -S -d LOCAL_DIR [-M mix] [-n clients] [-T ms] HOST NAME...
+ *
+ * It adds time_to_last_s (the last client's last byte) to the line.
+ *
  * Prints one line of key=value figures; exits 1 if any transfer failed. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,11 +54,26 @@ struct client {
 	bool gap_acked;
 	uint64_t bytes;
 	double start, end, last_rx, first_rx;
+	/* boot storm: which file, with which firmware profile */
+	unsigned file, req_blksize, req_window;
+	uint64_t total_bytes;
+	double storm_start;
+	uint8_t req[512];		/* this client's request, for resends */
+	size_t req_len;
 };
+
+#define MAX_FILES 16
+static unsigned nfiles = 1;
+static const char *remotes[MAX_FILES];
+static const uint8_t *maps[MAX_FILES];
+static uint64_t sizes[MAX_FILES];
+static bool storm;
+/* first-reply times of every request, in µs */
+static double *first_replies;
+static size_t nfirst;
 
 static unsigned opt_blksize = 512, opt_window = 1, opt_timeout_ms = 1000;
 static bool opt_sizes_only;
-static const char *remote;
 static uint8_t request[512];
 static size_t request_len;
 
@@ -61,9 +85,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The local copy, mapped and faulted in before the clock starts. */
-static const uint8_t *local_map;
-static uint64_t local_size;
+static void build_request(const char *remote, unsigned blksize, unsigned window);
 
 static void send_to(struct client *c, const void *p, size_t n)
 {
@@ -142,8 +164,8 @@ static void on_packet(struct client *c, size_t idx, const uint8_t *p, size_t n)
 		return;
 	}
 	c->gap_acked = false;
-	if (c->bytes + (n - 4) > local_size ||
-	    (!opt_sizes_only && memcmp(local_map + c->bytes, p + 4, n - 4) != 0))
+	if (c->bytes + (n - 4) > sizes[c->file] ||
+	    (!opt_sizes_only && memcmp(maps[c->file] + c->bytes, p + 4, n - 4) != 0))
 		c->mismatch = true;
 	c->bytes += n - 4;
 	c->expected++;
@@ -165,6 +187,13 @@ static int start_client(struct client *c, const struct addrinfo *ai, int ep, siz
 	struct timeval tick = { 0, 10000 };
 	int size = 4 << 20;
 
+	if (storm) {
+		build_request(remotes[c->file], c->req_blksize, c->req_window);
+		c->have_tid = c->started_data = c->gap_acked = false;
+		c->inwin = c->timeouts = 0;
+		c->bytes = 0;
+		c->first_rx = 0;
+	}
 	c->sock = socket(ai->ai_family, SOCK_DGRAM | (ep >= 0 ? SOCK_NONBLOCK : 0), 0);
 	if (c->sock < 0)
 		return -1;
@@ -179,11 +208,13 @@ static int start_client(struct client *c, const struct addrinfo *ai, int ep, siz
 	c->start = c->last_rx = now();
 	if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c->sock, &ev) < 0)
 		return -1;
-	send_to(c, request, request_len);
+	memcpy(c->req, request, request_len);
+	c->req_len = request_len;
+	send_to(c, c->req, c->req_len);
 	return 0;
 }
 
-static void build_request(void)
+static void build_request(const char *remote, unsigned blksize, unsigned window)
 {
 	size_t n = 2;
 
@@ -193,10 +224,10 @@ static void build_request(void)
 	n += (size_t)sprintf((char *)request + n, "tsize") + 1;
 	n += (size_t)sprintf((char *)request + n, "0") + 1;
 	n += (size_t)sprintf((char *)request + n, "blksize") + 1;
-	n += (size_t)sprintf((char *)request + n, "%u", opt_blksize) + 1;
-	if (opt_window > 1) {
+	n += (size_t)sprintf((char *)request + n, "%u", blksize) + 1;
+	if (window > 1) {
 		n += (size_t)sprintf((char *)request + n, "windowsize") + 1;
-		n += (size_t)sprintf((char *)request + n, "%u", opt_window) + 1;
+		n += (size_t)sprintf((char *)request + n, "%u", window) + 1;
 	}
 	request_len = n;
 }
@@ -217,6 +248,7 @@ static struct sockaddr_storage from[BATCH];
 static int run(struct client *cl, unsigned nclients, const struct addrinfo *ai, int ep)
 {
 	unsigned left, i;
+	double last_scan = now();
 
 	for (i = 0; i < nclients; i++)
 		if (start_client(&cl[i], ai, ep, i) < 0) {
@@ -241,6 +273,14 @@ static int run(struct client *cl, unsigned nclients, const struct addrinfo *ai, 
 			if (m <= 0 && ep < 0)
 				n = 0;		/* the single client's 10 ms tick */
 			for (j = 0; j < m && !c->done; j++) {
+				/* Before the server's TID is known only an OACK,
+				 * DATA 1 or an ERROR can start the transfer: a
+				 * reused local port may still get DATA that an
+				 * abandoned transfer keeps sending to it. */
+				if (!c->have_tid && msgs[j].msg_len >= 4 &&
+				    !(bufs[j][1] == 6 || bufs[j][1] == 5 ||
+				      (bufs[j][1] == 3 && bufs[j][2] == 0 && bufs[j][3] == 1)))
+					continue;
 				if (!c->have_tid) {
 					memcpy(&c->server, &from[j], msgs[j].msg_hdr.msg_namelen);
 					c->server_len = msgs[j].msg_hdr.msg_namelen;
@@ -250,12 +290,38 @@ static int run(struct client *cl, unsigned nclients, const struct addrinfo *ai, 
 				on_packet(c, evs[k].data.u64, bufs[j], msgs[j].msg_len);
 			}
 			if (c->done) {
-				left--;
 				close(c->sock);
+				if (storm && c->first_rx > 0)
+					first_replies[nfirst++] = (c->first_rx - c->start) * 1e6;
+				if (storm && !c->failed) {
+					c->total_bytes += c->bytes;
+					if (c->bytes != sizes[c->file] || c->mismatch) {
+						fprintf(stderr, "client %ju: %s: %ju bytes of %ju%s\n",
+							(uintmax_t)evs[k].data.u64, remotes[c->file],
+							(uintmax_t)c->bytes, (uintmax_t)sizes[c->file],
+							c->mismatch ? ", the bytes differ" : "");
+						c->failed = true;
+					} else if (c->file + 1 < nfiles) {
+						c->file++;
+						c->done = false;
+						if (start_client(c, ai, ep, evs[k].data.u64) < 0) {
+							perror("socket");
+							return -1;
+						}
+						continue;
+					}
+				}
+				left--;
 			}
 		}
-		/* Timeouts: resend what the server last needed from us. */
-		for (i = 0; i < nclients && n == 0; i++) {
+		/* Timeouts: resend what the server last needed from us. Looked
+		 * at every 10 ms, not only when all are idle: with hundreds of
+		 * busy clients epoll is never idle, and a lost request would
+		 * wait for the end of the run. */
+		if (n != 0 && t - last_scan < 0.01)
+			continue;
+		last_scan = t;
+		for (i = 0; i < nclients; i++) {
 			struct client *c = &cl[i];
 
 			if (c->done || t - c->last_rx < opt_timeout_ms / 1000.0)
@@ -269,7 +335,7 @@ static int run(struct client *cl, unsigned nclients, const struct addrinfo *ai, 
 				continue;
 			}
 			if (!c->started_data && !c->have_tid)
-				send_to(c, request, request_len);
+				send_to(c, c->req, c->req_len);
 			else
 				send_ack(c, (uint16_t)(c->expected - 1));
 		}
@@ -289,7 +355,10 @@ int main(int argc, char **argv)
 	int opt, ep = -1, fd;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "p:n:r:b:w:T:Cf:")) != -1) {
+	const char *dir = NULL, *mix = "512:1,1468:1,1468:4";
+	unsigned prof_b[16], prof_w[16], nprof = 0;
+
+	while ((opt = getopt(argc, argv, "p:n:r:b:w:T:Cf:Sd:M:")) != -1) {
 		switch (opt) {
 		case 'p': port = optarg; break;
 		case 'n': nclients = (unsigned)atoi(optarg); break;
@@ -299,37 +368,67 @@ int main(int argc, char **argv)
 		case 'T': opt_timeout_ms = (unsigned)atoi(optarg); break;
 		case 'C': opt_sizes_only = true; break;
 		case 'f': local = optarg; break;
+		case 'S': storm = true; break;
+		case 'd': dir = optarg; break;
+		case 'M': mix = optarg; break;
 		default: return 2;
 		}
 	}
-	if (argc - optind != 2 || !local || nclients == 0 || rounds == 0) {
-		fprintf(stderr, "usage: tftp-bench [-p port] [-n clients] [-r rounds] [-b blksize] [-w windowsize] [-T timeout_ms] [-C] -f LOCAL HOST FILE\n");
-		return 2;
-	}
-	remote = argv[optind + 1];
-	setrlimit(RLIMIT_NOFILE, &rl);
-	fd = open(local, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		perror(local);
-		return 2;
-	}
-	local_size = (uint64_t)st.st_size;
-	if (local_size) {
-		void *m = mmap(NULL, local_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (storm) {
+		const char *p = mix;
 
-		if (m == MAP_FAILED) {
-			perror("mmap");
+		while (nprof < 16 && sscanf(p, "%u:%u", &prof_b[nprof], &prof_w[nprof]) == 2) {
+			nprof++;
+			if ((p = strchr(p, ',')) == NULL)
+				break;
+			p++;
+		}
+		nfiles = (unsigned)(argc - optind - 1);
+		rounds = 1;
+	}
+	if ((!storm && (argc - optind != 2 || !local)) || (storm && (!dir || nprof == 0 ||
+	    argc - optind < 2 || nfiles > MAX_FILES)) || nclients == 0 || rounds == 0) {
+		fprintf(stderr, "usage: tftp-bench [-p port] [-n clients] [-r rounds] [-b blksize] [-w windowsize] [-T timeout_ms] [-C] -f LOCAL HOST FILE\n"
+			"       tftp-bench -S -d LOCAL_DIR [-M b:w,b:w...] [-n clients] [-T timeout_ms] HOST FILE...\n");
+		return 2;
+	}
+	setrlimit(RLIMIT_NOFILE, &rl);
+	for (i = 0; i < nfiles; i++) {
+		char path[4096];
+
+		remotes[i] = argv[optind + 1 + i];
+		if (storm)
+			snprintf(path, sizeof(path), "%s/%s", dir, remotes[i]);
+		else
+			snprintf(path, sizeof(path), "%s", local);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			perror(path);
 			return 2;
 		}
-		local_map = m;
+		sizes[i] = (uint64_t)st.st_size;
+		if (sizes[i]) {
+			void *m = mmap(NULL, sizes[i], PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+
+			if (m == MAP_FAILED) {
+				perror("mmap");
+				return 2;
+			}
+			maps[i] = m;
+		}
+		close(fd);
 	}
-	close(fd);
 	if (getaddrinfo(argv[optind], port, &hints, &ai) != 0) {
 		fprintf(stderr, "cannot resolve %s\n", argv[optind]);
 		return 2;
 	}
-	build_request();
+	build_request(remotes[0], opt_blksize, opt_window);
 	cl = calloc((size_t)nclients * rounds, sizeof(*cl));
+	first_replies = calloc((size_t)nclients * nfiles, sizeof(*first_replies));
+	for (i = 0; storm && i < nclients; i++) {
+		cl[i].req_blksize = prof_b[i % nprof];
+		cl[i].req_window = prof_w[i % nprof];
+	}
 	rates = calloc((size_t)nclients * rounds, sizeof(*rates));
 	firsts = calloc((size_t)nclients * rounds, sizeof(*firsts));
 	if (nclients > 1)
@@ -346,17 +445,39 @@ int main(int argc, char **argv)
 		if (run(cl + (size_t)r * nclients, nclients, ai, ep) < 0)
 			return 2;
 	t1 = now();
+	if (storm) {
+		uint64_t want = 0;
+		double last = 0;
+
+		for (i = 0; i < nfiles; i++)
+			want += sizes[i];
+		for (i = 0; i < nclients; i++) {
+			if (!cl[i].failed && cl[i].total_bytes == want)
+				ok++;
+			total += cl[i].total_bytes;
+			if (cl[i].end > last)
+				last = cl[i].end;
+		}
+		qsort(first_replies, nfirst, sizeof(*first_replies), cmp_double);
+		printf("clients=%u ok=%u failed=%u bytes=%ju seconds=%.4f time_to_last_s=%.4f "
+		       "aggregate_MBps=%.2f first_reply_us_median=%.0f first_reply_us_p99=%.0f "
+		       "files=%u\n",
+		       nclients, ok, nclients - ok, (uintmax_t)total, t1 - t0, last - t0,
+		       (double)total / (t1 - t0) / 1e6, nfirst ? first_replies[nfirst / 2] : 0.0,
+		       nfirst ? first_replies[nfirst * 99 / 100] : 0.0, nfiles);
+		return ok == nclients ? 0 : 1;
+	}
 	nclients *= rounds;
 	for (i = 0; i < nclients; i++) {
 		struct client *c = &cl[i];
 
-		if (!c->failed && c->bytes == local_size && !c->mismatch) {
+		if (!c->failed && c->bytes == sizes[0] && !c->mismatch) {
 			firsts[ok] = (c->first_rx - c->start) * 1e6;
 			rates[ok++] = (double)c->bytes / (c->end - c->start) / 1e6;
 			total += c->bytes;
 		} else if (!c->failed) {
 			fprintf(stderr, "client %u: %ju bytes of %ju, the bytes received %s\n", i,
-				(uintmax_t)c->bytes, (uintmax_t)local_size,
+				(uintmax_t)c->bytes, (uintmax_t)sizes[0],
 				c->mismatch ? "differ" : "are all equal");
 		}
 	}

@@ -988,6 +988,7 @@ int main(int argc, char **argv)
 	if (cfg.mapfile && (cfg.remap = load_remap(cfg.mapfile)) == NULL)
 		exit(EX_CONFIG);
 	install_signals();
+	transfer_share_floor();
 	bind_lock_fd = memfd_create("in.tftpd-bind", MFD_CLOEXEC);
 	if (bind_lock_fd < 0)
 		fatal(EX_OSERR, "memfd_create: %m");

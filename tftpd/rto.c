@@ -8,6 +8,7 @@ void rto_init(struct rto *r, uint64_t base_us, bool adaptive)
 	r->have_sample = false;
 	r->base_us = base_us;
 	r->srtt_us = r->rttvar_us = 0;
+	r->min_us = RTO_MIN_US;
 	r->rto_us = r->backoff_us = base_us;
 }
 
@@ -28,11 +29,32 @@ void rto_sample(struct rto *r, uint64_t rtt_us)
 		r->srtt_us = (7 * r->srtt_us + rtt_us) / 8;
 	}
 	rto = r->srtt_us + 4 * r->rttvar_us;
-	if (rto < RTO_MIN_US)
-		rto = RTO_MIN_US;
+	if (rto < r->min_us)
+		rto = r->min_us;
 	if (rto > r->base_us)
 		rto = r->base_us;
 	r->rto_us = rto;
+}
+
+void rto_spurious(struct rto *r, uint64_t rtt_us)
+{
+	uint64_t floor = 2 * r->min_us;
+
+	if (!r->adaptive)
+		return;
+	if (floor < rtt_us + rtt_us / 2)
+		floor = rtt_us + rtt_us / 2;
+	r->min_us = floor < r->base_us ? floor : r->base_us;
+	rto_sample(r, rtt_us);
+}
+
+void rto_raise_floor(struct rto *r, uint64_t floor_us)
+{
+	if (!r->adaptive || floor_us <= r->min_us)
+		return;
+	r->min_us = floor_us < r->base_us ? floor_us : r->base_us;
+	if (r->have_sample && r->rto_us < r->min_us)
+		r->rto_us = r->min_us;
 }
 
 void rto_reset_backoff(struct rto *r)

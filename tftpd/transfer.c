@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "blocksrc.h"
 #include "fdio.h"
 #include "log.h"
 #include "netascii.h"
 #include "rto.h"
 #include "transfer.h"
+#include "window.h"
 
 /* Runtime state of one transfer; lives on the child's stack. */
 struct xfer {
@@ -28,40 +30,37 @@ struct xfer {
 	unsigned retransmits;
 	uint64_t timeo_us;		/* SO_RCVTIMEO now set on the socket */
 	unsigned since_stranger_check;
+	uint64_t late_deadline;		/* wait_packet's looks after a deadline */
+	unsigned late_looks;
+	unsigned spurious;		/* retransmissions found needless */
 
-	/* RRQ: blocks come from the mapped file (octet), from a ring of
-	 * blocks read ahead (octet, lock-step) or from a ring of encoded
-	 * blocks (netascii, which cannot be addressed by offset). */
-	const uint8_t *map;
-	uint64_t populated;		/* bytes of the map faulted in so far */
-	uint64_t final_block;		/* 0 until known */
-	uint8_t *ring;
-	size_t *ring_len;
-	uint64_t gen_next;
-	struct netascii_encoder enc;
-	uint8_t *inbuf;
-	size_t in_len, in_off;
-	bool in_eof;
-	uint8_t *stage;			/* lock-step: stage_slots blocks read ahead */
-	unsigned stage_slots;
-	uint64_t staged_lo, staged_hi;	/* the blocks in it, 0: none */
+	struct blocksrc src;		/* RRQ: where the blocks come from */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	uint8_t (*hdr)[TFTP_HEADER_SIZE];
 };
 
-#define NETASCII_READ_CHUNK 65536
-/* Lock-step reads this much of the file ahead in one call (at least
- * two blocks), instead of a system call for every block. */
-#define STAGE_BYTES 32768
+/* Packets taken from the queue after a deadline passed, at most. */
+#define LATE_LOOKS 8
 /* Packets between two looks at the stranger socket. */
 #define STRANGER_CHECK 64
-/* The mapped file is faulted in this far ahead of the window, in one
- * call, rather than a page fault at a time while sending. */
-#define POPULATE_CHUNK (2u << 20)
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22	/* Linux 5.14; older kernels fault lazily */
-#endif
+
+/* The floor shared by the transfer processes (transfer_share_floor). */
+struct shared_floor {
+	uint64_t floor_us;
+	uint64_t raised_at_us;
+};
+static struct shared_floor *shared_floor;
+#define RTO_SHARED_HOLD_US 10000000u
+
+void transfer_share_floor(void)
+{
+	void *p = mmap(NULL, sizeof(*shared_floor), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		shared_floor = p;
+}
 
 static uint64_t now_us(void)
 {
@@ -71,13 +70,33 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Block numbers on the wire are 16 bits; after 65535 comes the
- * negotiated rollover value (tftpd-hpa's "rollover" option, default 0). */
-static uint16_t wire_block(uint64_t block, uint16_t rollover)
+/* Takes up the shared floor, if another transfer raised it lately. */
+static void adopt_shared_floor(struct xfer *x)
 {
-	if (block <= 65535)
-		return (uint16_t)block;
-	return (uint16_t)(rollover + (block - 65536) % (65536u - rollover));
+	uint64_t floor, at;
+
+	if (shared_floor == NULL)
+		return;
+	floor = __atomic_load_n(&shared_floor->floor_us, __ATOMIC_RELAXED);
+	at = __atomic_load_n(&shared_floor->raised_at_us, __ATOMIC_RELAXED);
+	if (floor > x->rto.min_us && now_us() - at < RTO_SHARED_HOLD_US)
+		rto_raise_floor(&x->rto, floor);
+}
+
+/* A needless retransmission: raise our floor and offer it to the rest. */
+static void found_spurious(struct xfer *x, uint64_t original_rtt)
+{
+	x->spurious++;
+	rto_spurious(&x->rto, original_rtt);
+	if (shared_floor == NULL)
+		return;
+	/* Racing writers each store a floor one of them measured: any is
+	 * good, so plain relaxed stores do. */
+	if (x->rto.min_us > __atomic_load_n(&shared_floor->floor_us, __ATOMIC_RELAXED) ||
+	    now_us() - __atomic_load_n(&shared_floor->raised_at_us, __ATOMIC_RELAXED) >=
+	    RTO_SHARED_HOLD_US)
+		__atomic_store_n(&shared_floor->floor_us, x->rto.min_us, __ATOMIC_RELAXED);
+	__atomic_store_n(&shared_floor->raised_at_us, now_us(), __ATOMIC_RELAXED);
 }
 
 static const char *op_name(const struct transfer *t)
@@ -186,13 +205,28 @@ static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
 			x->since_stranger_check = 0;
 			answer_strangers(x);
 		}
-		if (now >= deadline)
-			return 0;
-		set_recv_timeout(x, deadline - now);
-		n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
+		if (now >= deadline) {
+			/* The timer fired, but on a busy host the process may
+			 * have waited for the CPU since, and the kernel does not
+			 * look at the queue again once the wait has run out:
+			 * an answer that came meanwhile is no loss. A few such
+			 * looks per deadline, so a flood cannot hold it off. */
+			if (x->late_deadline != deadline) {
+				x->late_deadline = deadline;
+				x->late_looks = 0;
+			}
+			if (x->late_looks++ >= LATE_LOOKS)
+				return 0;
+			n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC | MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return 0;
+		} else {
+			set_recv_timeout(x, deadline - now);
+			n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;	/* the deadline check decides */
+		}
+		if (n < 0) {
 			socket_failed(x, "read");
 			return -1;
 		}
@@ -237,14 +271,6 @@ static bool timed_out_for_good(struct xfer *x, uint64_t last_progress)
 	return true;
 }
 
-/* The file is shorter than at open (replaced in place, say): an error
- * for the transfer, named in the log. */
-static void file_shrank(struct xfer *x)
-{
-	logmsg(LOG_WARNING, "%s: the file got shorter while being sent", x->t->filename);
-	errno = EIO;
-}
-
 /* The file could not be read: the client gets an ERROR, the log why. */
 static int read_failed(struct xfer *x)
 {
@@ -267,10 +293,10 @@ static int send_msgs(struct xfer *x, unsigned n)
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EFAULT && x->map) {
+			if (errno == EFAULT && blocksrc_mapped(&x->src)) {
 				/* The kernel met the end of a mapped file
 				 * cut short under us. */
-				file_shrank(x);
+				blocksrc_shrank(&x->src);
 				return read_failed(x);
 			}
 			return socket_failed(x, "write");
@@ -291,119 +317,6 @@ static void set_msg(struct xfer *x, unsigned i, const void *head, size_t headlen
 	x->msgs[i].msg_hdr.msg_iovlen = 2;
 }
 
-/* Encodes the next netascii block into its ring slot. */
-static int produce_netascii_block(struct xfer *x)
-{
-	unsigned blksize = x->t->params.blksize;
-	size_t slot = x->gen_next % x->t->params.windowsize, out = 0;
-	uint8_t *dst = x->ring + slot * blksize;
-
-	while (out < blksize) {
-		size_t used;
-
-		if (x->in_off == x->in_len && !x->in_eof) {
-			ssize_t n = read(x->t->fd, x->inbuf, NETASCII_READ_CHUNK);
-
-			if (n < 0)
-				return -1;
-			x->in_len = (size_t)n;
-			x->in_off = 0;
-			x->in_eof = n == 0;
-		}
-		if (x->in_off == x->in_len && x->in_eof && !netascii_encoder_pending(&x->enc))
-			break;
-		out += netascii_encode(&x->enc, x->inbuf + x->in_off, x->in_len - x->in_off,
-				       &used, dst + out, blksize - out);
-		x->in_off += used;
-	}
-	x->ring_len[slot] = out;
-	if (out < blksize)
-		x->final_block = x->gen_next;
-	x->gen_next++;
-	return 0;
-}
-
-/* Lock-step: reads up to count blocks from first on into their slots
- * of the stage (block n lives in slot n % stage_slots, so the block
- * before first, which may be resent, keeps its data). Unlike a
- * mapping, a file cut short under us is an error here, not a SIGBUS. */
-static int read_blocks(struct xfer *x, uint64_t first, uint64_t count)
-{
-	size_t blksize = x->t->params.blksize, ring = x->stage_slots * blksize;
-	uint64_t off = (first - 1) * blksize, size = x->t->file_size;
-	size_t want = off >= size ? 0 : (size_t)(size - off < count * blksize ? size - off
-									      : count * blksize);
-	size_t start = (size_t)(first % x->stage_slots) * blksize, got = 0;
-
-	while (got < want) {
-		size_t pos = (start + got) % ring, chunk = want - got;
-		ssize_t n;
-
-		if (chunk > ring - pos)
-			chunk = ring - pos;
-		n = pread(x->t->fd, x->stage + pos, chunk, (off_t)(off + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				file_shrank(x);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	/* Staged now: the blocks just read, and the one before them if it
-	 * was staged (its slot was not read into). */
-	x->staged_lo = x->staged_hi != 0 && first > x->staged_lo && first - 1 <= x->staged_hi
-		       ? first - 1 : first;
-	x->staged_hi = first + count - 1;
-	return 0;
-}
-
-/* Fills the stage from block on, as far as it goes without the block
- * before it and without passing the final block. */
-static int stage_from(struct xfer *x, uint64_t block)
-{
-	uint64_t count = x->final_block - block + 1;
-
-	if (count > x->stage_slots - 1)
-		count = x->stage_slots - 1;
-	return read_blocks(x, block, count);
-}
-
-static int block_data(struct xfer *x, uint64_t block, const uint8_t **data, size_t *len)
-{
-	unsigned blksize = x->t->params.blksize;
-
-	if (x->t->mode == TFTP_MODE_OCTET) {
-		uint64_t off = (block - 1) * blksize;
-		uint64_t left = off < x->t->file_size ? x->t->file_size - off : 0;
-
-		*len = left < blksize ? (size_t)left : blksize;
-		if (x->stage) {
-			if ((block < x->staged_lo || block > x->staged_hi) && stage_from(x, block) < 0)
-				return -1;
-			*data = x->stage + (block % x->stage_slots) * blksize;
-			return 0;
-		}
-		if (x->map && off + blksize > x->populated && x->populated < x->t->file_size) {
-			uint64_t chunk = x->t->file_size - x->populated;
-
-			if (chunk > POPULATE_CHUNK)
-				chunk = POPULATE_CHUNK;
-			madvise((void *)(x->map + x->populated), chunk, MADV_POPULATE_READ);
-			x->populated += chunk;
-		}
-		*data = x->map + (x->map ? off : 0);
-		return 0;
-	}
-	while (x->gen_next <= block)
-		if (produce_netascii_block(x) < 0)
-			return -1;
-	*data = x->ring + (block % x->t->params.windowsize) * blksize;
-	*len = x->ring_len[block % x->t->params.windowsize];
-	return 0;
-}
-
 /* Fills msgs with the window starting at base; returns its block count.
  * Base 0 stands for the OACK, which is acknowledged like a block 0. */
 static int build_window(struct xfer *x, uint64_t base, unsigned *count)
@@ -420,9 +333,9 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
 		const uint8_t *data;
 		size_t len;
 
-		if (x->final_block && block > x->final_block)
+		if (blocksrc_final(&x->src) && block > blocksrc_final(&x->src))
 			break;
-		if (block_data(x, block, &data, &len) < 0)
+		if (blocksrc_get(&x->src, block, &data, &len) < 0)
 			return -1;
 		tftp_put_header(x->hdr[i], TFTP_DATA, wire_block(block, x->t->params.rollover));
 		set_msg(x, i, x->hdr[i], TFTP_HEADER_SIZE, data, len);
@@ -431,93 +344,49 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
 	return 0;
 }
 
-/* In lock-step, while the client takes the block, the next ones are read
- * ahead into a buffer that stays in the CPU cache, so that after the ACK
- * only the send remains (tftpd-hpa reads ahead for the same reason): the
- * round trip, not the CPU, is what limits windowsize 1. Reading 32 KiB a
- * call instead of a block saves 6-8% of the CPU at blksize 512-1468. */
-static int stage_block(struct xfer *x, uint64_t block)
-{
-	if (x->stage == NULL || block <= x->staged_hi || block > x->final_block)
-		return 0;
-	return stage_from(x, block);
-}
-
-/* How many blocks of the window [base, base + n) an ACK acknowledges;
- * 0 for a duplicate or stray ACK, which must never trigger a resend
- * (the Sorcerer's Apprentice bug, RFC 1123 section 4.2.3.1). */
-static unsigned acked_blocks(uint64_t base, unsigned n, uint16_t ack, uint16_t rollover)
-{
-	unsigned j;
-
-	for (j = n; j >= 1; j--)
-		if (wire_block(base - 1 + j, rollover) == ack)
-			return j;
-	return 0;
-}
-
-static int rrq_setup(struct xfer *x)
-{
-	struct transfer *t = x->t;
-	unsigned w = t->params.windowsize;
-
-	x->msgs = calloc(w, sizeof(*x->msgs));
-	x->iov = calloc(2 * (size_t)w, sizeof(*x->iov));
-	x->hdr = calloc(w, sizeof(*x->hdr));
-	if (!x->msgs || !x->iov || !x->hdr)
-		return -1;
-	if (t->mode == TFTP_MODE_OCTET) {
-		x->final_block = t->file_size / t->params.blksize + 1;
-		if (w == 1) {
-			/* Lock-step reads ahead of the ACKs, many blocks a call. */
-			x->stage_slots = STAGE_BYTES / t->params.blksize;
-			if (x->stage_slots < 2)
-				x->stage_slots = 2;
-			x->stage = malloc((size_t)x->stage_slots * t->params.blksize);
-			return x->stage ? 0 : -1;
-		}
-		if (t->file_size > 0) {
-			void *m = mmap(NULL, t->file_size, PROT_READ, MAP_SHARED, t->fd, 0);
-
-			if (m == MAP_FAILED)
-				return -1;
-			/* No MADV_SEQUENTIAL: it would have the kernel drop
-			 * the pages behind us, and the next client wants the
-			 * same initrd from the page cache. */
-			x->map = m;
-		}
-		return 0;
-	}
-	netascii_encoder_init(&x->enc);
-	x->gen_next = 1;
-	x->ring = malloc((size_t)w * t->params.blksize);
-	x->ring_len = calloc(w, sizeof(*x->ring_len));
-	x->inbuf = malloc(NETASCII_READ_CHUNK);
-	return x->ring && x->ring_len && x->inbuf ? 0 : -1;
-}
-
 static int rrq_run(struct xfer *x)
 {
 	struct transfer *t = x->t;
 	uint64_t base = t->oack ? 0 : 1, last_progress = now_us();
 
-	if (rrq_setup(x) < 0) {
+	unsigned w = t->params.windowsize;
+
+	x->msgs = calloc(w, sizeof(*x->msgs));
+	x->iov = calloc(2 * (size_t)w, sizeof(*x->iov));
+	x->hdr = calloc(w, sizeof(*x->hdr));
+	if (!x->msgs || !x->iov || !x->hdr ||
+	    blocksrc_open(&x->src, t->fd, t->mode, t->file_size, t->params.blksize, w,
+			  t->filename) < 0) {
 		logmsg(LOG_ERR, "%s: cannot set up the transfer: %m", t->filename);
 		send_error(x, TFTP_EUNDEF, strerror(errno));
 		return -1;
 	}
+	/* After a window that was resent and then acknowledged, a second
+	 * ACK of its last block means the client had the original too:
+	 * the resend was needless (rto_spurious). */
+	bool check_spurious = false;
+	/* But a client (or a link) that repeats ACKs when nothing was
+	 * resent, a duplicating link or a windowed client telling of a
+	 * gap, makes a repeat no proof: then the floor stays as it is. */
+	bool dups_unprovoked = false;
+	uint16_t spurious_ack = 0;
+	uint64_t original_rtt = 0;
+
 	for (;;) {
 		bool resent = false;
-		uint64_t sent_at;
+		uint64_t sent_at, first_sent_at;
 		unsigned n;
 
 		if (build_window(x, base, &n) < 0)
 			return read_failed(x);
+		first_sent_at = 0;
 send:
 		if (send_msgs(x, n) < 0)
 			return -1;
 		sent_at = now_us();
-		if (stage_block(x, base + n) < 0)
+		if (first_sent_at == 0)
+			first_sent_at = sent_at;
+		if (blocksrc_prefetch(&x->src, base + n) < 0)
 			return read_failed(x);
 		for (;;) {
 			uint16_t op, arg;
@@ -530,6 +399,19 @@ send:
 			if (rc == 0) {
 				if (timed_out_for_good(x, last_progress))
 					return -1;
+				/* Before resending, a floor another transfer
+				 * learnt meanwhile: resend only if that has
+				 * run out too. */
+				if (!resent) {
+					uint64_t floor = x->rto.min_us;
+
+					adopt_shared_floor(x);
+					if (x->rto.min_us > floor) {
+						rto_reset_backoff(&x->rto);
+						if (now_us() < next_deadline(x, sent_at, last_progress))
+							continue;
+					}
+				}
 				rto_backoff(&x->rto);
 				x->retransmits++;
 				resent = true;
@@ -544,16 +426,30 @@ send:
 			if (op != TFTP_ACK)
 				continue;
 			acked = acked_blocks(base, n, arg, t->params.rollover);
-			if (acked == 0)
+			if (acked == 0) {
+				/* A repeat of the ACK that brought us here. */
+				if (base > 0 && arg == wire_block(base - 1, t->params.rollover)) {
+					if (!check_spurious)
+						dups_unprovoked = true;
+					else if (arg == spurious_ack && !dups_unprovoked)
+						found_spurious(x, original_rtt);
+					check_spurious = false;
+				}
 				continue;
-			if (!resent)
+			}
+			check_spurious = resent;
+			if (resent) {
+				spurious_ack = arg;
+				original_rtt = now_us() - first_sent_at;
+			} else {
 				rto_sample(&x->rto, now_us() - sent_at);
+			}
 			rto_reset_backoff(&x->rto);
 			last_progress = now_us();
 			for (unsigned i = 0; base > 0 && i < acked; i++)
 				x->bytes += x->iov[2 * i + 1].iov_len;
 			base += acked;
-			if (x->final_block && base > x->final_block)
+			if (blocksrc_final(&x->src) && base > blocksrc_final(&x->src))
 				return 0;
 			break;
 		}
@@ -729,10 +625,10 @@ static void log_done(const struct xfer *x, int rc)
 	if (rc != 0 || t->verbosity < 1)
 		return;
 	logmsg(LOG_NOTICE, "%s from %s filename %s: %s %ju bytes in %.3f s "
-	       "(blksize %u, windowsize %u, %u retransmissions)",
+	       "(blksize %u, windowsize %u, %u retransmissions, %u needless)",
 	       op_name(t), x->peer_text, t->filename,
 	       t->opcode == TFTP_WRQ ? "received" : "sent", (uintmax_t)x->bytes, secs,
-	       t->params.blksize, t->params.windowsize, x->retransmits);
+	       t->params.blksize, t->params.windowsize, x->retransmits, x->spurious);
 }
 
 int transfer_run(struct transfer *t)
@@ -745,6 +641,7 @@ int transfer_run(struct transfer *t)
 	addr_ntop(addr_unmap_v4((struct sockaddr *)&t->peer, &u), x.peer_text,
 		  sizeof(x.peer_text));
 	rto_init(&x.rto, t->params.timeout_us, !t->params.timeout_negotiated);
+	adopt_shared_floor(&x);
 	/* One byte more than a full block, to tell an oversized one. */
 	x.rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;
 	x.rx = malloc(x.rxsize);
@@ -754,15 +651,10 @@ int transfer_run(struct transfer *t)
 	}
 	rc = t->opcode == TFTP_WRQ ? wrq_run(&x) : rrq_run(&x);
 	log_done(&x, rc);
-	if (x.map)
-		munmap((void *)x.map, t->file_size);
+	blocksrc_close(&x.src);
 	free(x.rx);
 	free(x.msgs);
 	free(x.iov);
 	free(x.hdr);
-	free(x.ring);
-	free(x.stage);
-	free(x.ring_len);
-	free(x.inbuf);
 	return rc;
 }

@@ -40,6 +40,14 @@ struct transfer {
  * way it can end is logged here. */
 int transfer_run(struct transfer *t);
 
+/* Called once before the first fork: a page shared by every transfer
+ * process, where a transfer that found a retransmission needless leaves
+ * the floor it raised (rto_spurious), so that the others, running and
+ * to come, start from it instead of each paying a needless resend to
+ * learn that the host is loaded. It lapses RTO_SHARED_HOLD_US after the
+ * last raise. Without the page (mmap failed) each learns alone. */
+void transfer_share_floor(void);
+
 /* ERROR packet to addr from sock. */
 void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error code,
 			 const char *msg, int verbosity);

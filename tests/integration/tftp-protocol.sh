@@ -111,6 +111,19 @@ check "windowsize 8 transfer is complete" same "$ROOT/big" "$WORK/w8"
 check "--verbosity 1 logs the transfer's figures" expect_line \
 	'filename big: sent 3000000 bytes in .* \(blksize 512, windowsize 8, ' "$WORK/tftpd.log"
 stop "$TFTPD_PID"
+# A client whose ACKs come fast for 20 blocks, then each 60 ms late (a
+# host that got busy): the 20 ms timer resends block 21 needlessly, the
+# client's second ACK of it shows that, and the floor goes above 60 ms:
+# no more resends. Before, every late block was sent three times.
+: >"$WORK/tftpd.log"
+head -c 30720 /dev/urandom >"$ROOT/lagged"
+chmod 644 "$ROOT/lagged"
+start_tftpd -s "$ROOT" -v
+check "a client that slows down gets its file" sh -c 	"$P -w 3000 127.0.0.1 get lagged $WORK/lagged lag=21:60 >$WORK/lag.out && cmp $ROOT/lagged $WORK/lagged"
+check "its transfer saw a needless retransmission" expect_line 	'filename lagged: sent 30720 bytes .* [1-9][0-9]* needless' "$WORK/tftpd.log"
+check "and retransmitted at most 8 of its 41 late blocks" sh -c \
+	"n=\$(sed -n 's/.*filename lagged: sent .*, \\([0-9]*\\) retransmissions.*/\\1/p' $WORK/tftpd.log); echo \"retransmissions: \$n\"; [ -n \"\$n\" ] && [ \$n -le 8 ]"
+stop "$TFTPD_PID"
 # A file cut short while it is being sent (an initrd replaced in place
 # with cp): the transfer ends with an ERROR and a log line, in lock-step
 # (read ahead) and windowed (mapped file) alike; no child dies of SIGBUS.

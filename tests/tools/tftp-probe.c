@@ -13,6 +13,8 @@
  * blocks the server sent again, stall=MS holds the transfer open for MS
  * milliseconds after the first block without acknowledging it, then
  * exits, pace=MS waits MS milliseconds before each ACK (a slow client),
+ * lag=N:MS waits MS milliseconds before each ACK of block N and later
+ * ones (a client that slows down once the server has measured it fast),
  * rerrq=1 sends the request twice, as firmware that retransmits it
  * does, stop=N ends a put once N blocks are acknowledged (an abandoned
  * upload; with stall=MS it stays silent that long first). "raw -" sends an empty datagram. It prints what
@@ -45,6 +47,7 @@ struct client {
 	bool dup_acks;		/* send every ACK twice: the server must not resend */
 	unsigned stall_ms;	/* stall=MS: hold still after the first block */
 	unsigned pace_ms;	/* pace=MS: wait before each ACK */
+	unsigned lag_from, lag_ms;	/* lag=N:MS */
 	bool rerrq;		/* rerrq=1: the request goes out twice */
 	unsigned stop_after;	/* stop=N: abandon a put after N blocks */
 	bool show_tid;		/* print the server's transfer port */
@@ -126,6 +129,9 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 			c->stall_ms = (unsigned)atoi(opts[i] + 6);
 		if (strncmp(opts[i], "pace=", 5) == 0)
 			c->pace_ms = (unsigned)atoi(opts[i] + 5);
+		if (strncmp(opts[i], "lag=", 4) == 0 &&
+		    sscanf(opts[i] + 4, "%u:%u", &c->lag_from, &c->lag_ms) != 2)
+			c->lag_ms = 0;
 		if (strcmp(opts[i], "rerrq=1") == 0)
 			c->rerrq = true;
 		if (strncmp(opts[i], "stop=", 5) == 0)
@@ -139,7 +145,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 		if (eq == NULL || strncmp(opts[i], "mode=", 5) == 0 ||
 		    strcmp(opts[i], "abort=1") == 0 || strcmp(opts[i], "dupack=1") == 0 ||
 		    strncmp(opts[i], "stall=", 6) == 0 || strncmp(opts[i], "pace=", 5) == 0 ||
-		    strcmp(opts[i], "rerrq=1") == 0 || strncmp(opts[i], "stop=", 5) == 0)
+		    strcmp(opts[i], "rerrq=1") == 0 || strncmp(opts[i], "stop=", 5) == 0 ||
+		    strncmp(opts[i], "lag=", 4) == 0)
 			continue;
 		n += (size_t)sprintf((char *)p + n, "%.*s", (int)(eq - opts[i]), opts[i]) + 1;
 		n += (size_t)sprintf((char *)p + n, "%s", eq + 1) + 1;
@@ -196,6 +203,8 @@ static void send_ack(struct client *c, uint16_t block)
 
 	if (c->pace_ms)
 		usleep(c->pace_ms * 1000u);
+	if (c->lag_ms && block >= c->lag_from)
+		usleep(c->lag_ms * 1000u);
 	send_pkt(c, a, 4);
 	if (c->dup_acks)
 		send_pkt(c, a, 4);
@@ -305,14 +314,15 @@ static int do_get(struct client *c, const char *file, const char *out, char **op
  * timeout resends the window (RFC 7440 section 4). */
 static int do_put(struct client *c, const char *file, const char *in, char **opts, int nopts)
 {
-	uint8_t req[1024], *data = malloc(65536 + 4);
+	static uint8_t data[65536 + 4];	/* static: no leak report under ASan */
+	uint8_t req[1024];
 	size_t rl = build_request(c, req, 2, file, opts, nopts);
 	FILE *f = fopen(in, "rb");
 	uint64_t base = 0, final = 0;
 	unsigned timeouts = 0;
 	ssize_t n;
 
-	if (f == NULL || data == NULL)
+	if (f == NULL)
 		fail(in);
 	send_pkt(c, req, rl);
 	while ((n = recv_pkt(c)) < 0) {

@@ -55,12 +55,58 @@ static void test_backoff_stops_growing_at_give_up(void **state)
 	assert_true(rto_wait_us(&r) <= 2 * 63 * 1000);
 }
 
+static void test_spurious_retransmission_raises_the_floor(void **state)
+{
+	struct rto r;
+	int i;
+
+	(void)state;
+	rto_init(&r, 1000000, true);
+	for (i = 0; i < 20; i++)
+		rto_sample(&r, 100);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), RTO_MIN_US);
+	/* The original's ACK came 30 ms late: the floor goes above that. */
+	rto_spurious(&r, 30000);
+	rto_reset_backoff(&r);
+	assert_true(rto_wait_us(&r) >= 45000);
+	/* Fast round trips afterwards do not bring it back down. */
+	for (i = 0; i < 50; i++)
+		rto_sample(&r, 100);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 45000);
+	/* A short delay still doubles it; the base bounds it. */
+	rto_spurious(&r, 10);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 90000);
+	for (i = 0; i < 10; i++)
+		rto_spurious(&r, 10);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 1000000);
+	/* The backoff still doubles from there, up to the give-up. */
+	rto_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 2000000);
+}
+
+static void test_spurious_ignored_with_a_negotiated_timeout(void **state)
+{
+	struct rto r;
+
+	(void)state;
+	rto_init(&r, 3000000, false);
+	rto_spurious(&r, 5000000);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 3000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_timeout_ignores_samples_and_doubles),
 		cmocka_unit_test(test_adaptive_timeout_follows_rtt_within_bounds),
 		cmocka_unit_test(test_backoff_stops_growing_at_give_up),
+		cmocka_unit_test(test_spurious_retransmission_raises_the_floor),
+		cmocka_unit_test(test_spurious_ignored_with_a_negotiated_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,62 @@
+/* Where a read request's blocks come from, block by block: the mapped
+ * file (octet, windowed), a stage read ahead of the ACKs (octet,
+ * lock-step), or a ring of encoded blocks (netascii, which cannot be
+ * addressed by offset). The transfer loop above it knows only windows,
+ * ACKs and timers; this knows only files and block numbers (64-bit,
+ * from 1). */
+#ifndef TFTPD_BLOCKSRC_H
+#define TFTPD_BLOCKSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netascii.h"
+#include "packet.h"
+
+struct blocksrc {
+	int fd;
+	enum tftp_mode mode;
+	unsigned blksize, windowsize;
+	uint64_t file_size;		/* at open */
+	const char *name;		/* for the log */
+	uint64_t final_block;		/* 0 until known */
+
+	const uint8_t *map;		/* octet, windowed */
+	uint64_t populated;		/* bytes of the map faulted in so far */
+
+	uint8_t *stage;			/* octet, lock-step: stage_slots blocks */
+	unsigned stage_slots;
+	uint64_t staged_lo, staged_hi;	/* the blocks in it, 0: none */
+
+	uint8_t *ring;			/* netascii: one window of encoded blocks */
+	size_t *ring_len;
+	uint64_t gen_next;
+	struct netascii_encoder enc;
+	uint8_t *inbuf;
+	size_t in_len, in_off;
+	bool in_eof;
+};
+
+/* Sets up for fd (open, file_size bytes at open); -1 with errno set.
+ * blocksrc_close undoes it either way. */
+int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file_size,
+		  unsigned blksize, unsigned windowsize, const char *name);
+/* Block number block (the window's blocks may all be held at once; a
+ * netascii block must be within windowsize of the highest asked for).
+ * The data stays valid until a block windowsize or more further on is
+ * asked for. -1 with errno set when the file cannot be read (logged if
+ * it got shorter). */
+int blocksrc_get(struct blocksrc *b, uint64_t block, const uint8_t **data, size_t *len);
+/* Lock-step: while the client takes a block, reads ahead from block on
+ * (a no-op otherwise, or when already staged). -1 as blocksrc_get. */
+int blocksrc_prefetch(struct blocksrc *b, uint64_t block);
+/* The last block's number; 0 while unknown (netascii, not yet reached). */
+uint64_t blocksrc_final(const struct blocksrc *b);
+/* The data are pages of the file: a send may meet its end (EFAULT). */
+bool blocksrc_mapped(const struct blocksrc *b);
+/* Logs that the file got shorter than at open; sets errno to EIO. */
+void blocksrc_shrank(const struct blocksrc *b);
+void blocksrc_close(struct blocksrc *b);
+
+#endif
