@@ -14,11 +14,12 @@
 
 #include "addr.h"
 #include "daemon.h"
+#include "exports_load.h"
 #include "log.h"
+#include "pidfile.h"
+#include "resolver.h"
 #include "strbuf.h"
 #include "strnum.h"
-
-#define EXPORTS_FILE_MAX (1u << 20)
 
 /* ---- command line ------------------------------------------------------ */
 
@@ -29,19 +30,20 @@ void daemon_usage(int status, const char *name, const char *what, const char *pe
 
 	fprintf(out, "Usage: %s [OPTION]...\n%s\n", name, what);
 	fprintf(out,
-"  -e, --exports FILE   exports file (default /etc/exports)\n"
+"  -e, --exports FILE   exports file (default /etc/exports), and FILE.d/*.exports\n"
 "  -k, --key FILE       file handle key shared with %s\n"
 "                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
 "  -p, --port PORT      UDP and TCP port (default: %s)\n"
 "  -a, --address ADDR   listen on this address only\n"
 "  -N, --no-rpcbind     do not register with rpcbind\n"
 "  -P, --pidfile FILE   write the process ID to FILE\n"
+"                       (default " RUNSTATEDIR "/%s.pid)\n"
 "  -F, --foreground     stay in the foreground and log to stderr\n"
 "  -d, --debug          log every request\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
 "\n"
-"SIGHUP re-reads the exports file. See %s(8).\n", peer, default_port, name);
+"SIGHUP re-reads the exports file. See %s(8).\n", peer, default_port, name, name);
 	exit(status);
 }
 
@@ -64,6 +66,11 @@ void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 	uintmax_t v;
 	int ch;
 
+	static char pid_file[PATH_MAX];
+
+	/* pxe-exportfs -r finds the daemons here with no option given. */
+	snprintf(pid_file, sizeof pid_file, RUNSTATEDIR "/%s.pid", o->progname);
+	o->pid_file = pid_file;
 	o->exports_file = "/etc/exports";
 	o->key_file = LOCALSTATEDIR "/lib/pxekit/nfs-handle.key";
 	o->port = default_port;
@@ -117,6 +124,27 @@ static bool read_key(const char *path, struct fh_key *key)
 	return true;
 }
 
+/* The state directory and any missing parent (a fresh prefix has no
+ * PREFIX/var/lib), mode 0755 as Debian's /var/lib. */
+static void make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *c = path + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char saved = *c;
+
+		*c = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			fatal(EX_CANTCREAT, "cannot create %s: %m", path);
+		*c = saved;
+		if (saved == '\0')
+			break;
+	}
+}
+
 /* Written to a temporary file and linked into place, so the other daemon
  * starting at the same moment reads either no key or the whole one. */
 void load_key(const char *path, struct fh_key *key)
@@ -134,8 +162,7 @@ void load_key(const char *path, struct fh_key *key)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			fatal(EX_CANTCREAT, "cannot create %s: %m", dir);
+		make_dirs(dir);
 	}
 	if (getrandom(key->k, sizeof key->k, 0) != (ssize_t)sizeof key->k)
 		fatal(EX_OSERR, "getrandom: %m");
@@ -220,16 +247,12 @@ void export_table_free(struct export_table *t)
 
 bool export_table_load(struct export_table *t, const char *file)
 {
-	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
+	struct strbuf diag = STRBUF_INIT;
 	struct exports *ex = NULL;
 	struct export_state *st;
 	bool ok = false;
 
-	if (read_text_file(file, 0, EXPORTS_FILE_MAX, &text) < 0) {
-		logmsg(LOG_ERR, "cannot read %s: %m", file);
-		goto out;
-	}
-	ex = exports_parse(sb_str(&text), file, &diag);
+	ex = exports_load(file, &diag);
 	for (char *line = diag.buf, *nl; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		*nl = '\0';
@@ -253,7 +276,6 @@ bool export_table_load(struct export_table *t, const char *file)
 	ok = true;
 out:
 	exports_free(ex);
-	sb_free(&text);
 	sb_free(&diag);
 	return ok;
 }
@@ -268,57 +290,43 @@ const struct export_state *export_table_fsid(const struct export_table *t, uint3
 
 /* ---- access ------------------------------------------------------------ */
 
-static bool needs_name(const struct export *e)
-{
-	for (size_t i = 0; i < e->nclients; i++)
-		if (e->clients[i].kind == CLIENT_NAME || e->clients[i].kind == CLIENT_WILDCARD)
-			return true;
-	return false;
-}
-
 const struct export_options *export_access(const struct export *e, struct rpc_req *req)
 {
-	const char *name = needs_name(e) ? server_peer_name(req) : NULL;
-	const struct export_client *c = export_match(e, req->peer, name);
-	char addr[ADDR_STRLEN];
+	struct daemon_ctx *d = req->ctx;
+	struct name_lookup names = { resolver_lookup, d->resolver };
+	struct access_result r;
+	char addr[ADDR_STRLEN], name[300] = "";
 
-	if (c == NULL) {
-		logmsg(LOG_NOTICE, "refused %s from %s: %s is not exported to it",
-		       req->proc_name, peer_ntop(req->peer, addr, sizeof addr), e->path);
-		return NULL;
+	if (access_check(e, req->peer, &names, &r) == ACCESS_OK)
+		return &r.client->opts;
+	peer_ntop(req->peer, addr, sizeof addr);
+	if (r.name.name)
+		snprintf(name, sizeof name, " (%s)", r.name.name);
+	else if (r.name.unconfirmed)
+		snprintf(name, sizeof name, " (its PTR record names %s, whose addresses do not "
+			 "include it)", r.name.unconfirmed);
+	else if (r.looked_up)
+		snprintf(name, sizeof name, " (no host name)");
+	switch (r.reason) {
+	case ACCESS_NAME_PENDING:
+		/* A refusal would be final for the client; silence makes it
+		 * retransmit, by which time the name is known. */
+		req->drop = true;
+		if (d->opts.debug)
+			logmsg(LOG_DEBUG, "dropped %s from %s: %s", req->proc_name, addr,
+			       access_reason_text(r.reason));
+		break;
+	case ACCESS_INSECURE_PORT:
+		logmsg(LOG_NOTICE, "refused %s from %s%s port %u: %s is %s", req->proc_name, addr,
+		       name, addr_port(req->peer), e->path, access_reason_text(r.reason));
+		break;
+	case ACCESS_NOT_EXPORTED_TO_HOST:
+	case ACCESS_OK:
+		logmsg(LOG_NOTICE, "refused %s from %s%s: %s is %s", req->proc_name, addr, name,
+		       e->path, access_reason_text(r.reason));
+		break;
 	}
-	if (c->opts.secure && addr_port(req->peer) >= 1024) {
-		logmsg(LOG_NOTICE, "refused %s from %s port %u: %s is exported 'secure' "
-		       "(use 'insecure' for unprivileged clients)", req->proc_name,
-		       peer_ntop(req->peer, addr, sizeof addr), addr_port(req->peer), e->path);
-		return NULL;
-	}
-	return &c->opts;
-}
-
-void squash_identity(const struct export_options *o, const struct rpc_cred *cred,
-		     struct identity *id)
-{
-	memset(id, 0, sizeof *id);
-	if (cred->flavor != RPC_AUTH_SYS || o->squash == SQUASH_ALL) {
-		id->uid = o->anonuid;
-		id->gid = o->anongid;
-		return;
-	}
-	id->uid = cred->uid;
-	id->gid = cred->gid;
-	id->ngids = cred->ngids;
-	memcpy(id->gids, cred->gids, sizeof id->gids);
-	if (o->squash == SQUASH_NONE)
-		return;
-	/* knfsd squashes group 0 as well as user 0. */
-	if (id->uid == 0)
-		id->uid = o->anonuid;
-	if (id->gid == 0)
-		id->gid = o->anongid;
-	for (unsigned i = 0; i < id->ngids; i++)
-		if (id->gids[i] == 0)
-			id->gids[i] = o->anongid;
+	return NULL;
 }
 
 /* ---- start and stop ---------------------------------------------------- */
@@ -337,22 +345,10 @@ static void reload_exports(void *ctx)
 {
 	struct daemon_ctx *d = ctx;
 
+	resolver_flush(d->resolver);
 	if (export_table_load(&d->exports, d->opts.exports_file))
 		logmsg(LOG_NOTICE, "re-read %s: %zu exports", d->opts.exports_file,
 		       d->exports.n);
-}
-
-static void write_pid_file(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (f == NULL) {
-		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
-		return;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0)
-		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
 }
 
 void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
@@ -376,6 +372,9 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	d->resolver = resolver_new();
+	if (d->resolver == NULL)
+		fatal(EX_OSERR, "out of memory");
 	load_key(d->opts.key_file, &d->key);
 	if (!export_table_load(&d->exports, d->opts.exports_file))
 		fatal(EX_CONFIG, "no usable exports in %s", d->opts.exports_file);
@@ -385,8 +384,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 			fatal(EX_OSERR, "daemon: %m");
 		log_set_target(LOG_TO_SYSLOG);
 	}
-	if (d->opts.pid_file)
-		write_pid_file(d->opts.pid_file);
+	pidfile_write(d->opts.pid_file);
 	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s",
 	       d->exports.n, d->opts.exports_file, server_port(d->svc),
 	       d->opts.rpcbind ? ", registered with rpcbind" : "");
@@ -396,8 +394,8 @@ void daemon_serve(struct daemon_ctx *d)
 {
 	server_run(d->svc, &got_stop, &got_reload, reload_exports);
 	server_close(d->svc);
-	if (d->opts.pid_file)
-		unlink(d->opts.pid_file);
+	pidfile_remove(d->opts.pid_file);
 	export_table_free(&d->exports);
+	resolver_free(d->resolver);
 	logmsg(LOG_NOTICE, "exiting");
 }

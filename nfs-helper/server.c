@@ -34,8 +34,6 @@ struct conn {
 	int tail_fd;			/* file data after the reply (READ) */
 	off_t tail_off;
 	size_t tail_left, pad_left;
-	char *hostname;
-	bool hostname_done;
 	time_t last;
 };
 
@@ -231,7 +229,6 @@ static void conn_free(struct conn *c)
 	free(c->in);
 	free(c->rec);
 	free(c->out);
-	free(c->hostname);
 	free(c);
 }
 
@@ -344,7 +341,6 @@ static bool dispatch_record(struct server *s, struct conn *c, const unsigned cha
 {
 	struct rpc_req req = {
 		.peer = (struct sockaddr *)&c->peer, .tcp = true, .ctx = s->cfg.ctx,
-		.hostname = c->hostname, .hostname_done = c->hostname_done,
 	};
 	size_t n;
 
@@ -353,8 +349,11 @@ static bool dispatch_record(struct server *s, struct conn *c, const unsigned cha
 	req.reply = c->out + MARK;
 	req.reply_cap = s->cfg.max_record;
 	n = handle_call(s, &req, msg, len);
-	c->hostname = req.hostname;
-	c->hostname_done = req.hostname_done;
+	if (req.drop) {
+		if (req.tail_len)
+			close(req.tail_fd);
+		return false;
+	}
 	if (n == 0)
 		return true;
 	c->out_len = MARK + n;
@@ -463,9 +462,8 @@ static void serve_datagram(struct server *s)
 	if (n <= 0)
 		return;
 	out = handle_call(s, &req, s->dgram_in, (size_t)n);
-	if (out)
+	if (out && !req.drop)
 		sendto(s->udp_fd, s->dgram_out, out, 0, (struct sockaddr *)&peer, len);
-	free(req.hostname);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -552,18 +550,4 @@ void server_close(struct server *s)
 	free(s->dgram_in);
 	free(s->dgram_out);
 	free(s);
-}
-
-const char *server_peer_name(struct rpc_req *req)
-{
-	char host[NI_MAXHOST];
-
-	if (!req->hostname_done) {
-		req->hostname_done = true;
-		if (getnameinfo(req->peer, req->peer->sa_family == AF_INET6 ?
-				sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
-				host, sizeof host, NULL, 0, NI_NAMEREQD) == 0)
-			req->hostname = strdup(host);
-	}
-	return req->hostname;
 }

@@ -42,8 +42,4 @@ void server_close(struct server *svc);
 /* The caller's address as text, IPv4-mapped IPv6 shown as IPv4. */
 const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len);
 
-/* The reverse-DNS name of the caller (NULL if none), looked up once per
- * connection or datagram. */
-const char *server_peer_name(struct rpc_req *req);
-
 #endif

@@ -39,13 +39,17 @@ fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
 	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
 fuzzer exports -I"$top_srcdir/nfs-helper" \
+	$(pkg-config --cflags libtirpc) \
 	"$top_srcdir/tests/fuzz/fuzz_exports.c" "$top_srcdir/nfs-helper/exports.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
+	"$top_srcdir/nfs-helper/access.c" "$top_srcdir/lib/addr.c" \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" $(pkg-config --libs libtirpc)
 fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	-Wno-unused-variable $(pkg-config --cflags libtirpc) -DLOCALSTATEDIR='"/var"' \
 	"$top_srcdir/tests/fuzz/fuzz_rpc.c" "$top_srcdir"/nfs-helper/nfsd.c \
 	"$top_srcdir"/nfs-helper/rpc.c "$top_srcdir"/nfs-helper/daemon.c \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
+	"$top_srcdir"/nfs-helper/exports_load.c "$top_srcdir"/nfs-helper/access.c \
+	"$top_srcdir"/nfs-helper/resolver.c -DRUNSTATEDIR='"/run"' \
 	"$top_srcdir"/nfs-helper/fhandle.c "$out/nfs3_prot_xdr.c" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
 cd "$out"
