@@ -5,6 +5,7 @@
  * back as "key=value" words.
  *
  *   nfs-probe [-s SRC] [-u] HOST PORT mnt PATH
+ *   nfs-probe ... HOST PORT mnt-hex HEXPATH   (a path with any bytes, NUL too)
  *   nfs-probe ... HOST PORT getattr|fsinfo HEXFH
  *   nfs-probe ... HOST PORT lookup HEXFH NAME
  *   nfs-probe ... HOST PORT read HEXFH OFFSET COUNT
@@ -33,6 +34,14 @@ static bool_t encode_nothing(XDR *x, void *p)
 {
 	(void)x, (void)p;
 	return TRUE;
+}
+
+/* The length of the path of mnt-hex, set before the call. */
+static u_int mnt_bytes_len;
+
+static bool_t xdr_mnt_bytes(XDR *x, char **p)
+{
+	return xdr_bytes(x, p, &mnt_bytes_len, 2048);
 }
 
 static void die(const char *what)
@@ -205,6 +214,16 @@ int main(int argc, char **argv)
 			print_fh("fh", res.mountres3_u.mountinfo.fhandle.fhandle3_val,
 				 res.mountres3_u.mountinfo.fhandle.fhandle3_len);
 		printf("\n");
+	} else if (strcmp(op, "mnt-hex") == 0) {
+		static char bytes[2048];
+		char *p = bytes;
+		u_int n = (u_int)(strlen(a[0]) / 2);
+
+		for (u_int i = 0; i < n && i < sizeof bytes; i++)
+			sscanf(a[0] + 2 * i, "%2hhx", (unsigned char *)&bytes[i]);
+		mnt_bytes_len = n < sizeof bytes ? n : (u_int)sizeof bytes;
+		r = call(fd, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC_MNT, (xdrproc_t)xdr_mnt_bytes, &p, &len);
+		printf("status=%u\n", get32(r));
 	} else if (strcmp(op, "getattr") == 0 || strcmp(op, "fsinfo") == 0) {
 		GETATTR3args args;
 		parse_fh(a[0], &args.object);
