@@ -33,7 +33,10 @@ bool pidfile_write(const char *path)
 
 void pidfile_remove(const char *path)
 {
-	if (unlink(path) < 0 && errno != ENOENT)
+	/* A daemon that dropped its privileges may no longer remove it from
+	 * a root-owned /run; the stale file is harmless, since readers check
+	 * the process it names (pid_runs_program). */
+	if (unlink(path) < 0 && errno != ENOENT && errno != EACCES && errno != EPERM)
 		logmsg(LOG_WARNING, "cannot remove pid file %s: %m", path);
 }
 

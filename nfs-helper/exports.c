@@ -547,6 +547,11 @@ static bool merge_same_paths(struct parser *p)
 			memcpy(v + a->nclients, b->clients, b->nclients * sizeof *v);
 			a->nclients += b->nclients;
 			b->nclients = 0;
+			/* Keep a spelling clients may ask for. */
+			if (a->written == NULL) {
+				a->written = b->written;
+				b->written = NULL;
+			}
 			p->filename = b->file;
 			p->line = b->line;
 			pwarn_at(p, "%s is the same directory as %s (%s:%u): their clients are "

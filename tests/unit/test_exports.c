@@ -221,6 +221,17 @@ static void test_canonical_paths_match_both_spellings_and_merge(void **state)
 	assert_string_equal(rest, "");
 	assert_string_equal(export_shown_path(&ex->v[0]), "/srv/link");
 	exports_free(ex);
+
+	/* the other order: the symlink's spelling is kept all the same */
+	ex = exports_new();
+	assert_int_equal(exports_parse_text(ex, "/srv/real *(ro)\n/srv/link *(rw)\n", "exports",
+					    &diag), 0);
+	ex->v[1].written = ex->v[1].path;
+	ex->v[1].path = strdup("/srv/real");
+	assert_int_equal(exports_finish(ex, &diag), 0);
+	assert_int_equal(ex->n, 1);
+	assert_ptr_equal(exports_find_path(ex, "/srv/link", &rest), &ex->v[0]);
+	exports_free(ex);
 }
 
 static void test_line_defaults_continuations_and_quotes(void **state)
