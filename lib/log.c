@@ -70,7 +70,7 @@ void fatal(int status, const char *fmt, ...)
 	exit(status);
 }
 
-const char *log_escape(const char *s, size_t len, char *buf, size_t buflen)
+const char *log_escape_bytes(const char *s, size_t len, char *buf, size_t buflen)
 {
 	size_t o = 0;
 

@@ -25,6 +25,6 @@ void fatal(int status, const char *fmt, ...)
  * len or a NUL; an escaped text that does not fit ends in "...". Returns
  * buf. */
 #define LOG_ESCAPE_MAX 1024
-const char *log_escape(const char *s, size_t len, char *buf, size_t buflen);
+const char *log_escape_bytes(const char *s, size_t len, char *buf, size_t buflen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -24,7 +25,8 @@ bool pidfile_write(const char *path)
 		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
 		return false;
 	}
-	if (write_all(fd, text, (size_t)len) < 0 || close(fd) < 0) {
+	/* 0644 whatever the umask: others may read which process it is. */
+	if (fchmod(fd, 0644) < 0 || write_all(fd, text, (size_t)len) < 0 || close(fd) < 0) {
 		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
 		return false;
 	}

@@ -130,7 +130,7 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *asked, unsigned 
 	int fd;
 
 	/* Logged as escaped text: a path is the client's bytes. */
-	log_escape(asked, MNTPATHLEN, shown, sizeof shown);
+	log_escape_bytes(asked, MNTPATHLEN, shown, sizeof shown);
 	snprintf(path, sizeof path, "%s", asked);
 	if (!exports_normalize_path(path)) {
 		logmsg(LOG_NOTICE, "refused mount request from %s for %s: not an absolute path "
@@ -196,7 +196,7 @@ static void proc_mnt1(struct rpc_req *req, void *args, void *res)
 
 	logmsg(LOG_NOTICE, "refused MOUNT v1 request from %s for %s: NFSv2 is not served "
 	       "(mount with vers=3)", peer_ntop(req->peer, addr, sizeof addr),
-	       log_escape(*(dirpath *)args, MNTPATHLEN, shown, sizeof shown));
+	       log_escape_bytes(*(dirpath *)args, MNTPATHLEN, shown, sizeof shown));
 	((fhstatus *)res)->fhs_status = EINVAL;
 }
 

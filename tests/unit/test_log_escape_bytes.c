@@ -15,12 +15,12 @@ static void test_control_characters_are_escaped(void **state)
 	const char forged[] = "/srv\nMar  1 pxe-mountd: authenticated\x1b[2J\\";
 
 	(void)state;
-	log_escape(forged, sizeof forged, buf, sizeof buf);
+	log_escape_bytes(forged, sizeof forged, buf, sizeof buf);
 	assert_null(strchr(buf, '\n'));
 	assert_null(strchr(buf, '\x1b'));
 	assert_string_equal(buf, "/srv\\x0aMar  1 pxe-mountd: authenticated\\x1b[2J\\\\");
-	assert_string_equal(log_escape("caf\xc3\xa9", 5, buf, sizeof buf), "caf\\xc3\\xa9");
-	assert_string_equal(log_escape("/plain/path", 100, buf, sizeof buf), "/plain/path");
+	assert_string_equal(log_escape_bytes("caf\xc3\xa9", 5, buf, sizeof buf), "caf\\xc3\\xa9");
+	assert_string_equal(log_escape_bytes("/plain/path", 100, buf, sizeof buf), "/plain/path");
 }
 
 static void test_a_long_text_is_cut_with_dots(void **state)
@@ -28,10 +28,10 @@ static void test_a_long_text_is_cut_with_dots(void **state)
 	char buf[12], small[4];
 
 	(void)state;
-	assert_string_equal(log_escape("0123456789abcdef", 16, buf, sizeof buf), "01234567...");
-	assert_string_equal(log_escape("\n\n\n\n", 4, buf, sizeof buf), "\\x0a\\x0a...");
-	assert_string_equal(log_escape("abc", 3, small, sizeof small), "");
-	assert_string_equal(log_escape("ab\0cd", 5, buf, sizeof buf), "ab");
+	assert_string_equal(log_escape_bytes("0123456789abcdef", 16, buf, sizeof buf), "01234567...");
+	assert_string_equal(log_escape_bytes("\n\n\n\n", 4, buf, sizeof buf), "\\x0a\\x0a...");
+	assert_string_equal(log_escape_bytes("abc", 3, small, sizeof small), "");
+	assert_string_equal(log_escape_bytes("ab\0cd", 5, buf, sizeof buf), "ab");
 }
 
 int main(void)
