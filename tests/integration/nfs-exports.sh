@@ -165,6 +165,10 @@ check "with one daemon stopped, -r still reaches the other and warns (exit $rc)"
 stop "$MOUNTD_PID"
 check "pid files are removed on exit" test ! -e /run/pxe-mountd.pid -a ! -e /run/pxe-nfsd.pid
 
+# A sanitizer build reports to the daemons' stderr, at exit for leaks.
+check "no sanitizer report from the daemons" \
+	sh -c "! grep -E 'Sanitizer|runtime error' $WORK/mountd.log $WORK/nfsd.log"
+
 if [ "$FAILURES" -ne 0 ]; then
 	echo "--- mountd log"; tail -n 30 "$WORK/mountd.log"
 	echo "--- nfsd log"; tail -n 30 "$WORK/nfsd.log"

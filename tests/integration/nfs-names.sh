@@ -26,7 +26,6 @@ mnt_until() {
 }
 
 start_pair() {
-	: >"$WORK/mountd.log"
 	spawn "$MOUNTD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/mountd.pid" 2>>"$WORK/mountd.log"
 	MOUNTD_PID=$LAST_PID
 	spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
@@ -123,6 +122,12 @@ check "the unanswered host is refused once its look-up times out" \
 	test "$(mnt_until 198.51.100.1 "$EXP")" = status=13
 check "the refusal says it has no name" \
 	expect_line "refused MNT from 198.51.100.1 \\(no host name\\)" "$WORK/mountd.log"
+
+stop "$MOUNTD_PID"
+stop "$NFSD_PID"
+# A sanitizer build reports to the daemons' stderr, at exit for leaks.
+check "no sanitizer report from the daemons" \
+	sh -c "! grep -E 'Sanitizer|runtime error' $WORK/mountd.log $WORK/nfsd.log"
 
 if [ "$FAILURES" -ne 0 ]; then
 	echo "--- mountd log"; tail -n 30 "$WORK/mountd.log"
