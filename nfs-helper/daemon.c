@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@
 #include "resolver.h"
 #include "strbuf.h"
 #include "strnum.h"
+
+#define MAX_CONNS 1024
 
 /* ---- command line ------------------------------------------------------ */
 
@@ -181,6 +184,20 @@ void load_key(const char *path, struct fh_key *key)
 		fatal(EX_CONFIG, "cannot read handle key %s: %m", path);
 	if (created)
 		logmsg(LOG_NOTICE, "created the file handle key %s", path);
+}
+
+bool key_file_changed(const char *path, const struct fh_key *key)
+{
+	struct fh_key now;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool changed;
+
+	if (fd < 0)
+		return errno == ENOENT;
+	changed = read(fd, now.k, sizeof now.k) != (ssize_t)sizeof now.k ||
+		  memcmp(now.k, key->k, sizeof now.k) != 0;
+	close(fd);
+	return changed;
 }
 
 /* ---- handles and exports ----------------------------------------------- */
@@ -346,9 +363,28 @@ static void reload_exports(void *ctx)
 	struct daemon_ctx *d = ctx;
 
 	resolver_flush(d->resolver);
-	if (export_table_load(&d->exports, d->opts.exports_file))
+	if (export_table_load(&d->exports, d->opts.exports_file)) {
 		logmsg(LOG_NOTICE, "re-read %s: %zu exports", d->opts.exports_file,
 		       d->exports.n);
+		if (d->after_reload)
+			d->after_reload(d);
+	}
+}
+
+/* systemd gives services a soft limit of 1024 descriptors and a hard one
+ * far above: take the hard one. Returns the limit in force. */
+static unsigned raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur > (1u << 20) ? 1u << 20 : (unsigned)rl.rlim_cur;
 }
 
 void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
@@ -362,12 +398,18 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		.rpcbind = d->opts.rpcbind,
 		.max_record = max_record,
 		.max_datagram = max_datagram,
-		.max_conns = 1024,
+		.max_conns = 0,		/* below, from the descriptor limit */
 		.idle_timeout = 360,	/* knfsd's idle limit is 6 minutes */
 		.debug = d->opts.debug,
 		.ctx = d,
 	};
 
+	d->nofile = raise_nofile();
+	/* Each connection may hold two descriptors (socket, file being
+	 * sent): half the limit for them, a quarter for pxe-nfsd's cache. */
+	cfg.max_conns = d->nofile / 4 < MAX_CONNS ? d->nofile / 4 : MAX_CONNS;
+	if (cfg.max_conns < 4)
+		fatal(EX_OSERR, "the open file limit (%u) is too low", d->nofile);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -385,9 +427,10 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		log_set_target(LOG_TO_SYSLOG);
 	}
 	pidfile_write(d->opts.pid_file);
-	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s",
-	       d->exports.n, d->opts.exports_file, server_port(d->svc),
-	       d->opts.rpcbind ? ", registered with rpcbind" : "");
+	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s; "
+	       "handle key %s (id %016llx)", d->exports.n, d->opts.exports_file,
+	       server_port(d->svc), d->opts.rpcbind ? ", registered with rpcbind" : "",
+	       d->opts.key_file, (unsigned long long)fh_key_id(&d->key));
 }
 
 void daemon_serve(struct daemon_ctx *d)

@@ -46,6 +46,9 @@ struct daemon_ctx {
 	struct fh_key key;
 	struct server *svc;
 	struct resolver *resolver;	/* names for wildcard clients */
+	unsigned nofile;	/* the descriptor limit, raised to the hard one */
+	/* called after every successful reload of the exports */
+	void (*after_reload)(struct daemon_ctx *d);
 };
 
 /* The --help text both daemons share: what the program does (lines
@@ -84,5 +87,8 @@ bool fh_of_fd(int dirfd, const char *name, uint32_t fsid, struct fh *out);
 
 /* Creates or reads the 16-byte handle key (mode 0600). */
 void load_key(const char *path, struct fh_key *key);
+
+/* The key file no longer holds this key (it was replaced since). */
+bool key_file_changed(const char *path, const struct fh_key *key);
 
 #endif

@@ -40,8 +40,8 @@ struct rpc_req {
 	bool drop;
 	/* Set by a procedure whose result ends with file data sent straight
 	 * from the page cache (READ over TCP): tail_len bytes of tail_fd at
-	 * tail_off follow the encoded reply, then XDR padding. The transport
-	 * owns tail_fd afterwards. */
+	 * tail_off follow the encoded reply, then XDR padding. rpc_handle
+	 * closes tail_fd if the reply fails, the transport after sending. */
 	int tail_fd;
 	off_t tail_off;
 	size_t tail_len;

@@ -18,6 +18,7 @@ struct server_config {
 	uint16_t port;			/* 0: any free port, same for UDP and TCP */
 	bool rpcbind;			/* register with rpcbind (and unregister) */
 	size_t max_record;		/* largest TCP call or reply */
+	size_t max_buffered;		/* for all connections (0: 32 records) */
 	size_t max_datagram;		/* largest UDP reply */
 	unsigned max_conns;
 	unsigned idle_timeout;		/* seconds before an idle TCP client is closed */
