@@ -66,10 +66,9 @@ void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char pid_file[PATH_MAX];
 	uintmax_t v;
 	int ch;
-
-	static char pid_file[PATH_MAX];
 
 	/* pxe-exportfs -r finds the daemons here with no option given. */
 	snprintf(pid_file, sizeof pid_file, RUNSTATEDIR "/%s.pid", o->progname);
@@ -132,19 +131,18 @@ static bool read_key(const char *path, struct fh_key *key)
 static void make_dirs(const char *dir)
 {
 	char path[PATH_MAX];
+	size_t len = (size_t)snprintf(path, sizeof path, "%s", dir);
 
-	snprintf(path, sizeof path, "%s", dir);
-	for (char *c = path + 1;; c++) {
-		if (*c != '/' && *c != '\0')
+	/* Each prefix ending at a '/' or at the end, shortest first. */
+	for (size_t i = 1; i <= len && i < sizeof path; i++) {
+		char saved = path[i];
+
+		if (saved != '/' && saved != '\0')
 			continue;
-		char saved = *c;
-
-		*c = '\0';
+		path[i] = '\0';
 		if (mkdir(path, 0755) < 0 && errno != EEXIST)
 			fatal(EX_CANTCREAT, "cannot create %s: %m", path);
-		*c = saved;
-		if (saved == '\0')
-			break;
+		path[i] = saved;
 	}
 }
 
