@@ -113,7 +113,7 @@ static int reexport(const char *const *pidfiles, size_t npid)
 		if (signal_daemon(path, true))
 			reached++;
 		else
-			fprintf(stderr, "pxe-exportfs: warning: %s was not signalled (no %s): is it "
+			fprintf(stderr, "pxe-exportfs: warning: %s was not signalled (%s): is it "
 				"running?\n", daemons[i], path);
 	}
 	if (reached == 0) {
