@@ -5,14 +5,18 @@
 #include "access.h"
 #include "addr.h"
 
+/* The first client on the line of one of the kinds that covers the
+ * address. An address and a host name are one kind in nfs-utils
+ * (MCL_FQDN): between them, the order on the line decides. */
 static const struct export_client *match_by_address(const struct export *e, int family,
 						    const unsigned char *addr,
-						    enum client_kind kind)
+						    enum client_kind kind, enum client_kind also)
 {
 	for (size_t i = 0; i < e->nclients; i++) {
 		const struct export_client *c = &e->clients[i];
 
-		if (c->kind == kind && export_client_has_address(c, family, addr))
+		if ((c->kind == kind || c->kind == also) &&
+		    export_client_has_address(c, family, addr))
 			return c;
 	}
 	return NULL;
@@ -31,18 +35,15 @@ static const struct export_client *find_client(const struct export *e,
 					       const struct name_lookup *names,
 					       struct access_result *out)
 {
-	static const enum client_kind by_address[] = {
-		CLIENT_ADDRESS, CLIENT_NAME, CLIENT_NETWORK,
-	};
 	unsigned char addr[16];
 	int family = client_address(peer, addr);
 	const struct export_client *c;
 
 	if (family == AF_UNSPEC)
 		return NULL;
-	for (size_t k = 0; k < sizeof by_address / sizeof *by_address; k++)
-		if ((c = match_by_address(e, family, addr, by_address[k])) != NULL)
-			return c;
+	if ((c = match_by_address(e, family, addr, CLIENT_ADDRESS, CLIENT_NAME)) != NULL ||
+	    (c = match_by_address(e, family, addr, CLIENT_NETWORK, CLIENT_NETWORK)) != NULL)
+		return c;
 	if (has_kind(e, CLIENT_WILDCARD)) {
 		out->looked_up = true;
 		if (!names->lookup(names->ctx, peer, &out->name)) {
@@ -53,7 +54,7 @@ static const struct export_client *find_client(const struct export *e,
 			if (export_client_has_name(&e->clients[i], out->name.name))
 				return &e->clients[i];
 	}
-	return match_by_address(e, family, addr, CLIENT_ANONYMOUS);
+	return match_by_address(e, family, addr, CLIENT_ANONYMOUS, CLIENT_ANONYMOUS);
 }
 
 enum access_reason access_check(const struct export *e, const struct sockaddr *peer,

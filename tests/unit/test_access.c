@@ -159,6 +159,24 @@ static void test_an_unconfirmed_ptr_name_gets_nothing(void **state)
 	exports_free(ex);
 }
 
+/* nfs-utils: addresses and host names are one kind; the first on the
+ * line wins between them. */
+static void test_a_name_before_its_address_wins(void **state)
+{
+	struct exports *ex = parse("/a node8(rw) 10.0.0.8(ro)\n/b 10.0.0.8(ro) node8(rw)\n");
+	struct fake_dns dns = { 0 };
+	struct access_result r;
+
+	(void)state;
+	give_address(&ex->v[0].clients[0], "10.0.0.8");
+	give_address(&ex->v[1].clients[1], "10.0.0.8");
+	assert_int_equal(decide(&ex->v[0], "10.0.0.8", 700, &dns, &r), ACCESS_OK);
+	assert_true(r.client->opts.rw);
+	assert_int_equal(decide(&ex->v[1], "10.0.0.8", 700, &dns, &r), ACCESS_OK);
+	assert_false(r.client->opts.rw);
+	exports_free(ex);
+}
+
 static void test_secure_needs_a_reserved_port(void **state)
 {
 	struct exports *ex = parse("/a 10.0.0.0/8(ro) 192.0.2.1(ro,insecure)\n");
@@ -204,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_short_host_names_match_by_address),
 		cmocka_unit_test(test_a_wildcard_waits_for_the_name),
 		cmocka_unit_test(test_an_unconfirmed_ptr_name_gets_nothing),
+		cmocka_unit_test(test_a_name_before_its_address_wins),
 		cmocka_unit_test(test_secure_needs_a_reserved_port),
 		cmocka_unit_test(test_all_squash_with_no_root_squash_squashes_root),
 	};
