@@ -11,18 +11,23 @@ NFSPROBE=$top_builddir/tests/tools/nfs-probe
 SINK=$top_builddir/tests/tools/udp-sink
 probe() { "$NFSPROBE" "$@" 2>&1; }
 
-# mnt_until SRC PATH: MNT from SRC until a status comes back (a request
-# waiting for its name is dropped and the connection closed, as a client
-# would retransmit); at most 30 tries in about 6 s.
-mnt_until() {
+# answer NFS-PROBE-ARGS...: the probe again until a status comes back (a
+# request waiting for its name is dropped and the connection closed, and
+# a client retransmits); at most 30 tries in about 6 s.
+answer() {
 	i=0
 	while [ $i -lt 30 ]; do
-		r=$(probe -s "$1" "$1" "$MOUNTPORT" mnt "$2") || true
+		r=$(probe "$@") || true
 		case "$r" in status=*) echo "$r"; return 0 ;; esac
 		sleep 0.2
 		i=$((i + 1))
 	done
 	echo "no answer: $r"
+}
+
+# mnt_until SRC PATH: MNT from SRC until answered.
+mnt_until() {
+	answer -s "$1" "$1" "$MOUNTPORT" mnt "$2"
 }
 
 start_pair() {
@@ -51,7 +56,7 @@ mount --bind "$WORK/nsswitch.conf" /etc/nsswitch.conf
 
 # node3: honest. node8: its PTR gives the FQDN, /etc/exports the short
 # name. 10.0.5.7: its PTR claims node7.lab.example, which is 10.0.5.77.
-for a in 10.0.5.3 10.0.5.7 10.0.5.8 198.51.100.1; do
+for a in 10.0.5.3 10.0.5.4 10.0.5.7 10.0.5.8 198.51.100.1; do
 	ip addr add "$a/32" dev lo
 done
 spawn dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
@@ -59,6 +64,7 @@ spawn dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
 	--pid-file="$WORK/dnsmasq.pid" \
 	--host-record=node3.lab.example,10.0.5.3 \
 	--host-record=node8.lab.example,10.0.5.8 \
+	--host-record=node4.lab.example,10.0.5.4 \
 	--host-record=node7.lab.example,10.0.5.77 \
 	--ptr-record=7.5.0.10.in-addr.arpa,node7.lab.example 2>"$WORK/dnsmasq.log"
 i=0
@@ -93,6 +99,20 @@ check "an honest node3.lab.example gets the wildcard export" \
 	expect_line "^status=0 fh=" "$(mnt_until 10.0.5.3 "$WORK/lab" >"$WORK/n3"; echo "$WORK/n3")"
 check "and its name is cached: the next MNT is answered at once" \
 	expect_line "^status=0 fh=" "$(probe -s 10.0.5.3 10.0.5.3 "$MOUNTPORT" mnt "$WORK/lab" >"$WORK/n3b"; echo "$WORK/n3b")"
+# pxe-nfsd decides each call the same way, with a cache of its own.
+LAB=$(sed -n 's/.*fh=//p' "$WORK/n3")
+check "NFS calls from the lying host with a valid handle are refused" \
+	test "$(answer -s 10.0.5.7 10.0.5.7 2049 getattr "$LAB")" = status=13
+check "NFS calls from node3 are served" \
+	test "$(answer -s 10.0.5.3 10.0.5.3 2049 getattr "$LAB")" = status=0
+# Over UDP the call that waits for the name gets no answer at all, and
+# the client's retransmission finds the name.
+rc=0
+probe -d -s 10.0.5.4 10.0.5.4 "$MOUNTPORT" mnt "$WORK/lab" >"$WORK/udp1" || rc=$?
+check "a UDP MNT waiting for its name is not answered (exit $rc)" \
+	sh -c "test $rc -ne 0 && ! grep -q '^status=' $WORK/udp1"
+check "its retransmission is answered" \
+	expect_line "^status=0 fh=" "$(probe -d -s 10.0.5.4 10.0.5.4 "$MOUNTPORT" mnt "$WORK/lab" >"$WORK/udp2"; echo "$WORK/udp2")"
 stop "$MOUNTD_PID"
 stop "$NFSD_PID"
 
