@@ -35,11 +35,14 @@ bool pidfile_write(const char *path)
 
 void pidfile_remove(const char *path)
 {
-	/* A daemon that dropped its privileges may no longer remove it from
-	 * a root-owned /run; the stale file is harmless, since readers check
-	 * the process it names (pid_runs_program). */
-	if (unlink(path) < 0 && errno != ENOENT && errno != EACCES && errno != EPERM)
-		logmsg(LOG_WARNING, "cannot remove pid file %s: %m", path);
+	if (unlink(path) == 0 || errno == ENOENT)
+		return;
+	/* A daemon that dropped its privileges cannot unlink from a
+	 * root-owned /run, but was handed the file: an empty one reads as
+	 * "not running" (pidfile_read). */
+	if ((errno == EACCES || errno == EPERM) && truncate(path, 0) == 0)
+		return;
+	logmsg(LOG_WARNING, "cannot remove pid file %s: %m", path);
 }
 
 pid_t pidfile_read(const char *path)
@@ -57,6 +60,8 @@ pid_t pidfile_read(const char *path)
 		return -1;
 	text[n] = '\0';
 	text[strcspn(text, "\n")] = '\0';
+	if (text[0] == '\0')
+		return 0;	/* emptied by a daemon that could not unlink it */
 	/* 1 is init: never a daemon of ours, never to be signalled. */
 	if (!parse_uint(text, 2, INT32_MAX, &pid)) {
 		errno = EINVAL;

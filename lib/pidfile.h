@@ -9,11 +9,12 @@
 
 /* Writes the caller's process ID; logs and returns false on failure. */
 bool pidfile_write(const char *path);
-/* Removes it; a file already gone is not an error. */
+/* Removes it, or empties it when the caller may no longer unlink it (a
+ * daemon after its privilege drop); a file already gone is not an error. */
 void pidfile_remove(const char *path);
 
-/* The process ID in the file: > 0, or 0 when the file does not exist,
- * or -1 with errno set (EINVAL: it holds no process ID). */
+/* The process ID in the file: > 0, or 0 when the file does not exist or
+ * is empty, or -1 with errno set (EINVAL: it holds no process ID). */
 pid_t pidfile_read(const char *path);
 
 /* Whether process pid runs the program called name: the last component

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +20,16 @@
 #include "exports_load.h"
 #include "log.h"
 #include "pidfile.h"
+#include "privdrop.h"
 #include "resolver.h"
 #include "strbuf.h"
 #include "strnum.h"
 
 #define MAX_CONNS 1024
+#define DEFAULT_USER "pxekit"
+/* open_by_handle_at (pxe-nfsd); reading exports below private
+ * directories after a reload (both) */
+#define KEEP_CAPS PRIV_CAP(CAP_DAC_READ_SEARCH)
 
 /* ---- command line ------------------------------------------------------ */
 
@@ -41,6 +48,8 @@ void daemon_usage(int status, const char *name, const char *what, const char *pe
 "  -N, --no-rpcbind     do not register with rpcbind\n"
 "  -P, --pidfile FILE   write the process ID to FILE\n"
 "                       (default " RUNSTATEDIR "/%s.pid)\n"
+"  -u, --user USER      serve as USER, keeping only CAP_DAC_READ_SEARCH\n"
+"                       (default " DEFAULT_USER ")\n"
 "  -F, --foreground     stay in the foreground and log to stderr\n"
 "  -d, --debug          log every request\n"
 "  -h, --help           show this help and exit\n"
@@ -57,6 +66,7 @@ void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 		{ "exports", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pidfile", required_argument, NULL, 'P' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "foreground", no_argument, NULL, 'F' },
@@ -74,14 +84,16 @@ void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 	snprintf(pid_file, sizeof pid_file, RUNSTATEDIR "/%s.pid", o->progname);
 	o->pid_file = pid_file;
 	o->exports_file = "/etc/exports";
+	o->user = DEFAULT_USER;
 	o->key_file = LOCALSTATEDIR "/lib/pxekit/nfs-handle.key";
 	o->port = default_port;
 	o->rpcbind = true;
-	while ((ch = getopt_long(argc, argv, "e:k:P:a:p:FNdhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "e:k:P:u:a:p:FNdhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e': o->exports_file = optarg; break;
 		case 'k': o->key_file = optarg; break;
 		case 'P': o->pid_file = optarg; break;
+		case 'u': o->user = optarg; break;
 		case 'a': o->bind_addr = optarg; break;
 		case 'p':
 			if (!parse_uint(optarg, 0, 65535, &v))
@@ -385,6 +397,32 @@ static unsigned raise_nofile(void)
 	return rl.rlim_cur > (1u << 20) ? 1u << 20 : (unsigned)rl.rlim_cur;
 }
 
+/* Everything that needs root is done (sockets bound, rpcbind told, key
+ * read, pid file written): serve as the service user. The package makes
+ * it; without one, nobody's ids. */
+static void drop_privileges(const struct daemon_opts *o)
+{
+	struct passwd *pw;
+	char err[256];
+
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam(o->user);
+	if (pw == NULL && strcmp(o->user, DEFAULT_USER) == 0) {
+		logmsg(LOG_WARNING, "no user %s: serving as nobody", o->user);
+		pw = getpwnam("nobody");
+	}
+	if (pw == NULL)
+		fatal(EX_NOUSER, "no user %s", o->user);
+	if (pw->pw_uid == 0)
+		fatal(EX_USAGE, "user %s is root: name an unprivileged one", o->user);
+	/* Its directory may stay root's: the file is emptied on exit then. */
+	if (o->pid_file && chown(o->pid_file, pw->pw_uid, pw->pw_gid) < 0)
+		logmsg(LOG_WARNING, "cannot hand the pid file %s to %s: %m", o->pid_file, o->user);
+	if (!priv_drop(pw->pw_uid, pw->pw_gid, KEEP_CAPS, err, sizeof err))
+		fatal(EX_OSERR, "cannot drop privileges to %s: %s", o->user, err);
+}
+
 void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		  size_t max_record, size_t max_datagram)
 {
@@ -425,6 +463,8 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		log_set_target(LOG_TO_SYSLOG);
 	}
 	pidfile_write(d->opts.pid_file);
+	drop_privileges(&d->opts);
+	server_register(d->svc);
 	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s; "
 	       "handle key %s (id %016llx)", d->exports.n, d->opts.exports_file,
 	       server_port(d->svc), d->opts.rpcbind ? ", registered with rpcbind" : "",

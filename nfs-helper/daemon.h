@@ -34,6 +34,7 @@ struct daemon_opts {
 	const char *key_file;
 	const char *pid_file;
 	const char *bind_addr;
+	const char *user;	/* run as this user after start-up */
 	unsigned port;
 	bool foreground;
 	bool rpcbind;

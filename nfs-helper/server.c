@@ -172,13 +172,13 @@ static void unregister(struct server *s)
 		rpcb_unset(s->cfg.prog->prog, s->cfg.prog->versions[v].vers, NULL);
 }
 
-static void register_all(struct server *s)
+void server_register(struct server *s)
 {
 	static const char *const netids[] = { "udp", "tcp", "udp6", "tcp6" };
 	unsigned nnetids = s->family == AF_INET6 ? 4 : 2;
 
-	/* Entries left by a daemon that died would make rpcb_set fail. */
-	unregister(s);
+	if (!s->cfg.rpcbind)
+		return;
 	for (unsigned v = 0; v < s->cfg.prog->nversions; v++) {
 		uint32_t vers = s->cfg.prog->versions[v].vers;
 
@@ -206,8 +206,10 @@ struct server *server_open(const struct server_config *cfg)
 		fatal(EX_OSERR, "out of memory");
 	s->max_held = cfg->max_buffered ? cfg->max_buffered : 32 * cfg->max_record;
 	bind_both(s);
+	/* Entries left by a daemon that died would make rpcb_set fail; as
+	 * root, any owner's can go. */
 	if (cfg->rpcbind)
-		register_all(s);
+		unregister(s);
 	return s;
 }
 

@@ -28,8 +28,14 @@ struct server_config {
 
 struct server;
 
-/* Binds the sockets and registers them; exits with a message on failure. */
+/* Binds the sockets and removes stale rpcbind entries of the program;
+ * exits with a message on failure. */
 struct server *server_open(const struct server_config *cfg);
+
+/* Registers with rpcbind (if configured). rpcbind lets only the user that
+ * registered (or root) unregister, so this is done as the user the
+ * daemon serves as. */
+void server_register(struct server *svc);
 uint16_t server_port(const struct server *svc);
 
 /* Serves until *stop is set by a signal; calls reload(ctx) after SIGHUP

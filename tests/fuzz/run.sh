@@ -7,7 +7,8 @@ top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 out=${FUZZ_WORKDIR:-$(mktemp -d /tmp/pxekit-fuzz.XXXXXX)}
 command -v clang >/dev/null || { echo "missing clang (tools/install-deps --test)"; exit 99; }
-mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc"
+mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
+	"$out/corpus-record"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -16,6 +17,8 @@ cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" 
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"
+# Two fragments (one empty) of a record, then a one-fragment record.
+printf '\0\0\0\0\0\0\0\3abc\200\0\0\2de\200\0\0\1f' >"$out/corpus-record/fragments"
 for x in nfs3_prot mount_prot; do
 	rpcgen -h <"$top_srcdir/nfs-helper/$x.x" | sed "s/_STDIN_H_RPCGEN/PXEKIT_${x}_H/" >"$out/$x.h"
 	{ echo "#include \"$x.h\""; rpcgen -c <"$top_srcdir/nfs-helper/$x.x"; } >"$out/${x}_xdr.c"
@@ -50,11 +53,14 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
 	"$top_srcdir"/nfs-helper/exports_load.c "$top_srcdir"/nfs-helper/access.c \
 	"$top_srcdir"/nfs-helper/resolver.c -DRUNSTATEDIR='"/run"' \
-	"$top_srcdir"/nfs-helper/fhandle.c "$out/nfs3_prot_xdr.c" \
+	"$top_srcdir"/nfs-helper/fhandle.c "$top_srcdir"/nfs-helper/fdcache.c \
+	"$top_srcdir"/nfs-helper/record.c "$out/nfs3_prot_xdr.c" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
+fuzzer record -I"$top_srcdir/nfs-helper" \
+	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
 cd "$out"
 status=0
-for target in request inventory exports rpc; do
+for target in request inventory exports rpc record; do
 	rc=0
 	./fuzz_$target -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
 		corpus-$target >fuzz_$target.log 2>&1 || rc=$?

@@ -163,7 +163,12 @@ rc=0
 check "with one daemon stopped, -r still reaches the other and warns (exit $rc)" \
 	sh -c "test $rc -eq 0 && grep -q 'pxe-nfsd was not signalled' $WORK/one.txt"
 stop "$MOUNTD_PID"
-check "pid files are removed on exit" test ! -e /run/pxe-mountd.pid -a ! -e /run/pxe-nfsd.pid
+check "pid files are removed or emptied on exit (after the privilege drop)" \
+	test ! -s /run/pxe-mountd.pid -a ! -s /run/pxe-nfsd.pid
+rc=0
+"$EXPORTFS" -r -e "$WORK/exports" >"$WORK/after.txt" 2>&1 || rc=$?
+check "after both stopped, -r reaches no daemon (exit $rc)" \
+	sh -c "test $rc -eq 2 && grep -q 'no daemon was reached' $WORK/after.txt"
 
 # A sanitizer build reports to the daemons' stderr, at exit for leaks.
 check "no sanitizer report from the daemons" \

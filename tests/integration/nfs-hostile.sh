@@ -50,6 +50,18 @@ ROOT=$(probe 127.0.0.1 "$MOUNTPORT" mnt "$EXP" | fh_of)
 check "MNT gives the root handle" test -n "$ROOT"
 lookup() { probe 127.0.0.1 2049 lookup "$1" "$2" | fh_of; }
 
+# ---- least privilege -----------------------------------------------------
+for d in "mountd $MOUNTD_PID" "nfsd $NFSD_PID"; do
+	set -- $d
+	check "pxe-$1 serves as nobody (no pxekit user here)" \
+		expect_line "^Uid:	65534	65534	65534	65534$" /proc/"$2"/status
+	check "pxe-$1 keeps only CAP_DAC_READ_SEARCH" \
+		expect_line "^CapEff:	0000000000000004$" /proc/"$2"/status
+	check "pxe-$1 has no capabilities to gain (bounding set, no-new-privs)" \
+		sh -c "grep -q '^CapBnd:	0000000000000004$' /proc/$2/status && grep -q '^NoNewPrivs:	1$' /proc/$2/status"
+done
+check "pxe-nfsd logged the fallback user" expect_line "no user pxekit: serving as nobody" "$WORK/nfsd.log"
+
 # ---- 1: a descriptor limit of 64 and 2000 files ------------------------
 check "the soft limit is what prlimit set" \
 	expect_line "^Max open files +64 +64 " /proc/"$NFSD_PID"/limits

@@ -36,6 +36,10 @@ static void test_garbage_and_init_are_no_pid(void **state)
 	fputs("12abc\n", f);
 	fclose(f);
 	assert_int_equal(pidfile_read(path), -1);
+	/* emptied by a daemon that could not unlink it: not running */
+	f = fopen(path, "w");
+	fclose(f);
+	assert_int_equal(pidfile_read(path), 0);
 	unlink(path);
 }
 
