@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "privdrop.h"
+#include "sigflags.h"
 #include "strbuf.h"
 #include "strnum.h"
 
@@ -351,16 +352,6 @@ void squash_identity(const struct export_options *o, const struct rpc_cred *cred
 
 /* ---- start and stop ---------------------------------------------------- */
 
-static volatile sig_atomic_t got_stop, got_reload;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_reload = 1;
-	else
-		got_stop = 1;
-}
-
 static void reload_exports(void *ctx)
 {
 	struct daemon_ctx *d = ctx;
@@ -431,7 +422,6 @@ static void drop_privileges(const struct daemon_opts *o)
 void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		  size_t max_record, size_t max_datagram)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct server_config cfg = {
 		.prog = prog,
 		.bind_addr = d->opts.bind_addr,
@@ -451,10 +441,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 	cfg.max_conns = d->nofile / 4 < MAX_CONNS ? d->nofile / 4 : MAX_CONNS;
 	if (cfg.max_conns < 4)
 		fatal(EX_OSERR, "the open file limit (%u) is too low", d->nofile);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sigflags_install();
 	load_key(d->opts.key_file, &d->key);
 	if (!export_table_load(&d->exports, d->opts.exports_file))
 		fatal(EX_CONFIG, "no usable exports in %s", d->opts.exports_file);
@@ -476,7 +463,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 
 void daemon_serve(struct daemon_ctx *d)
 {
-	server_run(d->svc, &got_stop, &got_reload, reload_exports);
+	server_run(d->svc, &sigflag_stop, &sigflag_reload, reload_exports);
 	server_close(d->svc);
 	if (d->opts.pid_file)
 		if (unlink(d->opts.pid_file) < 0 && truncate(d->opts.pid_file, 0) < 0)

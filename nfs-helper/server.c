@@ -16,6 +16,7 @@
 #include "byteorder.h"
 #include "log.h"
 #include "record.h"
+#include "sigflags.h"
 #include "server.h"
 
 #define POLL_MS 10000
@@ -669,10 +670,7 @@ void server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atom
 		fatal(EX_OSERR, "out of memory");
 	/* Signals arrive only inside ppoll, so a flag set just before it is
 	 * never missed for a whole timeout. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
+	sigflags_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	while (!*stop) {
 		unsigned n = s->nconns;
