@@ -43,7 +43,8 @@ EOT
 ip addr add 198.51.100.1/32 dev lo
 
 start_rpcbind
-NFSD_WRAP="prlimit --nofile=64"
+# (HOSTILE_NFSD_WRAP= runs it without, to try the other parts alone.)
+NFSD_WRAP=${HOSTILE_NFSD_WRAP-prlimit --nofile=64}
 start_nfs
 URL=nfs://127.0.0.1$EXP
 ROOT=$(probe 127.0.0.1 "$MOUNTPORT" mnt "$EXP" | fh_of)
