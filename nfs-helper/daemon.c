@@ -22,6 +22,7 @@
 #include "pidfile.h"
 #include "privdrop.h"
 #include "resolver.h"
+#include "sigflags.h"
 #include "strbuf.h"
 #include "strnum.h"
 
@@ -358,16 +359,6 @@ const struct export_options *export_access(const struct export *e, struct rpc_re
 
 /* ---- start and stop ---------------------------------------------------- */
 
-static volatile sig_atomic_t got_stop, got_reload;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_reload = 1;
-	else
-		got_stop = 1;
-}
-
 static void reload_exports(void *ctx)
 {
 	struct daemon_ctx *d = ctx;
@@ -426,7 +417,6 @@ static void drop_privileges(const struct daemon_opts *o)
 void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		  size_t max_record, size_t max_datagram)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct server_config cfg = {
 		.prog = prog,
 		.bind_addr = d->opts.bind_addr,
@@ -446,10 +436,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 	cfg.max_conns = d->nofile / 4 < MAX_CONNS ? d->nofile / 4 : MAX_CONNS;
 	if (cfg.max_conns < 4)
 		fatal(EX_OSERR, "the open file limit (%u) is too low", d->nofile);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sigflags_install();
 	d->resolver = resolver_new();
 	if (d->resolver == NULL)
 		fatal(EX_OSERR, "out of memory");
@@ -473,7 +460,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 
 void daemon_serve(struct daemon_ctx *d)
 {
-	server_run(d->svc, &got_stop, &got_reload, reload_exports);
+	server_run(d->svc, &sigflag_stop, &sigflag_reload, reload_exports);
 	server_close(d->svc);
 	pidfile_remove(d->opts.pid_file);
 	export_table_free(&d->exports);

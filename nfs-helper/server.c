@@ -16,6 +16,7 @@
 #include "byteorder.h"
 #include "log.h"
 #include "record.h"
+#include "sigflags.h"
 #include "server.h"
 
 #define POLL_MS 10000
@@ -46,6 +47,8 @@ struct server {
 	unsigned char *reply;		/* record mark + the reply being made */
 	size_t held, max_held;		/* bytes buffered for all connections */
 	struct timespec accept_after;	/* out of descriptors: accept later */
+	time_t evict_logged;
+	unsigned evicted;
 	bool registered;
 };
 
@@ -253,39 +256,75 @@ static void drop_conn(struct server *s, unsigned i)
 	s->conns[i] = s->conns[--s->nconns];
 }
 
-static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+static const unsigned char *host_bytes(const struct sockaddr_storage *a, size_t *len)
 {
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-	       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6) {
+		*len = 16;
+		return ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+	}
+	*len = 4;
+	return (const unsigned char *)&((const struct sockaddr_in *)a)->sin_addr;
 }
 
 /* With every slot taken, a new client still gets in, as with knfsd: the
  * connection that waited longest for a call goes, taken from the host
- * that holds the most, so one host cannot lock the others out. */
+ * that holds the most, so one host cannot lock the others out. One pass
+ * with a table of hosts, so a flood of connects costs linear time. */
 static void make_room(struct server *s)
 {
+	struct host { const struct sockaddr_storage *addr; unsigned count, oldest; } *tab;
+	size_t size = 16;
 	unsigned best = 0, best_count = 0;
 	char addr[ADDR_STRLEN];
 
+	while (size < 2 * (size_t)s->nconns)
+		size *= 2;
+	tab = calloc(size, sizeof *tab);
+	if (tab == NULL) {
+		drop_conn(s, 0);
+		return;
+	}
 	for (unsigned i = 0; i < s->nconns; i++) {
-		unsigned count = 0;
+		size_t len, h = 2166136261u;
+		const unsigned char *b = host_bytes(&s->conns[i]->peer, &len);
+		struct host *t;
 
-		for (unsigned j = 0; j < s->nconns; j++)
-			count += same_host(&s->conns[i]->peer, &s->conns[j]->peer);
-		if (count > best_count ||
-		    (count == best_count && s->conns[i]->last < s->conns[best]->last)) {
-			best = i;
-			best_count = count;
+		for (size_t k = 0; k < len; k++)
+			h = (h ^ b[k]) * 16777619u;
+		for (h &= size - 1;; h = (h + 1) & (size - 1)) {
+			size_t tlen;
+			const unsigned char *tb;
+
+			t = &tab[h];
+			if (t->addr == NULL)
+				break;
+			tb = host_bytes(t->addr, &tlen);
+			if (tlen == len && memcmp(tb, b, len) == 0)
+				break;
+		}
+		if (t->addr == NULL) {
+			t->addr = &s->conns[i]->peer;
+			t->oldest = i;
+		} else if (s->conns[i]->last < s->conns[t->oldest]->last) {
+			t->oldest = i;
+		}
+		t->count++;
+		if (t->count > best_count || (t->count == best_count &&
+					      s->conns[t->oldest]->last < s->conns[best]->last)) {
+			best = t->oldest;
+			best_count = t->count;
 		}
 	}
-	logmsg(LOG_WARNING, "%u TCP clients already: closing the longest idle one of %s, "
-	       "which has %u", s->nconns,
-	       peer_ntop((struct sockaddr *)&s->conns[best]->peer, addr, sizeof addr), best_count);
+	free(tab);
+	/* A flood makes one line every 10 s, not one per connection. */
+	s->evicted++;
+	if (time(NULL) - s->evict_logged >= 10) {
+		logmsg(LOG_WARNING, "%u TCP clients already: closing the longest idle one of "
+		       "%s, which has %u (%u closed so)", s->nconns,
+		       peer_ntop((struct sockaddr *)&s->conns[best]->peer, addr, sizeof addr),
+		       best_count, s->evicted);
+		s->evict_logged = time(NULL);
+	}
 	drop_conn(s, best);
 }
 
@@ -667,10 +706,7 @@ void server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atom
 		fatal(EX_OSERR, "out of memory");
 	/* Signals arrive only inside ppoll, so a flag set just before it is
 	 * never missed for a whole timeout. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
+	sigflags_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	while (!*stop) {
 		unsigned n = s->nconns;

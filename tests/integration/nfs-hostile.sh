@@ -43,7 +43,8 @@ EOT
 ip addr add 198.51.100.1/32 dev lo
 
 start_rpcbind
-NFSD_WRAP="prlimit --nofile=64"
+# (HOSTILE_NFSD_WRAP= runs it without, to try the other parts alone.)
+NFSD_WRAP=${HOSTILE_NFSD_WRAP-prlimit --nofile=64}
 start_nfs
 URL=nfs://127.0.0.1$EXP
 ROOT=$(probe 127.0.0.1 "$MOUNTPORT" mnt "$EXP" | fh_of)
@@ -66,7 +67,7 @@ check "pxe-nfsd logged the fallback user" expect_line "no user pxekit: serving a
 check "the soft limit is what prlimit set" \
 	expect_line "^Max open files +64 +64 " /proc/"$NFSD_PID"/limits
 MANY=$(lookup "$ROOT" many)
-probe 127.0.0.1 2049 walk "$MANY" >"$WORK/walk"
+probe 127.0.0.1 2049 walk "$MANY" >"$WORK/walk" || true
 check "2000 files read on one connection under a limit of 64 descriptors" \
 	expect_line "^files=2000 errors=0$" "$WORK/walk"
 fds=$(ls /proc/"$NFSD_PID"/fd | wc -l)
