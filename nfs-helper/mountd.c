@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "beneath.h"
 #include "daemon.h"
 #include "log.h"
 #include "mount_prot.h"
@@ -37,21 +37,6 @@ struct mountd {
 static struct mountd *mountd_of(struct rpc_req *req)
 {
 	return (struct mountd *)req->ctx;
-}
-
-/* The directory the client asked for (rel: the part below the export),
- * beneath its export's root, with symlinks resolved but never leaving
- * the export. */
-static int open_beneath(const struct export_state *st, const char *rel)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-
-	while (*rel == '/')
-		rel++;
-	return (int)syscall(SYS_openat2, st->root_fd, *rel ? rel : ".", &how, sizeof how);
 }
 
 /* dirpath (RFC 1813 App. I) decoded as xdr_string does, except that a
@@ -148,7 +133,9 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *asked, unsigned 
 	st = export_table_fsid(&m->d.exports, e->fsid);
 	if (st == NULL || st->root_fd < 0)
 		return MNT3ERR_NOENT;
-	fd = open_beneath(st, rest);
+	/* Symlinks resolved, but never leaving the export or its file
+	 * system. */
+	fd = open_beneath(st->root_fd, rest, O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV);
 	if (fd < 0)
 		return errno == ENOTDIR ? MNT3ERR_NOTDIR : MNT3ERR_NOENT;
 	if (!fh_of_fd(fd, NULL, e->fsid, &h)) {
