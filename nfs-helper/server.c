@@ -751,10 +751,12 @@ void server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atom
 
 void server_close(struct server *s)
 {
-	if (s->registered)
-		unregister(s);
+	/* Connections first: libtirpc's client calls must not meet a
+	 * thousand descriptors. */
 	while (s->nconns)
 		drop_conn(s, 0);
+	if (s->registered)
+		unregister(s);
 	close(s->udp_fd);
 	close(s->tcp_fd);
 	free(s->conns);
