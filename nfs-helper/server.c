@@ -604,7 +604,10 @@ static void reply_from(struct msghdr *out, union pktinfo_cmsg *ctl, const struct
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			pi.ipi6_ifindex = 0;	/* the route picks the interface */
+			/* The route picks the interface, except for a link-local
+			 * address, which means something on its own link only. */
+			if (!IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+				pi.ipi6_ifindex = 0;
 			o->cmsg_level = IPPROTO_IPV6;
 			o->cmsg_type = IPV6_PKTINFO;
 			o->cmsg_len = CMSG_LEN(sizeof pi);

@@ -41,6 +41,7 @@ $EXP 127.0.0.0/8(ro,insecure,no_root_squash) 198.51.100.0/24(ro,insecure)
 $SECOND 127.0.0.0/8(ro,insecure)
 EOT
 ip addr add 198.51.100.1/32 dev lo
+ip -6 addr add 2001:db8::1/128 dev lo nodad
 
 start_rpcbind
 # (HOSTILE_NFSD_WRAP= runs it without, to try the other parts alone.)
@@ -146,6 +147,8 @@ check "its file system can be unmounted" umount "$SECOND"
 check "a connected UDP client of the second address gets the reply" \
 	test "$(probe -d -s 127.0.0.1 198.51.100.1 2049 null 100003 3)" = accept=0
 check "... and of the first" test "$(probe -d 127.0.0.1 2049 null 100003 3)" = accept=0
+check "... and of a second IPv6 address" \
+	test "$(probe -d -s ::1 2001:db8::1 2049 null 100003 3)" = accept=0
 
 # ---- 14: NUL in names, bind mounts, key changes, truncation --------------
 check "LOOKUP of 'hello.txt' works" test -n "$(lookup "$ROOT" hello.txt)"
