@@ -452,10 +452,10 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 	pidfile_write(d->opts.pid_file);
 	drop_privileges(&d->opts);
 	server_register(d->svc);
-	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s; "
+	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s as uid %u; "
 	       "handle key %s (id %016llx)", d->exports.n, d->opts.exports_file,
 	       server_port(d->svc), d->opts.rpcbind ? ", registered with rpcbind" : "",
-	       d->opts.key_file, (unsigned long long)fh_key_id(&d->key));
+	       (unsigned)geteuid(), d->opts.key_file, (unsigned long long)fh_key_id(&d->key));
 }
 
 void daemon_serve(struct daemon_ctx *d)

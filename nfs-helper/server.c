@@ -603,7 +603,10 @@ static void reply_from(struct msghdr *out, union pktinfo_cmsg *ctl, const struct
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			pi.ipi6_ifindex = 0;	/* the route picks the interface */
+			/* The route picks the interface, except for a link-local
+			 * address, which means something on its own link only. */
+			if (!IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+				pi.ipi6_ifindex = 0;
 			o->cmsg_level = IPPROTO_IPV6;
 			o->cmsg_type = IPV6_PKTINFO;
 			o->cmsg_len = CMSG_LEN(sizeof pi);
@@ -749,10 +752,12 @@ void server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atom
 
 void server_close(struct server *s)
 {
-	if (s->registered)
-		unregister(s);
+	/* Connections first: libtirpc's client calls must not meet a
+	 * thousand descriptors. */
 	while (s->nconns)
 		drop_conn(s, 0);
+	if (s->registered)
+		unregister(s);
 	close(s->udp_fd);
 	close(s->tcp_fd);
 	free(s->conns);

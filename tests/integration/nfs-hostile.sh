@@ -41,6 +41,7 @@ $EXP 127.0.0.0/8(ro,insecure,no_root_squash) 198.51.100.0/24(ro,insecure)
 $SECOND 127.0.0.0/8(ro,insecure)
 EOT
 ip addr add 198.51.100.1/32 dev lo
+ip -6 addr add 2001:db8::1/128 dev lo nodad
 
 start_rpcbind
 # (HOSTILE_NFSD_WRAP= runs it without, to try the other parts alone.)
@@ -146,6 +147,8 @@ check "its file system can be unmounted" umount "$SECOND"
 check "a connected UDP client of the second address gets the reply" \
 	test "$(probe -d -s 127.0.0.1 198.51.100.1 2049 null 100003 3)" = accept=0
 check "... and of the first" test "$(probe -d 127.0.0.1 2049 null 100003 3)" = accept=0
+check "... and of a second IPv6 address" \
+	test "$(probe -d -s ::1 2001:db8::1 2049 null 100003 3)" = accept=0
 
 # ---- 14: NUL in names, bind mounts, key changes, truncation --------------
 check "LOOKUP of 'hello.txt' works" test -n "$(lookup "$ROOT" hello.txt)"
@@ -153,14 +156,28 @@ check "LOOKUP of 'hello.txt\\0x' is GARBAGE_ARGS, not hello.txt" \
 	test "$(probe 127.0.0.1 2049 lookup-hex "$ROOT" 68656c6c6f2e7478740078)" = accept=4
 check "a bind mount of a file from the same file system is not crossed" \
 	test "$(probe 127.0.0.1 2049 lookup "$ROOT" hole)" = status=13
-# A file cut after its attributes were read: READ gives the short count
-# and eof. (Cut while its data sits in the socket's send queue, pages the
-# kernel zeroes go out as they are, as with knfsd's splice: pxe-nfsd(8).)
+# A file cut while it is being sent to a slow client (a 4 KiB receive
+# buffer; the send queue capped at 64 KiB in this namespace, so most of
+# the file is still to send): the reply must not be completed with zeros
+# and eof=0. pxe-nfsd resets the connection; the client asks again and
+# gets the short count and eof. (Pages already queued on the socket are
+# the page cache's, as with knfsd's splice: see pxe-nfsd(8).)
 SHRINKS=$(lookup "$ROOT" shrinks)
 check "READ of a 4 MiB file over TCP, 1 MiB" \
 	test "$(probe 127.0.0.1 2049 read "$SHRINKS" 1048576 1048576)" = "status=0 count=1048576 eof=0"
+wmem=$(sysctl -n net.ipv4.tcp_wmem)
+sysctl -qw net.ipv4.tcp_wmem="4096 16384 65536"
+dd if="$EXP/shrinks" of="$WORK/want" bs=1048576 skip=1 count=1 2>/dev/null
+probe -r 4096 -w 1500 127.0.0.1 2049 read "$SHRINKS" 1048576 1048576 "$WORK/got" >"$WORK/shrink" &
+READER=$!
+sleep 0.5
 truncate -s 1100000 "$EXP/shrinks"
-check "after it is cut to 1100000 bytes, the same READ gives the short count and eof" \
+wait "$READER" || true
+sysctl -qw net.ipv4.tcp_wmem="$wmem"
+check "a file cut while it is sent: no reply completed with zeros (the connection is reset)" \
+	sh -c "! grep -q 'count=' $WORK/shrink || cmp $WORK/want $WORK/got"
+check "pxe-nfsd logs the reset" expect_line "shrank while it was sent" "$WORK/nfsd.log"
+check "the client's next READ gets the short count and eof" \
 	test "$(probe 127.0.0.1 2049 read "$SHRINKS" 1048576 1048576)" = "status=0 count=51424 eof=1"
 
 HELLO=$(lookup "$ROOT" hello.txt)
@@ -183,14 +200,20 @@ check "both daemons log their key id, and they differ" \
 stop "$NFSD_PID"
 NFSD_WRAP=
 start_nfsd
-"$FLOOD" -s 198.51.100.1 127.0.0.1 2049 1100 4 >"$WORK/flood2" &
+"$FLOOD" -s 198.51.100.1 127.0.0.1 2049 1100 6 >"$WORK/flood2" &
 FLOOD_PID=$!
+"$FLOOD" -s 198.51.100.1 127.0.0.1 "$MOUNTPORT" 1100 6 >"$WORK/flood2m" &
+FLOODM_PID=$!
 i=0
-until grep -q connected "$WORK/flood2" || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
-check "1100 idle connections from one host are made" expect_line "^connected=1100$" "$WORK/flood2"
+until { grep -q connected "$WORK/flood2" && grep -q connected "$WORK/flood2m"; } || [ $i -ge 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "1100 idle connections from one host to pxe-nfsd are made" expect_line "^connected=1100$" "$WORK/flood2"
+check "... and 1100 to pxe-mountd" expect_line "^connected=1100$" "$WORK/flood2m"
 check "another host still mounts" test -n "$(probe 127.0.0.1 "$MOUNTPORT" mnt "$EXP" | fh_of)"
 check "... and reads with libnfs" test "$(nfs-cat "$URL/hello.txt" 2>&1)" = hello
-wait "$FLOOD_PID"
+wait "$FLOOD_PID" "$FLOODM_PID"
 rss0=$(awk '/^VmRSS/ { print $2 }' /proc/"$NFSD_PID"/status)
 "$FLOOD" -s 198.51.100.1 -m 1048576 -p 1000000 127.0.0.1 2049 300 2 >"$WORK/flood3"
 rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$NFSD_PID"/status)
