@@ -198,8 +198,14 @@ check "both daemons log their key id, and they differ" \
 
 # ---- 13: 1100 idle connections and 300 half-sent records -----------------
 stop "$NFSD_PID"
-NFSD_WRAP=
+# As systemd starts services: a soft limit of 1024 under a higher hard one
+# (this one's, at most 65536).
+hard=$(ulimit -Hn)
+[ "$hard" = unlimited ] || [ "$hard" -gt 65536 ] && hard=65536
+NFSD_WRAP="prlimit --nofile=1024:$hard"
 start_nfsd
+check "pxe-nfsd raised its soft limit to the hard one ($hard)" \
+	expect_line "^Max open files +$hard +$hard " /proc/"$NFSD_PID"/limits
 "$FLOOD" -s 198.51.100.1 127.0.0.1 2049 1100 6 >"$WORK/flood2" &
 FLOOD_PID=$!
 "$FLOOD" -s 198.51.100.1 127.0.0.1 "$MOUNTPORT" 1100 6 >"$WORK/flood2m" &
