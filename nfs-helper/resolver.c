@@ -54,17 +54,29 @@ struct resolver *resolver_new(void)
 
 void resolver_free(struct resolver *r)
 {
+	unsigned joined = 0;
+
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stop = true;
 	pthread_cond_broadcast(&r->work);
 	pthread_mutex_unlock(&r->lock);
-	/* A thread inside getnameinfo cannot be interrupted; the process is
-	 * exiting, so leave it rather than wait for a resolver timeout. */
-	for (unsigned i = 0; i < r->nthreads; i++)
-		pthread_detach(r->threads[i]);
-	if (r->nthreads == 0) {
+	/* An idle thread ends at once and is joined (its resolver state
+	 * freed); one inside getnameinfo cannot be interrupted, and the
+	 * process is exiting: it is left after a second rather than waited
+	 * for until the resolver's timeout. */
+	for (unsigned i = 0; i < r->nthreads; i++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		if (pthread_timedjoin_np(r->threads[i], NULL, &ts) == 0)
+			joined++;
+		else
+			pthread_detach(r->threads[i]);
+	}
+	if (joined == r->nthreads) {
 		pthread_cond_destroy(&r->work);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
