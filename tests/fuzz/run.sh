@@ -12,7 +12,7 @@ for tool in xorriso genisoimage; do
 	command -v $tool >/dev/null || { echo "missing $tool (tools/install-deps --test)"; exit 99; }
 done
 mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
-	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect"
+	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-record"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -61,6 +61,8 @@ iso_seed geniso-plain genisoimage -no-pad
 	printf '\377menuentry "x" {\n linux /casper/vmlinuz --- quiet\n initrd /casper/initrd\n}\n'
 	printf '\377k\377i\377k'
 } >"$out/corpus-detect/seed"
+# Two fragments (one empty) of a record, then a one-fragment record.
+printf '\0\0\0\0\0\0\0\3abc\200\0\0\2de\200\0\0\1f' >"$out/corpus-record/fragments"
 for x in nfs3_prot mount_prot; do
 	rpcgen -h <"$top_srcdir/nfs-helper/$x.x" | sed "s/_STDIN_H_RPCGEN/PXEKIT_${x}_H/" >"$out/$x.h"
 	{ echo "#include \"$x.h\""; rpcgen -c <"$top_srcdir/nfs-helper/$x.x"; } >"$out/${x}_xdr.c"
@@ -87,22 +89,29 @@ fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
 	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
 fuzzer exports -I"$top_srcdir/nfs-helper" \
+	$(pkg-config --cflags libtirpc) \
 	"$top_srcdir/tests/fuzz/fuzz_exports.c" "$top_srcdir/nfs-helper/exports.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
+	"$top_srcdir/nfs-helper/access.c" "$top_srcdir/lib/addr.c" \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" $(pkg-config --libs libtirpc)
 fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	-Wno-unused-variable $(pkg-config --cflags libtirpc) -DLOCALSTATEDIR='"/var"' \
 	"$top_srcdir/tests/fuzz/fuzz_rpc.c" "$top_srcdir"/nfs-helper/nfsd.c \
 	"$top_srcdir"/nfs-helper/rpc.c "$top_srcdir"/nfs-helper/daemon.c \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
-	"$top_srcdir"/nfs-helper/fhandle.c "$out/nfs3_prot_xdr.c" \
+	"$top_srcdir"/nfs-helper/exports_load.c "$top_srcdir"/nfs-helper/access.c \
+	"$top_srcdir"/nfs-helper/resolver.c -DRUNSTATEDIR='"/run"' \
+	"$top_srcdir"/nfs-helper/fhandle.c "$top_srcdir"/nfs-helper/fdcache.c \
+	"$top_srcdir"/nfs-helper/record.c "$out/nfs3_prot_xdr.c" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
+fuzzer record -I"$top_srcdir/nfs-helper" \
+	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
 fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
 fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
 	"$top_srcdir/image/detect.c" "$top_srcdir/image/facts.c" "$top_srcdir/image/rules.c" \
 	"$top_srcdir/lib/strbuf.c"
 cd "$out"
 status=0
-for target in ${FUZZ_TARGETS:-request remap inventory exports rpc iso9660 detect}; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc iso9660 detect record}; do
 	rc=0
 	max_len=4096
 	[ "$target" = iso9660 ] && max_len=65536	# descriptors and a few directories
