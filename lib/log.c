@@ -72,32 +72,10 @@ void fatal(int status, const char *fmt, ...)
 
 char *log_escape(const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-	const unsigned char *p;
-	char *out, *o;
+	size_t len = strlen(s), size = 4 * len + 5;	/* room for every byte as \xHH */
+	char *out = malloc(size);
 
-	for (p = (const unsigned char *)s; *p; p++)
-		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
-	out = o = malloc(n + 1);
-	if (out == NULL)
-		return NULL;
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p != 0x7f) {
-			*o++ = (char)*p;
-			continue;
-		}
-		*o++ = '\\';
-		if (*p == '\n' || *p == '\r' || *p == '\t') {
-			*o++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
-			continue;
-		}
-		*o++ = 'x';
-		*o++ = hex[*p >> 4];
-		*o++ = hex[*p & 15];
-	}
-	*o = '\0';
-	return out;
+	return out ? (char *)log_escape_bytes(s, len, out, size) : NULL;
 }
 
 const char *log_escape_bytes(const char *s, size_t len, char *buf, size_t buflen)

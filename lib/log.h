@@ -13,10 +13,6 @@ void log_open(const char *progname, enum log_target target, int facility);
 void log_set_target(enum log_target target);
 const char *log_progname(void);
 
-/* A copy of s (malloc'd; NULL if out of memory) fit for a log line:
- * control characters are written as \n, \r, \t or \xHH, so a name
- * from the network can neither start a line of its own nor hide text. */
-char *log_escape(const char *s);
 
 /* All of these keep errno as the caller had it, so "%m" works. */
 void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -31,5 +27,7 @@ void fatal(int status, const char *fmt, ...)
  * buf. */
 #define LOG_ESCAPE_MAX 1024
 const char *log_escape_bytes(const char *s, size_t len, char *buf, size_t buflen);
+/* The same, whole, in a malloc'd copy (NULL if out of memory). */
+char *log_escape(const char *s);
 
 #endif

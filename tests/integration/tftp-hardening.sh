@@ -148,7 +148,7 @@ nl='
 '
 "$P" -w 1000 127.0.0.1 get "x${nl}RRQ from 6.6.6.6 filename forged" "$WORK/forged" >/dev/null 2>&1 || true
 check "a newline in a filename is escaped in the log" \
-	expect_line 'filename x\\nRRQ from 6\.6\.6\.6 filename forged' "$WORK/tftpd.log"
+	expect_line 'filename x\\x0aRRQ from 6\.6\.6\.6 filename forged' "$WORK/tftpd.log"
 check "... and starts no line of its own" sh -c "! grep -q '^RRQ from 6.6.6.6' $WORK/tftpd.log"
 check "an empty datagram gets no answer (as tftpd-hpa)" sh -c \
 	"$P -w 500 127.0.0.1 raw - | grep -q '^timeout'"

@@ -3,36 +3,59 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "log.h"
 
-static void expect_escaped(const char *in, const char *want)
-{
-	char *got = log_escape(in);
-
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(got);
-}
-
-/* A name from the network cannot forge a log line of its own. */
+/* A client's bytes in a log line: no newline or escape sequence gets
+ * through to forge a line or a terminal. */
 static void test_control_characters_are_escaped(void **state)
 {
+	char buf[64];
+	const char forged[] = "/srv\nMar  1 pxe-mountd: authenticated\x1b[2J\\";
+
 	(void)state;
-	expect_escaped("pxelinux.0", "pxelinux.0");
-	expect_escaped("a\nRRQ from 10.0.0.1 filename x", "a\\nRRQ from 10.0.0.1 filename x");
-	expect_escaped("\r\t\x01\x1b[2J\x7f", "\\r\\t\\x01\\x1b[2J\\x7f");
-	/* Backslashes and UTF-8 stay as they are. */
-	expect_escaped("pxelinux.cfg\\01-aa", "pxelinux.cfg\\01-aa");
-	expect_escaped("caf\xc3\xa9", "caf\xc3\xa9");
-	expect_escaped("", "");
+	log_escape_bytes(forged, sizeof forged, buf, sizeof buf);
+	assert_null(strchr(buf, '\n'));
+	assert_null(strchr(buf, '\x1b'));
+	assert_string_equal(buf, "/srv\\x0aMar  1 pxe-mountd: authenticated\\x1b[2J\\\\");
+	assert_string_equal(log_escape_bytes("caf\xc3\xa9", 5, buf, sizeof buf), "caf\\xc3\\xa9");
+	assert_string_equal(log_escape_bytes("/plain/path", 100, buf, sizeof buf), "/plain/path");
+}
+
+static void test_a_long_text_is_cut_with_dots(void **state)
+{
+	char buf[12], small[4];
+
+	(void)state;
+	assert_string_equal(log_escape_bytes("0123456789abcdef", 16, buf, sizeof buf), "01234567...");
+	assert_string_equal(log_escape_bytes("\n\n\n\n", 4, buf, sizeof buf), "\\x0a\\x0a...");
+	assert_string_equal(log_escape_bytes("abc", 3, small, sizeof small), "");
+	assert_string_equal(log_escape_bytes("ab\0cd", 5, buf, sizeof buf), "ab");
+}
+
+/* The allocating form: the whole text, by the same rule. */
+static void test_log_escape_copies_the_whole_text(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = log_escape("a\nRRQ from 10.0.0.1 filename x\r\t\x7f pxelinux.cfg\\01-aa");
+	assert_non_null(got);
+	assert_string_equal(got, "a\\x0aRRQ from 10.0.0.1 filename x\\x0d\\x09\\x7f pxelinux.cfg\\\\01-aa");
+	free(got);
+	got = log_escape("");
+	assert_string_equal(got, "");
+	free(got);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_control_characters_are_escaped),
+		cmocka_unit_test(test_a_long_text_is_cut_with_dots),
+		cmocka_unit_test(test_log_escape_copies_the_whole_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
