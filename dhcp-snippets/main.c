@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,14 +120,46 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
 }
 
+static int include_glob(void *ctx, const char *pattern, char ***names, size_t *n)
+{
+	glob_t g;
+	int rc = glob(pattern, GLOB_ERR, NULL, &g);
+
+	(void)ctx;
+	*names = NULL;
+	*n = 0;
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0) {
+		if (rc == GLOB_NOSPACE)
+			errno = ENOMEM;
+		return -1;
+	}
+	*names = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof **names);
+	for (size_t i = 0; *names && i < g.gl_pathc; i++)
+		if (((*names)[(*n)++] = strdup(g.gl_pathv[i])) == NULL)
+			fatal(1, "out of memory");
+	globfree(&g);
+	if (!*names)
+		fatal(1, "out of memory");
+	return 0;
+}
+
+static int include_read(void *ctx, const char *path, struct strbuf *text)
+{
+	(void)ctx;
+	return read_text_file(path, 0, 1u << 20, text) < 0 ? -1 : 0;
+}
+
 static struct inventory *load_inventory(const char *path)
 {
+	static const struct inv_include_ops include_ops = { include_glob, include_read, NULL };
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
 
 	if (read_text_file(path, 0, 1u << 20, &text) < 0)
 		fatal(1, errno == EFBIG ? "%s: larger than 1 MiB; is it an inventory?" : "%s: %m", path);
-	inv = inventory_parse(path, sb_str(&text), text.len, &diag);
+	inv = inventory_parse_includes(path, sb_str(&text), text.len, &include_ops, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);
 	sb_free(&diag);
