@@ -1247,8 +1247,11 @@ static int verify(const struct config *cfg, const char *name)
 	struct dirent **names;
 	int n, rc = 0;
 
-	if (name)
-		return verify_one(cfg, name);
+	if (name) {
+		rc = verify_one(cfg, name);
+		share_done();
+		return rc;
+	}
 	n = registered(cfg, &names);
 	if (n < 0)
 		return 1;
@@ -1258,6 +1261,7 @@ static int verify(const struct config *cfg, const char *name)
 		free(names[i]);
 	}
 	free(names);
+	share_done();
 	return rc;
 }
 

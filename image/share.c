@@ -1,7 +1,11 @@
-/* share.h over libtirpc: rpcbind finds the MOUNT service, as a client's
- * mount does, so whichever server runs (pxe-mountd, rpc.mountd) answers. */
+/* share.h over libtirpc: the portmapper finds the MOUNT service, as a
+ * client's mount does, so whichever server runs (pxe-mountd, rpc.mountd)
+ * answers. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <rpc/pmap_clnt.h>
 #include <rpc/rpc.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,23 +69,39 @@ static bool_t xdr_exports_find(XDR *x, void *arg)
 	return TRUE;
 }
 
+/* One client for the whole run: libtirpc keeps state from an rpcbind
+ * lookup that a second clnt_create does not give back (LeakSanitizer). */
+static CLIENT *client;
+static bool tried;
+
 int share_check(const char *path, char *why, size_t len)
 {
 	struct timeval tv = { 3, 0 };
 	struct find f = { .want = path };
 	enum clnt_stat rc;
-	CLIENT *cl = clnt_create_timed("127.0.0.1", MOUNTPROG, MOUNTVERS3, "udp", &tv);
 
-	if (cl == NULL) {
+	if (!tried) {
+		/* portmapper v2 GETPORT answers a number; rpcbind v3/v4 (what
+		 * clnt_create asks) a string, which libtirpc 1.3 leaks when the
+		 * program is not registered */
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int sock = RPC_ANYSOCK;
+
+		tried = true;
+		sin.sin_port = htons(pmap_getport(&sin, MOUNTPROG, MOUNTVERS3, IPPROTO_UDP));
+		if (sin.sin_port != 0)
+			client = clntudp_create(&sin, MOUNTPROG, MOUNTVERS3, tv, &sock);
+	}
+	if (client == NULL) {
 		snprintf(why, len, "not checked: no MOUNT service on localhost "
 			 "(is pxe-mountd running?)");
 		return 0;
 	}
-	rc = clnt_call(cl, NULLPROC, (xdrproc_t)xdr_none, NULL, (xdrproc_t)xdr_none, NULL, tv);
+	rc = clnt_call(client, NULLPROC, (xdrproc_t)xdr_none, NULL, (xdrproc_t)xdr_none, NULL, tv);
 	if (rc == RPC_SUCCESS)
-		rc = clnt_call(cl, MOUNTPROC_EXPORT, (xdrproc_t)xdr_none, NULL,
+		rc = clnt_call(client, MOUNTPROC_EXPORT, (xdrproc_t)xdr_none, NULL,
 			       (xdrproc_t)xdr_exports_find, (char *)&f, tv);
-	clnt_destroy(cl);
 	if (rc != RPC_SUCCESS) {
 		snprintf(why, len, "the MOUNT service on localhost fails: %s", clnt_sperrno(rc));
 		return -1;
@@ -93,4 +113,11 @@ int share_check(const char *path, char *why, size_t len)
 	}
 	snprintf(why, len, "%s is exported (MOUNT EXPORT on localhost)", path);
 	return 1;
+}
+
+void share_done(void)
+{
+	if (client)
+		clnt_destroy(client);
+	client = NULL;
 }

@@ -8,5 +8,7 @@
 /* 1: exported; 0: not checked (no MOUNT service registered); -1: the
  * service answers but does not export path, or fails. why says which. */
 int share_check(const char *path, char *why, size_t len);
+/* Ends the client share_check keeps between calls. */
+void share_done(void);
 
 #endif
