@@ -11,6 +11,31 @@
 
 #define TAG_MAX 96	/* "pxekit-host-" and a 63-character name */
 
+static void dnsmasq_addr_option(struct strbuf *out, size_t net, const char *option,
+				const uint32_t *addr, size_t n)
+{
+	char a[16];
+
+	if (!n)
+		return;
+	sb_addf(out, "dhcp-option=tag:pxekit-net%zu,option:%s", net, option);
+	for (size_t i = 0; i < n; i++) {
+		format_ipv4(addr[i], a);
+		sb_addf(out, ",%s", a);
+	}
+	sb_add(out, "\n");
+}
+
+/* dnsmasq's lease field: seconds, or its default of one hour when the
+ * inventory gives none ("12h" as before). */
+static void dnsmasq_lease(struct strbuf *out, const struct inv_subnet *sn)
+{
+	if (sn->lease_time)
+		sb_addf(out, ",%u\n", sn->lease_time);
+	else
+		sb_add(out, sn->has_range ? ",12h\n" : "\n");
+}
+
 static void dnsmasq_subnets(struct strbuf *out, const struct inventory *inv)
 {
 	char a[16], b[16], m[16];
@@ -19,27 +44,36 @@ static void dnsmasq_subnets(struct strbuf *out, const struct inventory *inv)
 		const struct inv_subnet *sn = &inv->subnets[i];
 
 		format_ipv4(prefix_mask(sn->prefixlen), m);
+		if (sn->proxy) {
+			/* Another server leases; dnsmasq only adds the PXE answer
+			 * (dnsmasq(8) --pxe-prompt, "proxy-DHCP"). */
+			format_ipv4(sn->network, a);
+			sb_addf(out, "dhcp-range=set:pxekit-net%zu,%s,proxy,%s\n", i + 1, a, m);
+			continue;
+		}
 		if (sn->has_range) {
 			format_ipv4(sn->range_lo, a);
 			format_ipv4(sn->range_hi, b);
-			sb_addf(out, "dhcp-range=set:pxekit-net%zu,%s,%s,%s,12h\n", i + 1, a, b, m);
+			sb_addf(out, "dhcp-range=set:pxekit-net%zu,%s,%s,%s", i + 1, a, b, m);
 		} else {
 			/* Only hosts with an address are served here. */
 			format_ipv4(sn->network, a);
-			sb_addf(out, "dhcp-range=set:pxekit-net%zu,%s,static,%s\n", i + 1, a, m);
+			sb_addf(out, "dhcp-range=set:pxekit-net%zu,%s,static,%s", i + 1, a, m);
 		}
+		dnsmasq_lease(out, sn);
 		if (sn->has_router) {
 			format_ipv4(sn->router, a);
 			sb_addf(out, "dhcp-option=tag:pxekit-net%zu,option:router,%s\n", i + 1, a);
 		}
-		if (!sn->ndns)
-			continue;
-		sb_addf(out, "dhcp-option=tag:pxekit-net%zu,option:dns-server", i + 1);
-		for (size_t d = 0; d < sn->ndns; d++) {
-			format_ipv4(sn->dns[d], a);
-			sb_addf(out, ",%s", a);
-		}
-		sb_add(out, "\n");
+		dnsmasq_addr_option(out, i + 1, "dns-server", sn->dns, sn->ndns);
+		dnsmasq_addr_option(out, i + 1, "ntp-server", sn->ntp, sn->nntp);
+		if (sn->domain)
+			sb_addf(out, "dhcp-option=tag:pxekit-net%zu,option:domain-name,%s\n", i + 1,
+				sn->domain);
+		if (sn->nsearch)
+			sb_addf(out, "dhcp-option=tag:pxekit-net%zu,option:domain-search", i + 1);
+		for (size_t d = 0; d < sn->nsearch; d++)
+			sb_addf(out, ",%s%s", sn->search[d], d + 1 == sn->nsearch ? "\n" : "");
 	}
 }
 
@@ -71,6 +105,39 @@ static void dnsmasq_matches(struct strbuf *out, const struct inventory *inv)
 		for (size_t a = 0; a < b->narch; a++)
 			sb_addf(out, "dhcp-match=set:%s,option:client-arch,%u\n", tag, b->arch[a]);
 	}
+	/* Hosts' own per-arch files need their kind's tag too, once. The
+	 * kinds are a few static keywords, so a short list of them keeps
+	 * this linear in the hosts. */
+	const char *seen[32];
+	size_t nseen = 0;
+
+	for (size_t i = 0; i < inv->nboots; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < nseen; j++)
+			known |= seen[j] == inv->boots[i].keyword;
+		if (!known && nseen < 32)
+			seen[nseen++] = inv->boots[i].keyword;
+	}
+	for (size_t i = 0; i < inv->nhosts; i++)
+		for (size_t k = 0; k < inv->hosts[i].nboots; k++) {
+			const struct inv_boot *b = &inv->hosts[i].boot[k];
+			bool known = false;
+
+			for (size_t j = 0; j < nseen; j++)
+				known |= seen[j] == b->keyword;
+			if (known || nseen == 32)
+				continue;
+			seen[nseen++] = b->keyword;
+			inv_boot_tag(b, tag, sizeof tag);
+			for (size_t a = 0; a < b->narch; a++)
+				sb_addf(out, "dhcp-match=set:%s,option:client-arch,%u\n", tag,
+					b->arch[a]);
+		}
+	if (inv_has_boot(inv, CLIENT_NOARCH))
+		/* Without a value: set when option 93 is there at all. */
+		sb_add(out, "dhcp-vendorclass=set:pxekit-pxe,PXEClient\n"
+			    "dhcp-match=set:pxekit-has-arch,option:client-arch\n");
 }
 
 static void dnsmasq_boots(struct strbuf *out, const struct inventory *inv, bool hostboot)
@@ -98,6 +165,12 @@ static void dnsmasq_boots(struct strbuf *out, const struct inventory *inv, bool 
 				inv_boot_tag(&inv->boots[j], other, sizeof other);
 				sb_addf(&tags, ",tag:!%s", other);
 			}
+		} else if (b->client == CLIENT_NOARCH) {
+			sb_add(&tags, "tag:pxekit-pxe,tag:!pxekit-has-arch,tag:!pxekit-http");
+			if (ipxe)
+				sb_add(&tags, ",tag:!pxekit-ipxe");
+			if (hostboot)
+				sb_add(&tags, ",tag:!pxekit-hostboot");
 		} else {
 			sb_addf(&tags, "tag:%s,tag:!pxekit-http", tag);
 			if (ipxe)
@@ -134,6 +207,15 @@ static bool dnsmasq_hosts(struct strbuf *out, const struct inventory *inv)
 		if (h->filename) {
 			sb_addf(out, "tag-if=set:pxekit-hostboot,tag:pxekit-host-%s\n", h->name);
 			hostboot = true;
+			continue;
+		}
+		for (size_t k = 0; k < h->nboots; k++) {
+			char tag[TAG_MAX];
+
+			inv_boot_tag(&h->boot[k], tag, sizeof tag);
+			sb_addf(out, "tag-if=set:pxekit-hostboot,tag:pxekit-host-%s,tag:%s\n",
+				h->name, tag);
+			hostboot = true;
 		}
 	}
 	return hostboot;
@@ -142,17 +224,76 @@ static bool dnsmasq_hosts(struct strbuf *out, const struct inventory *inv)
 static void dnsmasq_host_boots(struct strbuf *out, const struct inventory *inv)
 {
 	bool ipxe = inv_find_boot(inv, CLIENT_IPXE, true) != NULL;
-	char tags[TAG_MAX + 64];
+	struct strbuf tags = STRBUF_INIT;
+	char tag[TAG_MAX];
 
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
 
+		/* iPXE keeps its script, or a host booting iPXE would loop. */
+		for (size_t k = 0; k < h->nboots; k++) {
+			inv_boot_tag(&h->boot[k], tag, sizeof tag);
+			sb_reset(&tags);
+			sb_addf(&tags, "tag:pxekit-host-%s,tag:%s,tag:!pxekit-http%s", h->name, tag,
+				ipxe ? ",tag:!pxekit-ipxe" : "");
+			dnsmasq_boot_line(out, inv, sb_str(&tags), h->boot[k].file);
+		}
 		if (!h->filename)
 			continue;
-		/* iPXE keeps its script, or a host booting iPXE would loop. */
-		snprintf(tags, sizeof tags, "tag:pxekit-host-%s,tag:!pxekit-http%s", h->name,
-			 ipxe ? ",tag:!pxekit-ipxe" : "");
-		dnsmasq_boot_line(out, inv, tags, h->filename);
+		sb_reset(&tags);
+		sb_addf(&tags, "tag:pxekit-host-%s,tag:!pxekit-http%s", h->name,
+			ipxe ? ",tag:!pxekit-ipxe" : "");
+		for (size_t k = 0; k < h->nboots; k++) {
+			inv_boot_tag(&h->boot[k], tag, sizeof tag);
+			sb_addf(&tags, ",tag:!%s", tag);
+		}
+		dnsmasq_boot_line(out, inv, sb_str(&tags), h->filename);
+	}
+	out->oom |= tags.oom;
+	sb_free(&tags);
+}
+
+/* dnsmasq's client system type names (src/option.c); 7 is BC_EFI there,
+ * RFC 4578's numbering, so x64 firmware needs both 7 and 9. */
+static const char *pxe_csa(unsigned arch, char buf[8])
+{
+	static const char *const names[] = {
+		[0] = "x86PC", [6] = "IA32_EFI", [7] = "BC_EFI", [9] = "x86-64_EFI",
+		[10] = "ARM32_EFI", [11] = "ARM64_EFI",
+	};
+
+	if (arch < sizeof names / sizeof names[0] && names[arch])
+		return names[arch];
+	snprintf(buf, 8, "%u", arch);
+	return buf;
+}
+
+/* Proxy subnets: a PXE menu per architecture instead of dhcp-boot
+ * (pxe-service beats dhcp-boot for PXE clients). iPXE is left to its
+ * dhcp-boot line, or it would be offered its own loader again. A file
+ * name with a '.' is sent as it is; dnsmasq appends ".0" to one without. */
+static void dnsmasq_proxy(struct strbuf *out, const struct inventory *inv)
+{
+	bool ipxe = inv_find_boot(inv, CLIENT_IPXE, true) != NULL;
+	char server[16], csa[8];
+
+	format_ipv4(inv->server, server);
+	for (size_t n = 0; n < inv->nsubnets; n++) {
+		if (!inv->subnets[n].proxy)
+			continue;
+		/* The PXE menu timeout is one byte of seconds. */
+		sb_addf(out, "pxe-prompt=tag:pxekit-net%zu,\"Network boot\",%u\n", n + 1,
+			inv->timeout > 255 ? 255 : inv->timeout);
+		for (size_t i = 0; i < inv->nboots; i++) {
+			const struct inv_boot *b = &inv->boots[i];
+
+			if (b->client != CLIENT_PXE || inv_is_url(b->file))
+				continue;
+			for (size_t a = 0; a < b->narch; a++)
+				sb_addf(out, "pxe-service=tag:pxekit-net%zu,%s%s,\"Network boot (%s)\",%s,%s\n",
+					n + 1, ipxe ? "tag:!pxekit-ipxe," : "",
+					pxe_csa(b->arch[a], csa), b->keyword, b->file, server);
+		}
 	}
 }
 
@@ -168,4 +309,6 @@ void emit_dnsmasq(const struct inventory *inv, struct strbuf *out)
 	dnsmasq_matches(out, inv);
 	dnsmasq_boots(out, inv, hostboot);
 	dnsmasq_host_boots(out, inv);
+	dnsmasq_proxy(out, inv);
+	emit_dnsmasq6(inv, out);
 }

@@ -2,6 +2,7 @@
  * global scope in dhcpd.conf is all an admin adds (dhcpd.conf(5)). */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ static void isc_arch_test(struct strbuf *out, const struct inv_boot *b)
 static void isc_arch_chain(struct strbuf *out, const struct inventory *inv,
 			   enum inv_client client, bool started, const char *indent)
 {
-	const struct inv_boot *any = inv_find_boot(inv, client, true);
+	const struct inv_boot *any = inv_find_boot(inv, client, true), *noarch;
 
 	for (size_t i = 0; i < inv->nboots; i++) {
 		const struct inv_boot *b = &inv->boots[i];
@@ -30,6 +31,14 @@ static void isc_arch_chain(struct strbuf *out, const struct inventory *inv,
 		sb_addf(out, "%s%s ", started ? " elsif" : indent, started ? "" : "if");
 		isc_arch_test(out, b);
 		sb_addf(out, " {\n%s  filename \"%s\";\n%s}", indent, b->file, indent);
+		started = true;
+	}
+	/* PXE 2.1 BIOS ROMs send PXEClient but no option 93 (RFC 4578 came
+	 * later); "arch" then does not exist. */
+	if (client == CLIENT_PXE && (noarch = inv_find_boot(inv, CLIENT_NOARCH, true))) {
+		sb_addf(out, "%s%s not exists arch {\n%s  filename \"%s\";\n%s}",
+			started ? " elsif" : indent, started ? "" : "if", indent, noarch->file,
+			indent);
 		started = true;
 	}
 	if (any && started)
@@ -57,7 +66,7 @@ static void isc_pxe_class(struct strbuf *out, const struct inventory *inv)
 	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
 	char server[16];
 
-	if (!ipxe && !inv_has_boot(inv, CLIENT_PXE))
+	if (!ipxe && !inv_has_boot(inv, CLIENT_PXE) && !inv_has_boot(inv, CLIENT_NOARCH))
 		return;
 	format_ipv4(inv->server, server);
 	sb_add(out, "class \"pxekit-pxeclients\" {\n"
@@ -77,6 +86,20 @@ static void isc_pxe_class(struct strbuf *out, const struct inventory *inv)
 	sb_add(out, "}\n\n");
 }
 
+static void isc_addr_list(struct strbuf *out, const char *option, const uint32_t *addr, size_t n)
+{
+	char a[16];
+
+	if (!n)
+		return;
+	sb_addf(out, "  option %s ", option);
+	for (size_t i = 0; i < n; i++) {
+		format_ipv4(addr[i], a);
+		sb_addf(out, "%s%s", i ? ", " : "", a);
+	}
+	sb_add(out, ";\n");
+}
+
 static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 {
 	char a[16], b[16];
@@ -85,47 +108,82 @@ static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 		const struct inv_subnet *sn = &inv->subnets[i];
 
 		format_ipv4(sn->network, a);
-		if (!sn->has_range) {
+		/* A subnet with nothing to say (no range, router or dns) is
+		 * left to dhcpd.conf; one with a router or dns servers but no
+		 * range is declared, for its fixed-address hosts. */
+		if (!sn->has_range && !sn->has_router && !sn->ndns) {
 			sb_addf(out, "# subnet %s/%u is declared in dhcpd.conf, not here.\n", a,
 				sn->prefixlen);
 			continue;
 		}
 		format_ipv4(prefix_mask(sn->prefixlen), b);
 		sb_addf(out, "subnet %s netmask %s {\n", a, b);
-		format_ipv4(sn->range_lo, a);
-		format_ipv4(sn->range_hi, b);
-		sb_addf(out, "  range %s %s;\n", a, b);
+		if (sn->has_range) {
+			format_ipv4(sn->range_lo, a);
+			format_ipv4(sn->range_hi, b);
+			sb_addf(out, "  range %s %s;\n", a, b);
+		}
 		if (sn->has_router) {
 			format_ipv4(sn->router, a);
 			sb_addf(out, "  option routers %s;\n", a);
 		}
-		for (size_t d = 0; d < sn->ndns; d++) {
-			format_ipv4(sn->dns[d], a);
-			sb_addf(out, "%s%s", d ? ", " : "  option domain-name-servers ", a);
-		}
-		sb_addf(out, "%s}\n", sn->ndns ? ";\n" : "");
+		isc_addr_list(out, "domain-name-servers", sn->dns, sn->ndns);
+		isc_addr_list(out, "ntp-servers", sn->ntp, sn->nntp);
+		if (sn->lease_time)
+			sb_addf(out, "  default-lease-time %u;\n  max-lease-time %u;\n",
+				sn->lease_time, sn->lease_time);
+		if (sn->domain)
+			sb_addf(out, "  option domain-name \"%s\";\n", sn->domain);
+		for (size_t d = 0; d < sn->nsearch; d++)
+			sb_addf(out, "%s\"%s\"%s", d ? ", " : "  option domain-search ",
+				sn->search[d], d + 1 == sn->nsearch ? ";\n" : "");
+		sb_add(out, "}\n");
 	}
 	if (inv->nsubnets)
 		sb_add(out, "\n");
 }
 
-/* A host's filename beats every class, also the iPXE one: it is given
- * to firmware only, or a host whose file is iPXE would chainload itself
- * for ever. */
+/* A host's own boot files beat every class, also the iPXE one: they are
+ * given to firmware only, or a host whose file is iPXE would chainload
+ * itself for ever. Per-architecture files first, then its filename for
+ * any other architecture; an architecture it has no file for falls
+ * through to the classes. */
 static void isc_host_filename(struct strbuf *out, const struct inventory *inv,
 			      const struct inv_host *h)
 {
 	const struct inv_boot *ipxe = inv_find_boot(inv, CLIENT_IPXE, true);
+	bool http = inv_has_boot(inv, CLIENT_HTTP), started = false;
+	const char *in = http ? "  " : "";
 
-	if (!ipxe) {
-		sb_addf(out, "    filename \"%s\";\n", h->filename);
-		return;
+	/* A UEFI HTTP client keeps the HTTPClient class's URL: host scope
+	 * beats the class, and edk2 drops an offer that echoes HTTPClient
+	 * with a TFTP file (Kea and dnsmasq already leave it the URL). */
+	if (http)
+		sb_add(out, "    if not (substring (option vendor-class-identifier, 0, 10) = \"HTTPClient\") {\n");
+	if (!ipxe && !h->nboots) {
+		sb_addf(out, "%s    filename \"%s\";\n", in, h->filename);
+	} else {
+		if (ipxe) {
+			sb_addf(out, "%s    if exists user-class and option user-class = \"iPXE\" {\n"
+				     "%s      filename \"%s\";\n"
+				     "%s    }", in, in, ipxe->file, in);
+			started = true;
+		}
+		for (size_t i = 0; i < h->nboots; i++) {
+			if (started)
+				sb_add(out, " elsif ");
+			else
+				sb_addf(out, "%s    if ", in);
+			isc_arch_test(out, &h->boot[i]);
+			sb_addf(out, " {\n%s      filename \"%s\";\n%s    }", in, h->boot[i].file, in);
+			started = true;
+		}
+		if (h->filename)
+			sb_addf(out, " else {\n%s      filename \"%s\";\n%s    }", in, h->filename, in);
+		sb_add(out, "\n");
 	}
-	sb_addf(out, "    if exists user-class and option user-class = \"iPXE\" {\n"
-		     "      filename \"%s\";\n"
-		     "    } else {\n"
-		     "      filename \"%s\";\n"
-		     "    }\n", ipxe->file, h->filename);
+	if (http)
+		sb_add(out, "    }\n");
 }
 
 static void isc_hosts(struct strbuf *out, const struct inventory *inv)
@@ -151,7 +209,7 @@ static void isc_hosts(struct strbuf *out, const struct inventory *inv)
 			sb_add(out, "    deny booting;\n");
 		} else {
 			sb_addf(out, "    option host-name \"%s\";\n", h->name);
-			if (h->filename)
+			if (h->filename || h->nboots)
 				isc_host_filename(out, inv, h);
 		}
 		sb_add(out, "  }\n");
@@ -189,6 +247,12 @@ void emit_dhcp(enum dhcp_format format, const struct inventory *inv, struct strb
 		break;
 	case FORMAT_DNSMASQ:
 		emit_dnsmasq(inv, out);
+		break;
+	case FORMAT_ISC6:
+		emit_isc6(inv, out);
+		break;
+	case FORMAT_KEA6:
+		emit_kea6(inv, out);
 		break;
 	}
 }

@@ -35,7 +35,7 @@ static bool host_is_noboot(const struct inv_host *h)
 
 static bool host_has_filename(const struct inv_host *h)
 {
-	return h->filename != NULL;
+	return h->filename != NULL || h->nboots;
 }
 
 static bool any_host(const struct inventory *inv, bool (*pick)(const struct inv_host *))
@@ -70,6 +70,70 @@ static void kea_arch_test(struct strbuf *out, const struct inv_boot *b)
 	for (size_t i = 0; i < b->narch; i++)
 		sb_addf(out, "%soption[93].hex == 0x%04x", i ? " or " : "", b->arch[i]);
 	sb_add(out, ")");
+}
+
+static void kea_arch_test(struct strbuf *out, const struct inv_boot *b);
+
+static void kea_mac(struct strbuf *out, const struct inv_host *h)
+{
+	sb_addf(out, "pkt4.mac == 0x%02x%02x%02x%02x%02x%02x", h->mac[0], h->mac[1], h->mac[2],
+		h->mac[3], h->mac[4], h->mac[5]);
+}
+
+/* Packets one of the host classes below answers: a host with a filename
+ * for any architecture, or a host's MAC with one of its own arch codes. */
+static void kea_hostboot_test(struct strbuf *out, const struct inventory *inv)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+
+		if (!host_has_filename(h))
+			continue;
+		sb_add(out, any ? " or " : "");
+		any = true;
+		if (h->filename) {
+			kea_mac(out, h);
+			continue;
+		}
+		sb_add(out, "(");
+		kea_mac(out, h);
+		sb_add(out, " and (");
+		for (size_t b = 0; b < h->nboots; b++)
+			for (size_t a = 0; a < h->boot[b].narch; a++)
+				sb_addf(out, "%soption[93].hex == 0x%04x", b || a ? " or " : "",
+					h->boot[b].arch[a]);
+		sb_add(out, "))");
+	}
+}
+
+/* One class per host boot file; the any-arch one leaves the host's
+ * per-arch classes their packets. */
+static void kea_host_classes(struct strbuf *out, const struct inventory *inv,
+			     const struct inv_host *h, bool *first, bool ipxe)
+{
+	char tag[TAG_MAX + 24];
+
+	for (size_t b = 0; b < h->nboots; b++) {
+		snprintf(tag, sizeof tag, "pxekit-hostarch-%s-%s", h->name, h->boot[b].keyword);
+		kea_class_open(out, first, tag);
+		kea_mac(out, h);
+		if (ipxe)
+			sb_add(out, " and not member('pxekit-ipxe')");
+		kea_arch_test(out, &h->boot[b]);
+		kea_boot_fields(out, inv, h->boot[b].file);
+	}
+	if (!h->filename)
+		return;
+	snprintf(tag, sizeof tag, "pxekit-host-%s", h->name);
+	kea_class_open(out, first, tag);
+	kea_mac(out, h);
+	if (ipxe)
+		sb_add(out, " and not member('pxekit-ipxe')");
+	for (size_t b = 0; b < h->nboots; b++)
+		sb_addf(out, " and not member('pxekit-hostarch-%s-%s')", h->name, h->boot[b].keyword);
+	kea_boot_fields(out, inv, h->filename);
 }
 
 static void kea_http_classes(struct strbuf *out, const struct inventory *inv, bool *first)
@@ -117,27 +181,28 @@ static void kea_pxe_classes(struct strbuf *out, const struct inventory *inv, boo
 		sb_add(out, "substring(option[77].hex,0,4) == 'iPXE'");
 		kea_boot_fields(out, inv, ipxe->file);
 	}
-	for (size_t i = 0; i < inv->nhosts; i++) {
-		const struct inv_host *h = &inv->hosts[i];
-
-		if (!h->filename)
-			continue;
-		if (!hostboot) {
-			kea_class_open(out, first, "pxekit-hostboot");
-			kea_mac_test(out, inv, host_has_filename);
-			sb_add(out, "\" }");
-			hostboot = true;
-		}
-		snprintf(tag, sizeof tag, "pxekit-host-%s", h->name);
-		kea_class_open(out, first, tag);
-		sb_addf(out, "pkt4.mac == 0x%02x%02x%02x%02x%02x%02x%s", h->mac[0], h->mac[1],
-			h->mac[2], h->mac[3], h->mac[4], h->mac[5],
-			ipxe ? " and not member('pxekit-ipxe')" : "");
-		kea_boot_fields(out, inv, h->filename);
+	if (any_host(inv, host_has_filename)) {
+		kea_class_open(out, first, "pxekit-hostboot");
+		kea_hostboot_test(out, inv);
+		sb_add(out, "\" }");
+		hostboot = true;
 	}
+	for (size_t i = 0; i < inv->nhosts; i++)
+		kea_host_classes(out, inv, &inv->hosts[i], first, ipxe != NULL);
 	for (size_t i = 0; i < inv->nboots; i++) {
 		const struct inv_boot *b = &inv->boots[i];
 
+		if (b->client == CLIENT_NOARCH) {
+			/* PXE 2.1 BIOS ROMs send no option 93 at all. */
+			kea_class_open(out, first, "pxekit-no-arch");
+			sb_add(out, "substring(option[60].hex,0,9) == 'PXEClient' and not option[93].exists");
+			if (ipxe)
+				sb_add(out, " and not member('pxekit-ipxe')");
+			if (hostboot)
+				sb_add(out, " and not member('pxekit-hostboot')");
+			kea_boot_fields(out, inv, b->file);
+			continue;
+		}
 		if (b->client != CLIENT_PXE)
 			continue;
 		inv_boot_tag(b, tag, sizeof tag);
@@ -183,35 +248,71 @@ static void kea_reservation(struct strbuf *out, const struct inv_host *h, bool *
 	*first = false;
 }
 
+/* One member of a subnet's "option-data" list, opening it first. */
+static void kea_option(struct strbuf *out, size_t *n, const char *name, const char *data)
+{
+	sb_addf(out, "%s { \"name\": \"%s\", \"data\": \"%s\" }",
+		*n ? "," : ",\n    \"option-data\": [", name, data);
+	(*n)++;
+}
+
+static void kea_addr_option(struct strbuf *out, size_t *n, const char *name,
+			    const uint32_t *addr, size_t naddr)
+{
+	struct strbuf list = STRBUF_INIT;
+	char a[16];
+
+	if (!naddr)
+		return;
+	for (size_t i = 0; i < naddr; i++) {
+		format_ipv4(addr[i], a);
+		sb_addf(&list, "%s%s", i ? ", " : "", a);
+	}
+	kea_option(out, n, name, sb_str(&list));
+	out->oom |= list.oom;
+	sb_free(&list);
+}
+
 static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i)
 {
 	const struct inv_subnet *sn = &inv->subnets[i];
 	char a[16], b[16];
-	bool first = true, opt = false;
+	bool first = true;
+	size_t nopt = 0;
 
 	format_ipv4(sn->network, a);
-	sb_addf(out, "%s\n  { \"id\": %zu, \"subnet\": \"%s/%u\"", i ? "," : "", i + 1, a,
-		sn->prefixlen);
+	/* The id is the network address: Kea keys leases and reservations
+	 * by it, and a position in the file would change when a subnet is
+	 * added before it (clients would get new addresses). Subnets do not
+	 * overlap, so no two share it; the inventory refuses 0.0.0.0 and
+	 * 255.255.255.254/255, which Kea does not take. */
+	sb_addf(out, "%s\n  { \"id\": %lu, \"subnet\": \"%s/%u\"", i ? "," : "",
+		(unsigned long)sn->network, a, sn->prefixlen);
 	if (sn->has_range) {
 		format_ipv4(sn->range_lo, a);
 		format_ipv4(sn->range_hi, b);
 		sb_addf(out, ",\n    \"pools\": [ { \"pool\": \"%s - %s\" } ]", a, b);
 	}
-	if (sn->has_router || sn->ndns)
-		sb_add(out, ",\n    \"option-data\": [");
+	if (sn->lease_time)
+		sb_addf(out, ",\n    \"valid-lifetime\": %u", sn->lease_time);
 	if (sn->has_router) {
 		format_ipv4(sn->router, a);
-		sb_addf(out, " { \"name\": \"routers\", \"data\": \"%s\" }", a);
-		opt = true;
+		kea_option(out, &nopt, "routers", a);
 	}
-	for (size_t d = 0; d < sn->ndns; d++) {
-		format_ipv4(sn->dns[d], a);
-		sb_addf(out, "%s%s", d ? ", " : opt ? ", { \"name\": \"domain-name-servers\", \"data\": \""
-						     : " { \"name\": \"domain-name-servers\", \"data\": \"", a);
+	kea_addr_option(out, &nopt, "domain-name-servers", sn->dns, sn->ndns);
+	kea_addr_option(out, &nopt, "ntp-servers", sn->ntp, sn->nntp);
+	if (sn->domain)
+		kea_option(out, &nopt, "domain-name", sn->domain);
+	if (sn->nsearch) {
+		struct strbuf list = STRBUF_INIT;
+
+		for (size_t d = 0; d < sn->nsearch; d++)
+			sb_addf(&list, "%s%s", d ? ", " : "", sn->search[d]);
+		kea_option(out, &nopt, "domain-search", sb_str(&list));
+		out->oom |= list.oom;
+		sb_free(&list);
 	}
-	if (sn->ndns)
-		sb_add(out, "\" }");
-	if (sn->has_router || sn->ndns)
+	if (nopt)
 		sb_add(out, " ]");
 	for (size_t h = 0; h < inv->nhosts; h++) {
 		const struct inv_host *host = &inv->hosts[h];

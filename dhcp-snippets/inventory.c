@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inventory.h"
 #include "strnum.h"
@@ -275,6 +276,39 @@ static bool check_name(struct parser *ps, const struct token *t, const char *wha
 	return true;
 }
 
+/* dnsmasq's dhcp-host reads a field as a lease time when it is digits
+ * with at most one w/d/h/m/s after them (a lone letter is eaten the same
+ * way), and "infinite" and "ignore" as keywords (dnsmasq src/option.c),
+ * so a host with such a name would lose its name, get a lease time or
+ * never be answered. Refused for every format: one inventory, one
+ * meaning. */
+static bool dnsmasq_keyword(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strcasecmp(s, "infinite") == 0 || strcasecmp(s, "ignore") == 0)
+		return true;
+	if (n && strchr("wWdDhHmMsS", s[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool check_host_name(struct parser *ps, const struct token *t, const char *what)
+{
+	if (!check_name(ps, t, what))
+		return false;
+	if (dnsmasq_keyword(t->text)) {
+		error_at(ps, t->pos,
+			 "host name '%s' reads as a lease time or keyword in dnsmasq; choose another",
+			 t->text);
+		return false;
+	}
+	return true;
+}
+
 /* Boot file paths and URLs: every character that means something in one
  * of the output languages (quotes, ';', ',', '{', '$', '\', spaces) is
  * refused rather than escaped, since no real boot file needs one. */
@@ -298,6 +332,14 @@ static bool check_path(struct parser *ps, const struct token *t, const char *wha
 		error_at(ps, t->pos, "a %s may not start with '-'", what);
 		return false;
 	}
+	/* dnsmasq reads a leading tag:, set: or net: field of dhcp-boot as
+	 * a tag, not as the file. */
+	if (strncmp(s, "tag:", 4) == 0 || strncmp(s, "set:", 4) == 0 ||
+	    strncmp(s, "net:", 4) == 0) {
+		error_at(ps, t->pos, "a %s may not start with '%.4s' (dnsmasq reads it as a tag)",
+			 what, s);
+		return false;
+	}
 	for (const char *c = s; (c = strstr(c, "..")) != NULL; c++)
 		if ((c == s || c[-1] == '/') && (c[2] == '\0' || c[2] == '/')) {
 			error_at(ps, char_pos(t, (size_t)(c - s)),
@@ -314,7 +356,7 @@ static bool check_text(struct parser *ps, const struct token *t, const char *wha
 	static const char refused[] = "\"'\\`$";
 	const char *s = t->text;
 
-	if (strlen(s) > INV_TEXT_MAX)
+	if (s[0] == '\0' || strlen(s) > INV_TEXT_MAX)
 		return check_length(ps, t, what, INV_TEXT_MAX);
 	for (size_t i = 0; s[i]; i++)
 		if ((unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' || strchr(refused, s[i])) {
@@ -341,6 +383,63 @@ static bool value_ipv4(struct parser *ps, const struct token *t, uint32_t *out)
 		error_at(ps, t->pos, "'%s' is not an IPv4 address", t->text);
 		return false;
 	}
+	return true;
+}
+
+static bool value_ipv6(struct parser *ps, const struct token *t, uint8_t out[16])
+{
+	if (inet_pton(AF_INET6, t->text, out) != 1) {
+		error_at(ps, t->pos, "'%s' is not an IPv6 address", t->text);
+		return false;
+	}
+	return true;
+}
+
+/* Domain names for options 15 and 119: DNS labels joined by dots. */
+static bool check_domain(struct parser *ps, const struct token *t, const char *what)
+{
+	const char *s = t->text;
+	size_t label = 0;
+
+	if (!check_length(ps, t, what, 253))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		bool alnum = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			     (s[i] >= '0' && s[i] <= '9');
+
+		if (s[i] == '.' && label > 0) {
+			label = 0;
+		} else if (alnum || (s[i] == '-' && label > 0)) {
+			if (++label > 63) {
+				error_at(ps, char_pos(t, i), "a label of a %s is at most 63 characters",
+					 what);
+				return false;
+			}
+		} else {
+			error_at(ps, char_pos(t, i),
+				 "character '%c' is not allowed here in a %s (labels of letters, digits and '-', joined by '.')",
+				 s[i], what);
+			return false;
+		}
+	}
+	if (label == 0) {
+		error_at(ps, t->pos, "a %s may not end with '.'", what);
+		return false;
+	}
+	return true;
+}
+
+static bool value_seconds(struct parser *ps, const struct token *t, unsigned *out)
+{
+	uintmax_t v;
+
+	/* A minute to a year: shorter leases flood the server, longer ones
+	 * overflow dnsmasq's and Kea's 32-bit lifetimes in no useful way. */
+	if (!parse_uint(t->text, 60, 31536000, &v)) {
+		error_at(ps, t->pos, "'%s' is not a lease time in seconds (60-31536000)", t->text);
+		return false;
+	}
+	*out = (unsigned)v;
 	return true;
 }
 
@@ -441,6 +540,7 @@ static bool subnet_range(struct parser *ps, void *obj, const struct token *key,
 		error_at(ps, key->pos, "range given twice (one range per subnet)");
 		return false;
 	}
+	sn->range_pos = key->pos;
 	if (!value_ipv4(ps, &a[0], &sn->range_lo) || !value_ipv4(ps, &a[1], &sn->range_hi))
 		return false;
 	sn->has_range = true;
@@ -477,10 +577,134 @@ static bool subnet_dns(struct parser *ps, void *obj, const struct token *key,
 	return true;
 }
 
+static bool subnet_lease_time(struct parser *ps, void *obj, const struct token *key,
+			      const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	(void)n;
+	if (sn->lease_time) {
+		error_at(ps, key->pos, "lease-time given twice");
+		return false;
+	}
+	return value_seconds(ps, &a[0], &sn->lease_time);
+}
+
+static bool subnet_search(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	if (sn->nsearch + n > INV_MAX_LIST) {
+		error_at(ps, key->pos, "at most %d search domains per subnet", INV_MAX_LIST);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!check_domain(ps, &a[i], "search domain"))
+			return false;
+		if (!(sn->search[sn->nsearch] = dup_value(ps, &a[i])))
+			return false;
+		sn->nsearch++;
+	}
+	return true;
+}
+
+static bool subnet_ntp(struct parser *ps, void *obj, const struct token *key,
+		       const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	if (sn->nntp + n > INV_MAX_LIST) {
+		error_at(ps, key->pos, "at most %d ntp servers per subnet", INV_MAX_LIST);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!value_ipv4(ps, &a[i], &sn->ntp[sn->nntp++]))
+			return false;
+	return true;
+}
+
 static const struct setting subnet_settings[] = {
 	{ "range", 2, subnet_range, 0, NULL, NULL },
 	{ "router", 1, subnet_router, 0, NULL, NULL },
 	{ "dns", SIZE_MAX, subnet_dns, 0, NULL, NULL },
+	{ "lease-time", 1, subnet_lease_time, 0, NULL, NULL },
+	STRING_FIELD("domain", struct inv_subnet, domain, check_domain, "domain name"),
+	{ "search", SIZE_MAX, subnet_search, 0, NULL, NULL },
+	{ "ntp", SIZE_MAX, subnet_ntp, 0, NULL, NULL },
+	FLAG_FIELD("proxy", struct inv_subnet, proxy),
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+
+static bool subnet6_range(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	struct inv_subnet6 *sn = obj;
+
+	(void)n;
+	if (sn->has_range) {
+		error_at(ps, key->pos, "range given twice (one range per subnet)");
+		return false;
+	}
+	if (!value_ipv6(ps, &a[0], sn->range_lo) || !value_ipv6(ps, &a[1], sn->range_hi))
+		return false;
+	sn->has_range = true;
+	return true;
+}
+
+static bool subnet6_dns(struct parser *ps, void *obj, const struct token *key,
+			const struct token *a, size_t n)
+{
+	struct inv_subnet6 *sn = obj;
+
+	if (sn->ndns + n > INV_MAX_LIST) {
+		error_at(ps, key->pos, "at most %d dns servers per subnet", INV_MAX_LIST);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!value_ipv6(ps, &a[i], sn->dns[sn->ndns++]))
+			return false;
+	return true;
+}
+
+static bool subnet6_lease_time(struct parser *ps, void *obj, const struct token *key,
+			       const struct token *a, size_t n)
+{
+	struct inv_subnet6 *sn = obj;
+
+	(void)n;
+	if (sn->lease_time) {
+		error_at(ps, key->pos, "lease-time given twice");
+		return false;
+	}
+	return value_seconds(ps, &a[0], &sn->lease_time);
+}
+
+/* A Linux interface name (IFNAMSIZ - 1 characters), as Kea takes it. */
+static bool check_ifname(struct parser *ps, const struct token *t, const char *what)
+{
+	const char *s = t->text;
+
+	if (!check_length(ps, t, what, 15))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			  (s[i] >= '0' && s[i] <= '9') || (s[i] && strchr("._-", s[i]) && i > 0);
+
+		if (!ok) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in an %s",
+				 s[i], what);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct setting subnet6_settings[] = {
+	{ "range", 2, subnet6_range, 0, NULL, NULL },
+	STRING_FIELD("interface", struct inv_subnet6, interface, check_ifname, "interface name"),
+	{ "dns", SIZE_MAX, subnet6_dns, 0, NULL, NULL },
+	{ "lease-time", 1, subnet6_lease_time, 0, NULL, NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL },
 };
 
@@ -533,12 +757,128 @@ static bool host_profile(struct parser *ps, void *obj, const struct token *key,
 	return set_string(ps, key, a, &h->profile_name, check_name, "profile name");
 }
 
+/* Template variables of a host's append, expanded by pxe-dhcpgen when
+ * it writes the host's menu files (pxekit.conf(5) TEMPLATES). */
+static const char *const template_vars[] = {
+	"hostname", "mac", "mac-dashes", "mac-pxelinux", "mac-hex", "ip", "server",
+};
+
+static bool is_template_var(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof template_vars / sizeof template_vars[0]; i++)
+		if (strlen(template_vars[i]) == len && strncmp(template_vars[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* The template syntax only; the characters around it are checked as a
+ * command line once expanded, by check_text. */
+static bool check_template(struct parser *ps, const struct token *t, const char *what)
+{
+	const char *s = t->text;
+
+	if (!check_length(ps, t, what, INV_TEXT_MAX))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		const char *close;
+
+		if (s[i] != '$')
+			continue;
+		close = s[i + 1] == '{' ? strchr(s + i + 2, '}') : NULL;
+		if (!close || !is_template_var(s + i + 2, (size_t)(close - s - i - 2))) {
+			error_at(ps, char_pos(t, i),
+				 "'$' starts a template variable: ${hostname}, ${mac}, ${mac-dashes}, ${mac-pxelinux}, ${mac-hex}, ${ip} or ${server}");
+			return false;
+		}
+		i = (size_t)(close - s);
+	}
+	return true;
+}
+
+static bool set_template(struct parser *ps, const struct token *key, const struct token *a,
+			 char **field)
+{
+	return set_string(ps, key, a, field, check_template, "append text");
+}
+
+static bool add_arch_boot(struct parser *ps, const struct token *kind, const struct token *file,
+			  struct inv_boot *boots, size_t *n);
+
+static bool host_append(struct parser *ps, void *obj, const struct token *key,
+			const struct token *a, size_t n)
+{
+	struct inv_host *h = obj;
+
+	(void)n;
+	h->append_pos = a[0].pos;
+	return set_template(ps, key, a, &h->append);
+}
+
+static bool host_group(struct parser *ps, void *obj, const struct token *key,
+		       const struct token *a, size_t n)
+{
+	struct inv_host *h = obj;
+
+	(void)n;
+	h->group_pos = a[0].pos;
+	return set_string(ps, key, a, &h->group_name, check_name, "group name");
+}
+
+static bool host_boot(struct parser *ps, void *obj, const struct token *key,
+		      const struct token *a, size_t n)
+{
+	struct inv_host *h = obj;
+
+	(void)key;
+	(void)n;
+	return add_arch_boot(ps, &a[0], &a[1], h->boot, &h->nboots);
+}
+
 static const struct setting host_settings[] = {
 	{ "mac", 1, host_mac, 0, NULL, NULL },
 	{ "address", 1, host_address, 0, NULL, NULL },
 	{ "profile", 1, host_profile, 0, NULL, NULL },
 	STRING_FIELD("filename", struct inv_host, filename, check_path, "boot file"),
+	{ "boot", 2, host_boot, 0, NULL, NULL },
+	{ "append", 1, host_append, 0, NULL, NULL },
+	{ "group", 1, host_group, 0, NULL, NULL },
 	FLAG_FIELD("noboot", struct inv_host, noboot),
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+
+static bool group_boot(struct parser *ps, void *obj, const struct token *key,
+		       const struct token *a, size_t n)
+{
+	struct inv_group *g = obj;
+
+	(void)key;
+	(void)n;
+	return add_arch_boot(ps, &a[0], &a[1], g->boot, &g->nboots);
+}
+
+static bool group_append(struct parser *ps, void *obj, const struct token *key,
+			 const struct token *a, size_t n)
+{
+	struct inv_group *g = obj;
+
+	(void)n;
+	return set_template(ps, key, a, &g->append);
+}
+
+static bool group_profile(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	struct inv_group *g = obj;
+
+	(void)n;
+	return set_string(ps, key, a, &g->profile_name, check_name, "profile name");
+}
+
+static const struct setting group_settings[] = {
+	{ "profile", 1, group_profile, 0, NULL, NULL },
+	STRING_FIELD("filename", struct inv_group, filename, check_path, "boot file"),
+	{ "boot", 2, group_boot, 0, NULL, NULL },
+	{ "append", 1, group_append, 0, NULL, NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL },
 };
 
@@ -625,12 +965,18 @@ static void *grow(struct parser *ps, void *arrayp, size_t *n, size_t size, struc
 	void *array, *p;
 
 	memcpy(&array, arrayp, sizeof array);
-	p = reallocarray(array, *n + 1, size);
-	if (!p) {
-		error_at(ps, pos, "out of memory");
-		return NULL;
+	/* Capacity doubles at each power of two: 10^5 hosts cost 17
+	 * reallocations, not 10^5. */
+	if ((*n & (*n - 1)) == 0) {
+		p = reallocarray(array, *n ? 2 * *n : 1, size);
+		if (!p) {
+			error_at(ps, pos, "out of memory");
+			return NULL;
+		}
+		memcpy(arrayp, &p, sizeof p);
+	} else {
+		p = array;
 	}
-	memcpy(arrayp, &p, sizeof p);
 	p = (char *)p + *n * size;
 	memset(p, 0, size);
 	(*n)++;
@@ -675,6 +1021,12 @@ static void stmt_subnet(struct parser *ps, struct stmt *st)
 			 sn->prefixlen);
 		return;
 	}
+	/* "This network" and the limited broadcast are no DHCP subnets
+	 * (and not Kea subnet ids, which are the network address). */
+	if (sn->network == 0 || sn->network >= 0xfffffffeu) {
+		error_at(ps, t->pos, "%s is not a subnet DHCP can serve", t->text);
+		return;
+	}
 	apply_settings(ps, subnet_settings, "subnet", sn, st, 2);
 	if (st->block)
 		read_block(ps, subnet_settings, "subnet", sn, st->end);
@@ -713,11 +1065,114 @@ static void stmt_host(struct parser *ps, struct stmt *st)
 	if (!h)
 		return;
 	h->pos = st->tok[1].pos;
-	if (check_name(ps, &st->tok[1], "host name"))
+	if (check_host_name(ps, &st->tok[1], "host name"))
 		h->name = dup_value(ps, &st->tok[1]);
 	apply_settings(ps, host_settings, "host", h, st, 2);
 	if (st->block)
 		read_block(ps, host_settings, "host", h, st->end);
+}
+
+static void stmt_group(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_group *g;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "group needs a name");
+		return;
+	}
+	g = grow(ps, &inv->groups, &inv->ngroups, sizeof *g, st->tok[0].pos);
+	if (!g)
+		return;
+	g->pos = st->tok[1].pos;
+	if (check_name(ps, &st->tok[1], "group name"))
+		g->name = dup_value(ps, &st->tok[1]);
+	apply_settings(ps, group_settings, "group", g, st, 2);
+	if (st->block)
+		read_block(ps, group_settings, "group", g, st->end);
+}
+
+static void mask6(uint8_t a[16], unsigned prefixlen)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = prefixlen > 8 * i ? prefixlen - 8 * i : 0;
+
+		a[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+	}
+}
+
+static bool in_subnet6(const struct inv_subnet6 *sn, const uint8_t a[16])
+{
+	uint8_t m[16];
+
+	memcpy(m, a, 16);
+	mask6(m, sn->prefixlen);
+	return memcmp(m, sn->network, 16) == 0;
+}
+
+static void stmt_subnet6(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_subnet6 *sn;
+	const struct token *t = &st->tok[1];
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash;
+	uintmax_t plen;
+	uint8_t net[16];
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "subnet6 needs an address/prefix, e.g. 2001:db8::/64");
+		return;
+	}
+	sn = grow(ps, &inv->subnets6, &inv->nsubnets6, sizeof *sn, st->tok[0].pos);
+	if (!sn)
+		return;
+	sn->pos = st->tok[0].pos;
+	slash = strchr(t->text, '/');
+	/* DHCPv6 address assignment is for /64 and longer in practice, but
+	 * dhcpd and Kea take any prefix; 1-128 like they do. */
+	if (!slash || (size_t)(slash - t->text) >= sizeof addr ||
+	    !parse_uint(slash + 1, 1, 128, &plen)) {
+		error_at(ps, t->pos, "'%s' is not address/prefix (e.g. 2001:db8::/64)", t->text);
+		return;
+	}
+	memcpy(addr, t->text, (size_t)(slash - t->text));
+	addr[slash - t->text] = '\0';
+	if (inet_pton(AF_INET6, addr, sn->network) != 1) {
+		error_at(ps, t->pos, "'%s' is not an IPv6 address", addr);
+		return;
+	}
+	sn->prefixlen = (unsigned)plen;
+	memcpy(net, sn->network, 16);
+	mask6(net, sn->prefixlen);
+	if (memcmp(net, sn->network, 16) != 0) {
+		char text[INET6_ADDRSTRLEN];
+
+		format_ipv6(net, text);
+		error_at(ps, t->pos, "%s has host bits set; the subnet is %s/%u", t->text, text,
+			 sn->prefixlen);
+		return;
+	}
+	apply_settings(ps, subnet6_settings, "subnet6", sn, st, 2);
+	if (st->block)
+		read_block(ps, subnet6_settings, "subnet6", sn, st->end);
+}
+
+static void stmt_server6(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos,
+			 "write: server6 ADDRESS (the TFTP server of DHCPv6 clients)");
+		return;
+	}
+	if (inv->has_server6) {
+		error_at(ps, st->tok[0].pos, "server6 given twice");
+		return;
+	}
+	inv->server6_pos = st->tok[1].pos;
+	inv->has_server6 = value_ipv6(ps, &st->tok[1], inv->server6);
 }
 
 /* Client kinds a boot statement can name: RFC 4578 option 93 codes as
@@ -742,7 +1197,51 @@ static const struct boot_kind {
 	{ "http-x64", CLIENT_HTTP, 1, { 16 } },
 	{ "http-arm64", CLIENT_HTTP, 1, { 19 } },
 	{ "http-arch", CLIENT_HTTP, 0, { 0 } },	/* codes follow */
+	{ "no-arch", CLIENT_NOARCH, 0, { 0 } },
 };
+
+static const struct boot_kind *find_boot_kind(const char *keyword)
+{
+	for (size_t i = 0; i < sizeof boot_kinds / sizeof boot_kinds[0]; i++)
+		if (strcmp(boot_kinds[i].keyword, keyword) == 0)
+			return &boot_kinds[i];
+	return NULL;
+}
+
+/* A host's or group's "boot KIND FILE": a boot file for one named
+ * architecture, for machines that boot both ways (BIOS and UEFI). */
+static bool add_arch_boot(struct parser *ps, const struct token *kind, const struct token *file,
+			  struct inv_boot *boots, size_t *n)
+{
+	const struct boot_kind *k = find_boot_kind(kind->text);
+	struct inv_boot *b;
+
+	if (!k || k->client != CLIENT_PXE || k->narch == 0) {
+		error_at(ps, kind->pos,
+			 "a host's boot takes a named firmware kind (bios, uefi-x64, uefi-arm64, ...), not '%s'",
+			 kind->text);
+		return false;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (boots[i].keyword == k->keyword) {
+			error_at(ps, kind->pos, "boot %s given twice", k->keyword);
+			return false;
+		}
+	if (*n == INV_MAX_ARCHES) {
+		error_at(ps, kind->pos, "at most %d boot files per host", INV_MAX_ARCHES);
+		return false;
+	}
+	if (!check_path(ps, file, "boot file"))
+		return false;
+	b = &boots[*n];
+	*b = (struct inv_boot){ .client = k->client, .narch = k->narch, .keyword = k->keyword,
+				.pos = kind->pos };
+	memcpy(b->arch, k->arch, sizeof k->arch);
+	if (!(b->file = dup_value(ps, file)))
+		return false;
+	(*n)++;
+	return true;
+}
 
 /* "7" or "7,9": decimal codes, as the RFC and IANA write them. */
 static bool parse_arch_list(struct parser *ps, const struct token *t, struct inv_boot *b)
@@ -779,34 +1278,77 @@ bool inv_is_url(const char *s)
 	       strncmp(s, "tftp://", 7) == 0;
 }
 
-static void stmt_boot(struct parser *ps, struct stmt *st)
+/* A boot6 file: as a boot file, except that a URL's host may be an IPv6
+ * literal in brackets (RFC 3986 section 3.2.2), checked as an address. */
+static bool check_url6(struct parser *ps, const struct token *file)
+{
+	const char *s = file->text, *open = strstr(s, "://["), *close;
+	char addr[INET6_ADDRSTRLEN + 1];
+	uint8_t a6[16];
+	struct token rest = *file;
+	bool ok;
+
+	if (!open)
+		return check_path(ps, file, "boot file");
+	open += 4;
+	close = strchr(open, ']');
+	if (!close || (size_t)(close - open) >= sizeof addr) {
+		error_at(ps, file->pos, "'[' without a matching ']' in a URL");
+		return false;
+	}
+	memcpy(addr, open, (size_t)(close - open));
+	addr[close - open] = '\0';
+	if (inet_pton(AF_INET6, addr, a6) != 1) {
+		error_at(ps, char_pos(file, (size_t)(open - s)), "'%s' is not an IPv6 address", addr);
+		return false;
+	}
+	/* The rest with the literal as one plain host character. */
+	if (asprintf(&rest.text, "%.*sh%s", (int)(open - 1 - s), s, close + 1) < 0) {
+		error_at(ps, file->pos, "out of memory");
+		return false;
+	}
+	ok = check_path(ps, &rest, "boot file");
+	free(rest.text);
+	if (ok && strlen(s) > INV_PATH_MAX)
+		return check_length(ps, file, "boot file", INV_PATH_MAX);
+	return ok;
+}
+
+/* "boot KIND [CODES] FILE", or boot6 for DHCPv6 clients. */
+static void parse_boot(struct parser *ps, struct stmt *st, bool v6)
 {
 	struct inventory *inv = ps->inv;
-	const struct boot_kind *k = NULL;
+	const struct boot_kind *k;
 	const struct token *file;
 	struct inv_boot *b;
 	size_t want;
 
 	if (st->n < 2) {
-		error_at(ps, st->tok[0].pos, "boot needs a client kind and a file");
+		error_at(ps, st->tok[0].pos, "%s needs a client kind and a file", st->tok[0].text);
 		return;
 	}
-	for (size_t i = 0; i < sizeof boot_kinds / sizeof boot_kinds[0]; i++)
-		if (strcmp(boot_kinds[i].keyword, st->tok[1].text) == 0)
-			k = &boot_kinds[i];
+	k = find_boot_kind(st->tok[1].text);
 	if (!k) {
 		error_at(ps, st->tok[1].pos,
-			 "unknown client kind '%s' (bios, uefi-x64, uefi-arm64, arch N, ipxe, http, ...)",
+			 "unknown client kind '%s' (bios, uefi-x64, uefi-arm64, arch N, ipxe, http, no-arch, ...)",
 			 st->tok[1].text);
+		return;
+	}
+	/* IPv6 PXE is UEFI's only (RFC 5970); BIOS ROMs speak DHCPv4. */
+	if (v6 && (k->client == CLIENT_NOARCH || strcmp(k->keyword, "bios") == 0)) {
+		error_at(ps, st->tok[1].pos, "boot6 %s: BIOS PXE has no IPv6", k->keyword);
 		return;
 	}
 	want = (strcmp(k->keyword, "arch") == 0 || strcmp(k->keyword, "http-arch") == 0) ? 4 : 3;
 	if (st->n != want || st->block) {
-		error_at(ps, st->tok[0].pos, "write: boot %s%s FILE", k->keyword,
+		error_at(ps, st->tok[0].pos, "write: %s %s%s FILE", st->tok[0].text, k->keyword,
 			 want == 4 ? " CODE[,CODE...]" : "");
 		return;
 	}
-	b = grow(ps, &inv->boots, &inv->nboots, sizeof *b, st->tok[0].pos);
+	if (v6)
+		b = grow(ps, &inv->boots6, &inv->nboots6, sizeof *b, st->tok[0].pos);
+	else
+		b = grow(ps, &inv->boots, &inv->nboots, sizeof *b, st->tok[0].pos);
 	if (!b)
 		return;
 	b->pos = st->tok[0].pos;
@@ -817,7 +1359,7 @@ static void stmt_boot(struct parser *ps, struct stmt *st)
 	if (want == 4 && !parse_arch_list(ps, &st->tok[2], b))
 		return;
 	file = &st->tok[want - 1];
-	if (!check_path(ps, file, "boot file"))
+	if (!(v6 ? check_url6(ps, file) : check_path(ps, file, "boot file")))
 		return;
 	if (k->client == CLIENT_HTTP && strncmp(file->text, "http://", 7) != 0 &&
 	    strncmp(file->text, "https://", 8) != 0) {
@@ -825,6 +1367,101 @@ static void stmt_boot(struct parser *ps, struct stmt *st)
 		return;
 	}
 	b->file = dup_value(ps, file);
+}
+
+static void stmt_boot(struct parser *ps, struct stmt *st)
+{
+	parse_boot(ps, st, false);
+}
+
+static void stmt_boot6(struct parser *ps, struct stmt *st)
+{
+	parse_boot(ps, st, true);
+}
+
+/* Signed shim + GRUB pairs: the file names each distribution ships and
+ * the $prefix its signed GRUB reads grub.cfg from. Debian's netboot
+ * grubx64.efi has /debian-installer/<arch>/grub compiled in (checked in
+ * debian-installer-12-netboot-amd64); Ubuntu's grubnetx64 uses /grub;
+ * the RHEL family's GRUB reads the directory it was loaded from. */
+static const struct sb_layout {
+	const char *name;
+	enum inv_layout layout;
+	const char *shim_x64, *shim_aa64;
+	const char *grub_x64, *grub_aa64;	/* NULL: the shim's directory */
+} sb_layouts[] = {
+	{ "debian", LAYOUT_DEBIAN, "bootnetx64.efi", "bootnetaa64.efi",
+	  "debian-installer/amd64/grub", "debian-installer/arm64/grub" },
+	{ "ubuntu", LAYOUT_UBUNTU, "bootx64.efi", "bootaa64.efi", "grub", "grub" },
+	{ "rhel", LAYOUT_RHEL, "shimx64.efi", "shimaa64.efi", NULL, NULL },
+};
+
+/* secure-boot KIND LAYOUT DIR: DIR holds the distribution's shim and its
+ * grubx64.efi/grubaa64.efi; the boot file is the shim. */
+static void stmt_secure_boot(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	const struct sb_layout *l = NULL;
+	const struct boot_kind *k;
+	const struct token *dir;
+	struct inv_boot *b;
+	const char *shim, *grub, *d;
+	size_t dirlen;
+	bool arm;
+
+	if (st->n != 4 || st->block) {
+		error_at(ps, st->tok[0].pos,
+			 "write: secure-boot uefi-x64|uefi-arm64 debian|ubuntu|rhel DIRECTORY");
+		return;
+	}
+	k = find_boot_kind(st->tok[1].text);
+	if (!k || (strcmp(k->keyword, "uefi-x64") != 0 && strcmp(k->keyword, "uefi-arm64") != 0)) {
+		error_at(ps, st->tok[1].pos, "secure-boot is for uefi-x64 or uefi-arm64, not '%s'",
+			 st->tok[1].text);
+		return;
+	}
+	for (size_t i = 0; i < sizeof sb_layouts / sizeof sb_layouts[0]; i++)
+		if (strcmp(sb_layouts[i].name, st->tok[2].text) == 0)
+			l = &sb_layouts[i];
+	if (!l) {
+		error_at(ps, st->tok[2].pos, "unknown layout '%s' (debian, ubuntu or rhel)",
+			 st->tok[2].text);
+		return;
+	}
+	dir = &st->tok[3];
+	if (!check_path(ps, dir, "directory"))
+		return;
+	if (inv_is_url(dir->text)) {
+		error_at(ps, dir->pos, "secure-boot takes a directory under the TFTP root");
+		return;
+	}
+	b = grow(ps, &inv->boots, &inv->nboots, sizeof *b, st->tok[0].pos);
+	if (!b)
+		return;
+	arm = strcmp(k->keyword, "uefi-arm64") == 0;
+	shim = arm ? l->shim_aa64 : l->shim_x64;
+	grub = arm ? l->grub_aa64 : l->grub_x64;
+	b->pos = st->tok[0].pos;
+	b->client = k->client;
+	b->keyword = k->keyword;
+	b->narch = k->narch;
+	memcpy(b->arch, k->arch, sizeof k->arch);
+	b->layout = l->layout;
+	/* The directory without its leading and trailing '/': "" is the
+	 * TFTP root. */
+	d = dir->text + (dir->text[0] == '/');
+	dirlen = strlen(d);
+	while (dirlen && d[dirlen - 1] == '/')
+		dirlen--;
+	if (asprintf(&b->file, "%.*s%s%s", (int)dirlen, d, dirlen ? "/" : "", shim) < 0)
+		b->file = NULL;
+	b->grub_dir = grub ? strdup(grub) : slice(d, dirlen);
+	if (!b->file || !b->grub_dir) {
+		error_at(ps, st->tok[0].pos, "out of memory");
+		return;
+	}
+	if (strlen(b->file) > INV_PATH_MAX)
+		error_at(ps, dir->pos, "%s is longer than %d characters", b->file, INV_PATH_MAX);
 }
 
 static void stmt_server(struct parser *ps, struct stmt *st)
@@ -863,9 +1500,11 @@ static void stmt_timeout(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "write: timeout SECONDS");
 		return;
 	}
-	if (!parse_uint(st->tok[1].text, 0, 3600, &v)) {
-		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-3600)",
-			 st->tok[1].text);
+	/* PXELINUX counts tenths of a second up to 35996 (syslinux.cfg(5)
+	 * TIMEOUT): 3599 s is the longest all loaders keep. */
+	if (!parse_uint(st->tok[1].text, 0, INV_TIMEOUT_MAX, &v)) {
+		error_at(ps, st->tok[1].pos, "'%s' is not a number of seconds (0-%u)",
+			 st->tok[1].text, INV_TIMEOUT_MAX);
 		return;
 	}
 	ps->inv->timeout = (unsigned)v;
@@ -946,10 +1585,15 @@ static const struct statement {
 	{ "timeout", stmt_timeout, false },
 	{ "default-profile", stmt_default_profile, false },
 	{ "boot", stmt_boot, false },
+	{ "boot6", stmt_boot6, false },
+	{ "secure-boot", stmt_secure_boot, false },
+	{ "server6", stmt_server6, false },
 	{ "subnet", stmt_subnet, true },
+	{ "subnet6", stmt_subnet6, true },
 	{ "profile", stmt_profile, true },
 	{ "host", stmt_host, true },
 	{ "include", stmt_include, false },
+	{ "group", stmt_group, true },
 };
 
 static void parse_statements(struct parser *ps)
@@ -1040,6 +1684,145 @@ void format_mac(const uint8_t mac[6], char sep, char *out)
 		 sep, mac[3], sep, mac[4], sep, mac[5]);
 }
 
+void format_ipv6(const uint8_t addr[16], char *out)
+{
+	if (!inet_ntop(AF_INET6, addr, out, INET6_ADDRSTRLEN))
+		strcpy(out, "::");
+}
+
+const struct inv_boot *inv_find_boot6(const struct inventory *inv, enum inv_client client,
+				      bool any_arch)
+{
+	for (size_t i = 0; i < inv->nboots6; i++)
+		if (inv->boots6[i].client == client && (inv->boots6[i].narch == 0) == any_arch)
+			return &inv->boots6[i];
+	return NULL;
+}
+
+bool inv_has_proxy(const struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		if (inv->subnets[i].proxy)
+			return true;
+	return false;
+}
+
+void inv_boot6_url(const struct inventory *inv, const char *file, char *out, size_t len)
+{
+	char server[INET6_ADDRSTRLEN];
+
+	if (inv_is_url(file)) {
+		snprintf(out, len, "%s", file);
+		return;
+	}
+	format_ipv6(inv->server6, server);
+	snprintf(out, len, "tftp://[%s]/%s", server, file + (file[0] == '/'));
+}
+
+uint32_t inv_subnet6_id(const struct inv_subnet6 *sn)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ sn->network[i]) * 16777619u;
+	h = (h ^ sn->prefixlen) * 16777619u;
+	return h % 0xfffffffeu + 1;
+}
+
+static void check_subnets6(struct parser *ps)
+{
+	const struct inventory *inv = ps->inv;
+
+	/* Subnet6 counts are small: pairs are fine here. */
+	for (size_t i = 0; i < inv->nsubnets6; i++) {
+		const struct inv_subnet6 *sn = &inv->subnets6[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct inv_subnet6 *o = &inv->subnets6[j];
+			const struct inv_subnet6 *wide = sn->prefixlen < o->prefixlen ? sn : o;
+
+			if (in_subnet6(wide, wide == sn ? o->network : sn->network))
+				error_at(ps, sn->pos, "subnet6 overlaps the subnet6 at line %u",
+					 o->pos.line);
+			else if (inv_subnet6_id(sn) == inv_subnet6_id(o))
+				error_at(ps, sn->pos,
+					 "subnet6 gets the same Kea subnet id as the subnet6 at line %u; change one prefix",
+					 o->pos.line);
+		}
+		if (sn->has_range) {
+			if (!in_subnet6(sn, sn->range_lo) || !in_subnet6(sn, sn->range_hi))
+				error_at(ps, sn->pos, "range is not inside its subnet6");
+			else if (memcmp(sn->range_lo, sn->range_hi, 16) > 0)
+				error_at(ps, sn->pos, "range starts after it ends");
+			else if (inv->has_server6 && memcmp(sn->range_lo, inv->server6, 16) <= 0 &&
+				 memcmp(inv->server6, sn->range_hi, 16) <= 0)
+				error_at(ps, sn->pos, "range contains the boot server's own address");
+		}
+	}
+	if (inv->nboots6 && !inv->nsubnets6)
+		warning_at(ps, inv->boots6[0].pos,
+			   "boot6 without any subnet6: the DHCPv6 outputs declare no subnet");
+}
+
+static void check_boots6(struct parser *ps)
+{
+	const struct inventory *inv = ps->inv;
+
+	for (size_t i = 0; i < inv->nboots6; i++) {
+		const struct inv_boot *b = &inv->boots6[i];
+
+		if (b->file && !inv_is_url(b->file) && !inv->has_server6)
+			error_at(ps, b->pos,
+				 "boot6 %s: a TFTP path needs 'server6 ADDRESS' (the file becomes tftp://[server6]/%s)",
+				 b->keyword, b->file);
+		for (size_t j = 0; j < i; j++) {
+			const struct inv_boot *o = &inv->boots6[j];
+
+			if (o->client != b->client || !b->file || !o->file)
+				continue;
+			if (b->narch == 0 && o->narch == 0)
+				error_at(ps, b->pos, "a second 'boot6 %s' (the first is at line %u)",
+					 b->keyword, o->pos.line);
+			for (size_t x = 0; x < b->narch; x++)
+				for (size_t y = 0; y < o->narch; y++)
+					if (b->arch[x] == o->arch[y])
+						error_at(ps, b->pos,
+							 "architecture %u already has a boot6 file at line %u",
+							 b->arch[x], o->pos.line);
+		}
+	}
+}
+
+static bool in_range(const struct inv_subnet *sn, uint32_t a)
+{
+	return sn->has_range && a >= sn->range_lo && a <= sn->range_hi;
+}
+
+/* A server leases every address of its range: the network and broadcast
+ * address, the boot server's or the router's own would be handed to a
+ * client (Kea did lease the boot server's). Fixed addresses are checked
+ * with the hosts. */
+static void check_range(struct parser *ps, const struct inv_subnet *sn)
+{
+	const struct inventory *inv = ps->inv;
+	uint32_t bcast = sn->network | ~prefix_mask(sn->prefixlen);
+	char a[16];
+
+	if (sn->prefixlen <= 30 && (in_range(sn, sn->network) || in_range(sn, bcast))) {
+		format_ipv4(in_range(sn, sn->network) ? sn->network : bcast, a);
+		error_at(ps, sn->range_pos, "range contains %s, the %s address of the subnet", a,
+			 in_range(sn, sn->network) ? "network" : "broadcast");
+	}
+	if (inv->has_server && in_range(sn, inv->server)) {
+		format_ipv4(inv->server, a);
+		error_at(ps, sn->range_pos, "range contains %s, the boot server's own address", a);
+	}
+	if (sn->has_router && in_range(sn, sn->router)) {
+		format_ipv4(sn->router, a);
+		error_at(ps, sn->range_pos, "range contains %s, the subnet's router", a);
+	}
+}
+
 static void check_subnets(struct parser *ps)
 {
 	const struct inventory *inv = ps->inv;
@@ -1058,14 +1841,21 @@ static void check_subnets(struct parser *ps)
 		}
 		if (sn->has_range) {
 			if (!in_subnet(sn, sn->range_lo) || !in_subnet(sn, sn->range_hi))
-				error_at(ps, sn->pos, "range is not inside its subnet");
+				error_at(ps, sn->range_pos, "range is not inside its subnet");
 			else if (sn->range_lo > sn->range_hi)
-				error_at(ps, sn->pos, "range starts after it ends");
+				error_at(ps, sn->range_pos, "range starts after it ends");
+			else
+				check_range(ps, sn);
 		}
 		if (sn->has_router && !in_subnet(sn, sn->router)) {
 			format_ipv4(sn->router, a);
 			error_at(ps, sn->pos, "router %s is not inside its subnet", a);
 		}
+		/* In proxy DHCP another server owns addresses and options. */
+		if (sn->proxy && (sn->has_range || sn->has_router || sn->ndns || sn->lease_time ||
+				  sn->domain || sn->nsearch || sn->nntp))
+			error_at(ps, sn->pos,
+				 "a proxy subnet leases nothing: range, router, dns, lease-time, domain, search and ntp belong to the DHCP server that owns it");
 	}
 	if (inv->has_server && inv->nsubnets && !inventory_subnet_of(inv, inv->server)) {
 		format_ipv4(inv->server, a);
@@ -1130,24 +1920,112 @@ static void check_boots(struct parser *ps)
 							 b->arch[x], o->pos.line);
 		}
 	}
-	if (inv->nboots == 0 && !ps->errors)
+	if (inv->nboots == 0 && inv->nboots6 == 0 && !ps->errors)
 		warning_at(ps, (struct inv_pos){ 1, 1, NULL },
 			   "no boot statements: clients will get no boot file");
 }
 
+static bool same_key(const struct inv_host *a, const struct inv_host *b, int kind)
+{
+	switch (kind) {
+	case 0:
+		return strcmp(a->name, b->name) == 0;
+	case 1:
+		return memcmp(a->mac, b->mac, 6) == 0;
+	default:
+		return a->address == b->address;
+	}
+}
+
+/* Duplicates among 10^5 hosts: sort the hosts by a key, then equal keys
+ * sit together; each host is told the first host (in the file) with
+ * its key. O(n log n) where comparing every pair was O(n^2). */
+static const struct inv_host *sort_hosts;
+
+static int by_name(const void *a, const void *b)
+{
+	const struct inv_host *x = &sort_hosts[*(const size_t *)a], *y = &sort_hosts[*(const size_t *)b];
+	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int by_mac(const void *a, const void *b)
+{
+	const struct inv_host *x = &sort_hosts[*(const size_t *)a], *y = &sort_hosts[*(const size_t *)b];
+	int c = memcmp(x->mac, y->mac, 6);
+
+	return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int by_address(const void *a, const void *b)
+{
+	const struct inv_host *x = &sort_hosts[*(const size_t *)a], *y = &sort_hosts[*(const size_t *)b];
+
+	if (x->address != y->address)
+		return x->address > y->address ? 1 : -1;
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+enum dup_kind { DUP_NAME, DUP_MAC, DUP_ADDRESS, DUP_KINDS };
+
+/* first[k][i]: the first host with host i's key of kind k, or SIZE_MAX. */
+static bool find_duplicates(const struct inventory *inv, size_t *first[DUP_KINDS])
+{
+	static int (*const cmp[DUP_KINDS])(const void *, const void *) = { by_name, by_mac, by_address };
+	size_t *order = malloc((inv->nhosts + 1) * sizeof *order);
+
+	for (int k = 0; k < DUP_KINDS; k++)
+		first[k] = malloc((inv->nhosts + 1) * sizeof *first[k]);
+	if (!order || !first[0] || !first[1] || !first[2]) {
+		free(order);
+		return false;
+	}
+	sort_hosts = inv->hosts;
+	for (int k = 0; k < DUP_KINDS; k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < inv->nhosts; i++) {
+			const struct inv_host *h = &inv->hosts[i];
+
+			first[k][i] = SIZE_MAX;
+			if ((k == DUP_NAME && h->name) || (k == DUP_MAC && h->has_mac) ||
+			    (k == DUP_ADDRESS && h->has_address))
+				order[n++] = i;
+		}
+		qsort(order, n, sizeof *order, cmp[k]);
+		for (size_t i = 1, lead = 0; i < n; i++) {
+			size_t prev = order[i - 1], cur = order[i];
+
+			if (!same_key(&inv->hosts[prev], &inv->hosts[cur], k)) {
+				lead = i;
+				continue;
+			}
+			first[k][cur] = order[lead];
+		}
+	}
+	free(order);
+	return true;
+}
+
 static void check_host_against(struct parser *ps, const struct inv_host *h,
-			       const struct inv_host *o)
+			       size_t *const first[DUP_KINDS], size_t i)
 {
 	char text[18];
+	const struct inv_host *o;
 
-	if (h->name && o->name && strcmp(h->name, o->name) == 0)
+	if (first[DUP_NAME][i] != SIZE_MAX) {
+		o = &ps->inv->hosts[first[DUP_NAME][i]];
 		error_at(ps, h->pos, "host %s is already defined at line %u", h->name, o->pos.line);
-	if (h->has_mac && o->has_mac && memcmp(h->mac, o->mac, 6) == 0) {
+	}
+	if (first[DUP_MAC][i] != SIZE_MAX) {
+		o = &ps->inv->hosts[first[DUP_MAC][i]];
 		format_mac(h->mac, ':', text);
 		error_at(ps, h->mac_pos, "MAC %s is already used by host %s (line %u)", text,
 			 o->name ? o->name : "?", o->pos.line);
 	}
-	if (h->has_address && o->has_address && h->address == o->address) {
+	if (first[DUP_ADDRESS][i] != SIZE_MAX) {
+		o = &ps->inv->hosts[first[DUP_ADDRESS][i]];
 		format_ipv4(h->address, text);
 		error_at(ps, h->address_pos, "address %s is already used by host %s (line %u)",
 			 text, o->name ? o->name : "?", o->pos.line);
@@ -1168,35 +2046,190 @@ static void check_host_address(struct parser *ps, const struct inv_host *h)
 	    (h->address == sn->network || h->address == (sn->network | ~prefix_mask(sn->prefixlen))))
 		error_at(ps, h->address_pos, "%s is the %s address of its subnet", a,
 			 h->address == sn->network ? "network" : "broadcast");
-	else if (sn->has_range && h->address >= sn->range_lo && h->address <= sn->range_hi)
-		warning_at(ps, h->address_pos,
-			   "%s is inside the dynamic range: another client may lease it", a);
+	else if (in_range(sn, h->address))
+		error_at(ps, h->address_pos,
+			 "%s is inside the range at line %u: another client could lease it", a,
+			 sn->range_pos.line);
 	if (ps->inv->has_server && h->address == ps->inv->server)
 		error_at(ps, h->address_pos, "%s is the boot server's own address", a);
+}
+
+/* The value of one template variable for host h, or NULL when the host
+ * has none (${ip} without an address). */
+static const char *template_value(const struct inventory *inv, const struct inv_host *h,
+				  const char *name, size_t len, char buf[32])
+{
+	if (len == 8 && strncmp(name, "hostname", len) == 0)
+		return h->name;
+	if (len == 3 && strncmp(name, "mac", len) == 0) {
+		format_mac(h->mac, ':', buf);
+	} else if (len == 10 && strncmp(name, "mac-dashes", len) == 0) {
+		format_mac(h->mac, '-', buf);
+	} else if (len == 12 && strncmp(name, "mac-pxelinux", len) == 0) {
+		memcpy(buf, "01-", 3);
+		format_mac(h->mac, '-', buf + 3);
+	} else if (len == 7 && strncmp(name, "mac-hex", len) == 0) {
+		snprintf(buf, 32, "%02x%02x%02x%02x%02x%02x", h->mac[0], h->mac[1], h->mac[2],
+			 h->mac[3], h->mac[4], h->mac[5]);
+	} else if (len == 2 && strncmp(name, "ip", len) == 0) {
+		if (!h->has_address)
+			return NULL;
+		format_ipv4(h->address, buf);
+	} else {	/* server; check_template let nothing else through */
+		format_ipv4(inv->server, buf);
+	}
+	return buf;
+}
+
+/* Appends template t, expanded for host h, to out. */
+static bool expand_template(struct parser *ps, const struct inv_host *h, const char *t,
+			    struct inv_pos pos, struct strbuf *out)
+{
+	char buf[32];
+
+	for (const char *p = t; *p;) {
+		const char *dollar = strchr(p, '$'), *close, *v;
+
+		if (!dollar) {
+			sb_add(out, p);
+			break;
+		}
+		sb_addf(out, "%.*s", (int)(dollar - p), p);
+		close = strchr(dollar, '}');	/* check_template saw "${name}" */
+		v = template_value(ps->inv, h, dollar + 2, (size_t)(close - dollar - 2), buf);
+		if (!v) {
+			error_at(ps, pos, "host %s has no address for ${ip}", h->name);
+			return false;
+		}
+		sb_add(out, v);
+		p = close + 1;
+	}
+	return true;
+}
+
+/* The host's kernel command line: its profile's append, then its group's,
+ * then its own, templates expanded, checked as any command line. */
+static void host_cmdline(struct parser *ps, struct inv_host *h, const struct inv_group *g)
+{
+	const struct inv_profile *pr = h->profile;
+	struct strbuf line = STRBUF_INIT;
+	struct token t = { .type = TOK_STRING, .pos = h->append_pos };
+	bool ok = true;
+
+	if (!h->append && !(g && g->append))
+		return;
+	if (!pr || pr->localboot) {
+		error_at(ps, h->append ? h->append_pos : h->pos,
+			 "host %s: append adds to a profile's kernel command line; it needs a profile with a kernel",
+			 h->name);
+		return;
+	}
+	if (!h->append)
+		t.pos = h->pos;
+	if (pr->append)
+		sb_add(&line, pr->append);
+	if (g && g->append) {
+		sb_add(&line, line.len ? " " : "");
+		ok = expand_template(ps, h, g->append, h->pos, &line);
+	}
+	if (ok && h->append) {
+		sb_add(&line, line.len ? " " : "");
+		ok = expand_template(ps, h, h->append, h->append_pos, &line);
+	}
+	t.text = line.oom ? NULL : (char *)sb_str(&line);
+	if (ok && !t.text)
+		error_at(ps, t.pos, "out of memory");
+	else if (ok && check_text(ps, &t, "kernel command line") && !(h->cmdline = strdup(t.text)))
+		error_at(ps, t.pos, "out of memory");
+	sb_free(&line);
+}
+
+static const struct inv_group *find_group(const struct inventory *inv, const char *name)
+{
+	for (size_t i = 0; i < inv->ngroups; i++)
+		if (inv->groups[i].name && strcmp(inv->groups[i].name, name) == 0)
+			return &inv->groups[i];
+	return NULL;
+}
+
+/* What a host takes from its group: everything it does not set itself. */
+static void inherit_group(struct parser *ps, struct inv_host *h, const struct inv_group *g)
+{
+	if (!h->profile_name && g->profile_name) {
+		h->profile_name = strdup(g->profile_name);
+		h->profile_pos = g->pos;
+	}
+	if (!h->filename && g->filename)
+		h->filename = strdup(g->filename);
+	for (size_t i = 0; i < g->nboots; i++) {
+		bool own = false;
+
+		for (size_t j = 0; j < h->nboots; j++)
+			own |= h->boot[j].keyword == g->boot[i].keyword;
+		if (own || h->nboots == INV_MAX_ARCHES)
+			continue;
+		h->boot[h->nboots] = g->boot[i];
+		h->boot[h->nboots].file = strdup(g->boot[i].file);
+		if (!h->boot[h->nboots++].file)
+			error_at(ps, h->pos, "out of memory");
+	}
+	if ((g->profile_name && !h->profile_name) || (g->filename && !h->filename))
+		error_at(ps, h->pos, "out of memory");
+}
+
+static void check_host_settings(struct parser *ps, struct inv_host *h)
+{
+	struct inventory *inv = ps->inv;
+	const struct inv_group *g = NULL;
+
+	if (h->group_name) {
+		g = find_group(inv, h->group_name);
+		if (!g)
+			error_at(ps, h->group_pos, "unknown group '%s'", h->group_name);
+		else if (!h->noboot)
+			inherit_group(ps, h, g);
+	}
+	if (h->noboot && (h->profile_name || h->filename || h->nboots || h->append || h->group_name))
+		error_at(ps, h->pos,
+			 "host %s: noboot takes no profile or filename (nor boot, append, group)",
+			 h->name ? h->name : "?");
+	if (h->profile_name) {
+		h->profile = find_profile(inv, h->profile_name);
+		if (!h->profile)
+			error_at(ps, h->profile_pos, "unknown profile '%s'", h->profile_name);
+	}
+	if (h->name && h->has_mac && !h->noboot)
+		host_cmdline(ps, h, g);
 }
 
 static void check_hosts(struct parser *ps)
 {
 	struct inventory *inv = ps->inv;
+	size_t *first[DUP_KINDS] = { NULL, NULL, NULL };
 
+	if (!find_duplicates(inv, first)) {
+		error_at(ps, ps->at, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < inv->ngroups; i++)
+		for (size_t j = 0; j < i; j++)
+			if (inv->groups[i].name && inv->groups[j].name &&
+			    strcmp(inv->groups[i].name, inv->groups[j].name) == 0)
+				error_at(ps, inv->groups[i].pos, "group %s is already defined at line %u",
+					 inv->groups[i].name, inv->groups[j].pos.line);
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		struct inv_host *h = &inv->hosts[i];
 
-		for (size_t j = 0; j < i; j++)
-			check_host_against(ps, h, &inv->hosts[j]);
+		check_host_against(ps, h, first, i);
 		if (!h->has_mac && h->name)
 			error_at(ps, h->pos, "host %s has no mac", h->name);
 		if (h->has_address)
 			check_host_address(ps, h);
-		if (h->noboot && (h->profile_name || h->filename))
-			error_at(ps, h->pos, "host %s: noboot takes no profile or filename",
-				 h->name ? h->name : "?");
-		if (h->profile_name) {
-			h->profile = find_profile(inv, h->profile_name);
-			if (!h->profile)
-				error_at(ps, h->profile_pos, "unknown profile '%s'", h->profile_name);
-		}
+		check_host_settings(ps, h);
 	}
+out:
+	for (int k = 0; k < DUP_KINDS; k++)
+		free(first[k]);
 }
 
 static void check_inventory(struct parser *ps)
@@ -1206,8 +2239,10 @@ static void check_inventory(struct parser *ps)
 	if (!inv->has_server && !ps->errors)
 		error_at(ps, ps->at, "no 'server' statement: which address is the TFTP server?");
 	check_subnets(ps);
+	check_subnets6(ps);
 	check_profiles(ps);
 	check_boots(ps);
+	check_boots6(ps);
 	check_hosts(ps);
 	if (inv->default_profile) {
 		inv->default_prof = find_profile(inv, inv->default_profile);
@@ -1215,6 +2250,19 @@ static void check_inventory(struct parser *ps)
 			error_at(ps, inv->default_profile_pos, "unknown profile '%s'",
 				 inv->default_profile);
 	}
+}
+
+/* The inventory's name goes into every output's header comment: a
+ * newline would end the comment (and inject a line), a trailing '\\'
+ * would continue it in iPXE, so anything but printable ASCII is '?'. */
+static char *comment_safe(const char *source)
+{
+	char *s = strdup(source);
+
+	for (char *p = s; p && *p; p++)
+		if (*p < ' ' || *p > '~' || *p == '\\')
+			*p = '?';
+	return s;
 }
 
 struct inventory *inventory_parse(const char *source, const char *text, size_t len,
@@ -1237,7 +2285,7 @@ struct inventory *inventory_parse_includes(const char *source, const char *text,
 		sb_addf(diag_out, "%s: out of memory\n", source);
 		return NULL;
 	}
-	ps.inv->source = strdup(source);
+	ps.inv->source = comment_safe(source);
 	ps.inv->timeout = 5;
 	if (memchr(text, '\0', len))
 		error_at(&ps, ps.at, "the file contains a NUL byte: is it text?");
@@ -1251,12 +2299,37 @@ struct inventory *inventory_parse_includes(const char *source, const char *text,
 	return ps.inv;
 }
 
+static void free_boots(struct inv_boot *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(b[i].file);
+		free(b[i].grub_dir);
+	}
+}
+
 void inventory_free(struct inventory *inv)
 {
 	if (!inv)
 		return;
-	for (size_t i = 0; i < inv->nboots; i++)
-		free(inv->boots[i].file);
+	free_boots(inv->boots, inv->nboots);
+	free_boots(inv->boots6, inv->nboots6);
+	for (size_t i = 0; i < inv->nsubnets; i++) {
+		free(inv->subnets[i].domain);
+		for (size_t j = 0; j < inv->subnets[i].nsearch; j++)
+			free(inv->subnets[i].search[j]);
+	}
+	for (size_t i = 0; i < inv->ngroups; i++) {
+		free(inv->groups[i].name);
+		free(inv->groups[i].profile_name);
+		free(inv->groups[i].filename);
+		free(inv->groups[i].append);
+		free_boots(inv->groups[i].boot, inv->groups[i].nboots);
+	}
+	free(inv->groups);
+	for (size_t i = 0; i < inv->nsubnets6; i++)
+		free(inv->subnets6[i].interface);
+	free(inv->subnets6);
+	free(inv->boots6);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		struct inv_profile *pr = &inv->profiles[i];
 
@@ -1270,6 +2343,10 @@ void inventory_free(struct inventory *inv)
 		free(inv->hosts[i].name);
 		free(inv->hosts[i].profile_name);
 		free(inv->hosts[i].filename);
+		free(inv->hosts[i].append);
+		free(inv->hosts[i].cmdline);
+		free(inv->hosts[i].group_name);
+		free_boots(inv->hosts[i].boot, inv->hosts[i].nboots);
 	}
 	free(inv->subnets);
 	free(inv->boots);

@@ -15,6 +15,8 @@
 #define INV_PATH_MAX 127	/* PXELINUX's limit, and below BOOTP's 128-byte file field */
 #define INV_TEXT_MAX 1024	/* labels and kernel command lines */
 #define INV_MAX_ARCHES 8
+#define INV_MAX_LIST 4		/* dns, ntp, search entries per subnet */
+#define INV_TIMEOUT_MAX 3599u	/* seconds; PXELINUX stops at 35996 tenths */
 
 /* Where a statement came from, for compiler-style messages. */
 struct inv_pos {
@@ -30,7 +32,32 @@ struct inv_subnet {
 	bool has_router;
 	uint32_t router;
 	size_t ndns;
-	uint32_t dns[4];
+	uint32_t dns[INV_MAX_LIST];
+	/* Beside an existing DHCP server: dnsmasq answers PXE clients only
+	 * (proxy DHCP), another server leases the addresses. */
+	bool proxy;
+	unsigned lease_time;	/* seconds; 0: the server's default */
+	char *domain;		/* option 15 */
+	size_t nsearch;		/* option 119 */
+	char *search[INV_MAX_LIST];
+	size_t nntp;		/* option 42 */
+	uint32_t ntp[INV_MAX_LIST];
+	struct inv_pos pos, range_pos;
+};
+
+/* An IPv6 subnet served by DHCPv6 (RFC 8415); boot files come from the
+ * boot6 rules as option 59 bootfile-url (RFC 5970). */
+struct inv_subnet6 {
+	uint8_t network[16];
+	unsigned prefixlen;
+	bool has_range;
+	uint8_t range_lo[16], range_hi[16];
+	size_t ndns;
+	uint8_t dns[INV_MAX_LIST][16];
+	unsigned lease_time;
+	/* Kea picks a directly connected client's subnet6 by interface
+	 * name, not by address (Kea ARM "IPv6 Subnet Selection"). */
+	char *interface;
 	struct inv_pos pos;
 };
 
@@ -40,7 +67,11 @@ enum inv_client {
 	CLIENT_PXE,	/* firmware PXE: vendor class PXEClient + arch codes */
 	CLIENT_IPXE,	/* iPXE, whatever its arch: breaks the chainload loop */
 	CLIENT_HTTP,	/* UEFI HTTP boot; arch codes optional, file is a URL */
+	CLIENT_NOARCH,	/* PXEClient without option 93: PXE 2.1 BIOS ROMs */
 };
+
+/* Where a distribution's shim + GRUB pair reads its menu (secure-boot). */
+enum inv_layout { LAYOUT_NONE, LAYOUT_DEBIAN, LAYOUT_UBUNTU, LAYOUT_RHEL };
 
 struct inv_boot {
 	enum inv_client client;
@@ -48,6 +79,8 @@ struct inv_boot {
 	unsigned arch[INV_MAX_ARCHES];
 	char *file;
 	const char *keyword;	/* as written: "bios", "uefi-x64", "arch" ... */
+	enum inv_layout layout;	/* from a secure-boot statement */
+	char *grub_dir;		/* that GRUB's $prefix, relative to the TFTP root */
 	struct inv_pos pos;
 };
 
@@ -70,23 +103,44 @@ struct inv_host {
 	char *profile_name;
 	const struct inv_profile *profile;	/* resolved after parsing */
 	char *filename;		/* per-host boot file, beats the arch rules */
+	size_t nboots;		/* per-host boot files for one architecture */
+	struct inv_boot boot[INV_MAX_ARCHES];
+	char *append;		/* as written, with ${...} templates */
+	char *cmdline;		/* profile + group + host append, expanded */
+	char *group_name;
 	bool noboot;
-	struct inv_pos pos, mac_pos, address_pos, profile_pos;
+	struct inv_pos pos, mac_pos, address_pos, profile_pos, group_pos, append_pos;
+};
+
+/* Settings hosts inherit with "group NAME"; their own beat the group's. */
+struct inv_group {
+	char *name;
+	char *profile_name;
+	char *filename;
+	size_t nboots;
+	struct inv_boot boot[INV_MAX_ARCHES];
+	char *append;
+	struct inv_pos pos;
 };
 
 struct inventory {
-	char *source;		/* file name used in messages */
+	char *source;		/* file name for header comments: printable, no backslash */
 	bool has_server;
 	uint32_t server;	/* next-server: the TFTP server */
 	char *default_profile;
 	const struct inv_profile *default_prof;
 	unsigned timeout;	/* menu timeout in seconds */
-	size_t nsubnets, nboots, nprofiles, nhosts;
+	size_t nsubnets, nboots, nprofiles, nhosts, ngroups, nsubnets6, nboots6;
 	struct inv_subnet *subnets;
 	struct inv_boot *boots;
 	struct inv_profile *profiles;
 	struct inv_host *hosts;
-	struct inv_pos server_pos, default_profile_pos;
+	struct inv_group *groups;
+	struct inv_subnet6 *subnets6;
+	struct inv_boot *boots6;	/* DHCPv6 rules: boot6 statements */
+	bool has_server6;
+	uint8_t server6[16];	/* TFTP server for tftp://[server6]/path */
+	struct inv_pos server_pos, default_profile_pos, server6_pos;
 	size_t nincluded;
 	char **included;	/* the files "include" read, named by inv_pos.file */
 };
@@ -123,6 +177,17 @@ bool inv_has_boot(const struct inventory *inv, enum inv_client client);
 void inv_boot_tag(const struct inv_boot *b, char *out, size_t len);
 void format_mac(const uint8_t mac[6], char sep, char *out /* >= 18 */);
 void format_ipv4(uint32_t addr, char *out /* >= 16 */);
+void format_ipv6(const uint8_t addr[16], char *out /* >= 46 */);
+/* The first boot6 rule, like inv_find_boot. */
+const struct inv_boot *inv_find_boot6(const struct inventory *inv, enum inv_client client,
+				      bool any_arch);
+bool inv_has_proxy(const struct inventory *inv);
+/* Kea's subnet-id for a subnet6: from its prefix, not its position, so
+ * adding a subnet6 moves no client (1 to 2^32 - 2). */
+uint32_t inv_subnet6_id(const struct inv_subnet6 *sn);
+/* The URL a DHCPv6 client gets for a boot6 file: URLs as they are,
+ * TFTP-root paths as tftp://[server6]/path (RFC 5970 section 3.1). */
+void inv_boot6_url(const struct inventory *inv, const char *file, char *out, size_t len);
 uint32_t prefix_mask(unsigned prefixlen);
 const struct inv_subnet *inventory_subnet_of(const struct inventory *inv, uint32_t addr);
 

@@ -23,23 +23,38 @@ static const char *const default_output[] = {
 	[FORMAT_ISC] = SYSCONFDIR "/dhcp/pxekit.conf",
 	[FORMAT_KEA] = SYSCONFDIR "/kea/pxekit-dhcp4.json",
 	[FORMAT_DNSMASQ] = SYSCONFDIR "/dnsmasq.d/pxekit.conf",
+	[FORMAT_ISC6] = SYSCONFDIR "/dhcp/pxekit6.conf",
+	[FORMAT_KEA6] = SYSCONFDIR "/kea/pxekit-dhcp6.json",
 };
 
+/* The server configuration the fragment is checked inside. */
+static const char *const default_main_conf[] = {
+	[FORMAT_ISC] = SYSCONFDIR "/dhcp/dhcpd.conf",
+	[FORMAT_KEA] = SYSCONFDIR "/kea/kea-dhcp4.conf",
+	[FORMAT_DNSMASQ] = NULL,
+	[FORMAT_ISC6] = SYSCONFDIR "/dhcp/dhcpd6.conf",
+	[FORMAT_KEA6] = SYSCONFDIR "/kea/kea-dhcp6.conf",
+};
+
+/* Generous: 10^6 hosts are some 70 MB of inventory. */
+#define MAX_INVENTORY ((size_t)256 << 20)
+
 struct config {
-	const char *inventory, *output, *tftproot, *manifest, *checker;
+	const char *inventory, *output, *tftproot, *manifest, *checker, *main_conf;
 	enum dhcp_format format;
-	bool check_only, diff, no_loaders, no_checker, quiet;
+	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
 };
 
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq] [-o FILE|-] [-t DIR]\n"
+		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq|isc6|kea6] [-o FILE|-] [-t DIR]\n"
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
-		"                   [--no-checker] [--no-loaders] [-q]\n"
+		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
+		"                   [--no-loaders] [-q]\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
-		"  -f, --format FMT      isc (default), kea or dnsmasq\n"
+		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
 		"  -o, --output FILE     DHCP file to write (default per format, e.g.\n"
 		"                        " SYSCONFDIR "/dhcp/pxekit.conf); - prints it and writes nothing else\n"
 		"  -t, --tftproot DIR    where boot-loader files go (default " TFTPROOT ")\n"
@@ -47,7 +62,12 @@ static void usage(FILE *to)
 		"      --diff            show what would change, write nothing\n"
 		"      --manifest FILE   list of written files (default " DEFAULT_MANIFEST ")\n"
 		"      --checker PROG    the server binary that checks the output (default:\n"
-		"                        dhcpd, kea-dhcp4 or dnsmasq from PATH)\n"
+		"                        dhcpd, kea-dhcp4, kea-dhcp6 or dnsmasq from PATH)\n"
+		"      --main-config FILE  the server's own configuration, to check the output\n"
+		"                        inside it (default " SYSCONFDIR "/dhcp/dhcpd.conf or\n"
+		"                        " SYSCONFDIR "/kea/kea-dhcp4.conf, or their v6 peers,\n"
+		"                        when it exists)\n"
+		"      --no-main-config  check the output on its own\n"
 		"      --no-checker      do not run it\n"
 		"      --no-loaders      write only the DHCP file\n"
 		"  -q, --quiet           only errors and warnings\n"
@@ -63,13 +83,17 @@ static enum dhcp_format parse_format(const char *s)
 		return FORMAT_KEA;
 	if (strcmp(s, "dnsmasq") == 0)
 		return FORMAT_DNSMASQ;
-	fatal(2, "unknown format '%s' (isc, kea or dnsmasq)", s);
+	if (strcmp(s, "isc6") == 0 || strcmp(s, "dhcpd6") == 0)
+		return FORMAT_ISC6;
+	if (strcmp(s, "kea6") == 0)
+		return FORMAT_KEA6;
+	fatal(2, "unknown format '%s' (isc, kea, dnsmasq, isc6 or kea6)", s);
 }
 
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -81,6 +105,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "checker", required_argument, NULL, OPT_CHECKER },
 		{ "no-checker", no_argument, NULL, OPT_NO_CHECKER },
 		{ "no-loaders", no_argument, NULL, OPT_NO_LOADERS },
+		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
+		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -101,6 +127,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_CHECKER: cfg->checker = optarg; break;
 		case OPT_NO_CHECKER: cfg->no_checker = true; break;
 		case OPT_NO_LOADERS: cfg->no_loaders = true; break;
+		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
+		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -115,6 +143,15 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "--check and --diff do not go together");
 	if (!cfg->output)
 		cfg->output = default_output[cfg->format];
+	if (cfg->main_conf && cfg->no_main_conf)
+		fatal(2, "--main-config and --no-main-config do not go together");
+	if (cfg->main_conf && access(cfg->main_conf, R_OK) < 0)
+		fatal(2, "%s: %m", cfg->main_conf);
+	if (!cfg->main_conf && !cfg->no_main_conf && default_main_conf[cfg->format] &&
+	    access(default_main_conf[cfg->format], F_OK) == 0)
+		cfg->main_conf = default_main_conf[cfg->format];
+	if (cfg->no_main_conf)
+		cfg->main_conf = NULL;
 	if (cfg->tftproot[0] != '/' || (cfg->output[0] != '/' && strcmp(cfg->output, "-") != 0) ||
 	    cfg->manifest[0] != '/')
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
@@ -148,7 +185,7 @@ static int include_glob(void *ctx, const char *pattern, char ***names, size_t *n
 static int include_read(void *ctx, const char *path, struct strbuf *text)
 {
 	(void)ctx;
-	return read_text_file(path, 0, 1u << 20, text) < 0 ? -1 : 0;
+	return read_text_file(path, 0, MAX_INVENTORY, text) < 0 ? -1 : 0;
 }
 
 static struct inventory *load_inventory(const char *path)
@@ -157,8 +194,8 @@ static struct inventory *load_inventory(const char *path)
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
 
-	if (read_text_file(path, 0, 1u << 20, &text) < 0)
-		fatal(1, errno == EFBIG ? "%s: larger than 1 MiB; is it an inventory?" : "%s: %m", path);
+	if (read_text_file(path, 0, MAX_INVENTORY, &text) < 0)
+		fatal(1, errno == EFBIG ? "%s: larger than 256 MiB; is it an inventory?" : "%s: %m", path);
 	inv = inventory_parse_includes(path, sb_str(&text), text.len, &include_ops, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);
@@ -168,13 +205,52 @@ static struct inventory *load_inventory(const char *path)
 	return inv;
 }
 
-static char *join(const char *dir, const char *rel)
+/* What the inventory asks for that the chosen server cannot do. */
+static void check_format(const struct config *cfg, const struct inventory *inv)
 {
-	char *p;
+	if (inv_has_proxy(inv) && (cfg->format == FORMAT_ISC || cfg->format == FORMAT_KEA))
+		fatal(1, "%s: a proxy subnet needs -f dnsmasq: ISC dhcpd and Kea do not do proxy DHCP",
+		      cfg->inventory);
+	if (cfg->format == FORMAT_DNSMASQ &&
+	    (inv_find_boot6(inv, CLIENT_HTTP, true) || inv_find_boot6(inv, CLIENT_HTTP, false)))
+		logmsg(LOG_WARNING,
+		       "%s: dnsmasq cannot echo DHCPv6 vendor class 343 \"HTTPClient\", which UEFI HTTP boot needs: the boot6 http rules are left out (use -f isc6 or -f kea6)",
+		       cfg->inventory);
+	if ((cfg->format == FORMAT_ISC6 || cfg->format == FORMAT_KEA6) && !inv->nsubnets6 &&
+	    !inv->nboots6)
+		fatal(1, "%s: -f %s writes DHCPv6 configuration, but there is no subnet6 or boot6",
+		      cfg->inventory, cfg->format == FORMAT_ISC6 ? "isc6" : "kea6");
+}
 
-	if (asprintf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0)
-		fatal(1, "out of memory");
-	return p;
+/* --check: could a real run write under dir? The nearest directory that
+ * exists must be writable (access(2) also says EROFS for a read-only
+ * mount). */
+static bool writable(const char *what, const char *path, bool is_dir)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir)
+		return false;
+	if (!is_dir && (slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	while (access(dir, F_OK) < 0 && errno == ENOENT && (slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	if (access(dir, W_OK) == 0)
+		return true;
+	logmsg(LOG_ERR, "%s: %s cannot be written: %m", what, dir);
+	return false;
+}
+
+/* Each loader file, as soon as it is rendered, goes to the plan, which
+ * keeps its text only when it will be written. */
+static void plan_loader_file(void *ctx, struct loader_file *f)
+{
+	struct output o = { .path = f->path, .text = f->text, .tracked = true };
+
+	f->path = NULL;
+	f->text = (struct strbuf)STRBUF_INIT;
+	plan_add(ctx, &o);
 }
 
 int main(int argc, char **argv)
@@ -185,35 +261,69 @@ int main(int argc, char **argv)
 	struct strbuf dhcp = STRBUF_INIT;
 	struct loader_files lf = { 0 };
 	struct plan plan = { 0 };
+	struct output out;
 	struct inventory *inv;
 	int status = 0;
 
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
+	check_format(&cfg, inv);
 	emit_dhcp(cfg.format, inv, &dhcp);
-	if (!cfg.no_loaders && strcmp(cfg.output, "-") != 0)
-		emit_loaders(inv, &lf);
-	if (dhcp.oom || lf.oom)
+	if (dhcp.oom)
 		fatal(1, "out of memory");
-	if (!cfg.no_checker && run_checker(cfg.format, cfg.checker, &dhcp, cfg.quiet) != 0)
+	if (!cfg.no_checker &&
+	    run_checker(cfg.format, cfg.checker, &dhcp, cfg.main_conf, cfg.output, cfg.quiet) != 0)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
 		fputs(sb_str(&dhcp), stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
+		status = fflush(stdout) == 0 ? 0 : 1;
+		sb_free(&dhcp);
+		inventory_free(inv);
+		return status;
 	}
 
+	/* One run at a time per manifest: held until exit. --check and
+	 * --diff write nothing, not even the lock. */
+	if (!cfg.check_only && !cfg.diff && manifest_lock(cfg.manifest) < 0)
+		fatal(1, "cannot lock %s.lock: %m", cfg.manifest);
 	plan.manifest_path = cfg.manifest;
-	plan.out = calloc(lf.n + 1, sizeof *plan.out);
-	if (!plan.out || manifest_load(cfg.manifest, &plan.old) < 0)
+	plan.tftproot = cfg.tftproot;
+	plan.no_loaders = cfg.no_loaders;
+	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	plan.out[plan.n++] = (struct output){ .path = strdup(cfg.output), .text = &dhcp };
-	for (size_t i = 0; i < lf.n; i++)
-		plan.out[plan.n++] = (struct output){
-			.path = join(cfg.tftproot, lf.file[i].path), .text = &lf.file[i].text,
-			.tracked = true };
-	if (plan_outputs(&plan) < 0)
+	out = (struct output){ .path = strdup(cfg.output), .text = dhcp };
+	dhcp = (struct strbuf)STRBUF_INIT;
+	if (!out.path)
+		fatal(1, "out of memory");
+	plan_add(&plan, &out);
+	if (!cfg.no_loaders) {
+		lf.prefix = cfg.tftproot;
+		lf.done = plan_loader_file;
+		lf.ctx = &plan;
+		emit_loaders(inv, &lf);
+		if (lf.oom)
+			fatal(1, "out of memory");
+	}
+	if (plan_finish(&plan) < 0)
 		fatal(1, "nothing was changed");
+	if (cfg.check_only) {
+		bool ok = writable("the manifest", cfg.manifest, false);
+		const char *last = NULL;
+
+		/* Each directory a file would be written to, once. */
+		for (size_t i = 0; i < plan.n; i++) {
+			const char *p = plan.out[i].path, *slash = strrchr(p, '/');
+
+			if (plan.out[i].same || (last && strncmp(last, p, (size_t)(slash - p + 1)) == 0 &&
+						 !strchr(last + (slash - p + 1), '/')))
+				continue;
+			ok &= writable(plan.out[i].tracked ? "the TFTP root" : "the DHCP file", p, false);
+			last = p;
+		}
+		if (!ok)
+			fatal(1, "a run would fail to write its files");
+	}
 	if (cfg.diff)
 		status = show_diff(&plan) < 0;
 	else if (!cfg.check_only)
@@ -224,10 +334,7 @@ int main(int argc, char **argv)
 		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
 		       plan.written, plan.unchanged, plan.removed, cfg.output);
 
-	for (size_t i = 0; i < plan.n; i++)
-		free(plan.out[i].path);
-	free(plan.out);
-	manifest_free(&plan.old);
+	plan_free(&plan);
 	loader_files_free(&lf);
 	sb_free(&dhcp);
 	inventory_free(inv);

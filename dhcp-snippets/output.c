@@ -3,11 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <dirent.h>
+#include <linux/openat2.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +20,10 @@
 #include "output.h"
 
 #define MAX_FILE (16u << 20)
+/* ~110 bytes a file, 4 files a host: 10^6 hosts fit. */
+#define MAX_MANIFEST ((size_t)1 << 30)
+#define TMP_MARK ".pxekit-tmp"
+#define INTENT_LINE "# A run is under way (or was killed): files may hold either content."
 
 extern char **environ;
 
@@ -36,72 +44,173 @@ static int read_whole(const char *path, struct strbuf *out)
 	return read_text_file(path, O_NOFOLLOW, MAX_FILE, out);
 }
 
+/* The manifest, one line per file pxe-dhcpgen wrote:
+ *   HASH INODE SIZE CTIME_NS /absolute/path
+ * HASH is the FNV-1a of the content; INODE, SIZE and CTIME_NS are what
+ * stat(2) said right after the file was put in place. Only a write to
+ * the file can move ctime (no tool can set it), so a file whose stat
+ * still matches holds that content and need not be read again: what
+ * keeps a no-op run over 10^5 hosts cheap. 0 0 0 means "read it". A
+ * path may be listed twice (the old and the new content) while a run
+ * is under way, so a run killed half-way leaves every file it may have
+ * touched listed with every content it may have. Lines of older
+ * versions, "HASH /path", are read too. */
+static bool parse_u64(char **p, int base, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(*p, &end, base);
+	if (end == *p || errno || *end != ' ')
+		return false;
+	*p = end + 1;
+	return true;
+}
+
+static bool parse_manifest_line(char *line, struct manifest_entry *e)
+{
+	uint64_t ctime_ns;
+
+	*e = (struct manifest_entry){ 0 };
+	if (!parse_u64(&line, 16, &e->hash))
+		return false;
+	if (*line != '/' && (!parse_u64(&line, 10, &e->ino) || !parse_u64(&line, 10, &e->size) ||
+			     !parse_u64(&line, 10, &ctime_ns)))
+		return false;
+	if (*line != '/')
+		return false;
+	e->ctime_ns = e->ino ? ctime_ns : 0;
+	e->path = line;
+	return true;
+}
+
+static uint64_t path_hash(const char *path)
+{
+	return content_hash(path, strlen(path));
+}
+
+/* Open addressing over indices into m->entry; the table is twice the
+ * size of the manifest, a power of two. */
+static int manifest_index(struct manifest *m, size_t room)
+{
+	size_t size = 16;
+
+	while (size < 2 * (m->n + room))
+		size *= 2;
+	free(m->slot);
+	m->slot = malloc(size * sizeof *m->slot);
+	if (!m->slot)
+		return -1;
+	memset(m->slot, 0xff, size * sizeof *m->slot);
+	m->nslots = size;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t h = (size_t)path_hash(m->entry[i].path) & (size - 1);
+
+		while (m->slot[h] != SIZE_MAX)
+			h = (h + 1) & (size - 1);
+		m->slot[h] = i;
+	}
+	return 0;
+}
+
+struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
+{
+	if (!m->nslots)
+		return NULL;
+	for (size_t h = (size_t)path_hash(path) & (m->nslots - 1); m->slot[h] != SIZE_MAX;
+	     h = (h + 1) & (m->nslots - 1))
+		if (strcmp(m->entry[m->slot[h]].path, path) == 0)
+			return &m->entry[m->slot[h]];
+	return NULL;
+}
+
 int manifest_load(const char *path, struct manifest *m)
 {
-	struct strbuf text = STRBUF_INIT;
-	char *line, *save = NULL;
+	char *line, *next;
 	unsigned lineno = 0;
+	size_t cap = 0;
 
-	*m = (struct manifest){ 0 };
-	if (read_whole(path, &text) < 0) {
-		sb_free(&text);
+	*m = (struct manifest){ .text = STRBUF_INIT };
+	if (read_text_file(path, O_NOFOLLOW, MAX_MANIFEST, &m->text) < 0) {
 		if (errno == ENOENT)
-			return 0;
+			return manifest_index(m, 0);
 		logmsg(LOG_ERR, "%s: %m", path);
 		return -1;
 	}
-	for (line = strtok_r(text.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct manifest_entry *e;
-		unsigned long long hash;
-		int off = 0;
+	for (line = m->text.buf; line && *line; line = next) {
+		struct manifest_entry e;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
-		if (line[0] == '#')
+		if (strcmp(line, INTENT_LINE) == 0)
+			m->interrupted = true;
+		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		if (sscanf(line, "%16llx %n", &hash, &off) != 1 || off == 0 || line[off] != '/') {
-			logmsg(LOG_ERR, "%s:%u: not a manifest line (hash and absolute path)", path,
-			       lineno);
-			sb_free(&text);
+		if (!parse_manifest_line(line, &e)) {
+			logmsg(LOG_ERR, "%s:%u: not a manifest line (hash, inode, size, ctime, absolute path)",
+			       path, lineno);
+			manifest_free(m);
 			return -1;
 		}
-		e = reallocarray(m->entry, m->n + 1, sizeof *e);
-		if (!e || !(e[m->n].path = strdup(line + off))) {
-			m->entry = e ? e : m->entry;
-			logmsg(LOG_ERR, "out of memory");
-			sb_free(&text);
-			return -1;
+		if (m->n == cap) {
+			struct manifest_entry *grown = reallocarray(m->entry, cap ? 2 * cap : 1024,
+								    sizeof *grown);
+
+			if (!grown) {
+				logmsg(LOG_ERR, "out of memory");
+				manifest_free(m);
+				return -1;
+			}
+			m->entry = grown;
+			cap = cap ? 2 * cap : 1024;
 		}
-		m->entry = e;
-		m->entry[m->n++].hash = hash;
+		m->entry[m->n++] = e;
 	}
-	sb_free(&text);
+	if (manifest_index(m, 0) < 0)
+		goto oom;
+	/* A path listed twice: one entry that accepts both contents. */
+	for (size_t i = 0; i < m->n; i++) {
+		struct manifest_entry *dup = manifest_find(m, m->entry[i].path);
+
+		if (dup != &m->entry[i] && !dup->has_alt) {
+			dup->alt = m->entry[i].hash;
+			dup->has_alt = true;
+			dup->ino = 0;	/* which one is on disk: read it */
+			m->entry[i].dropped = true;
+		}
+	}
 	return 0;
+oom:
+	logmsg(LOG_ERR, "out of memory");
+	manifest_free(m);
+	return -1;
 }
 
 void manifest_free(struct manifest *m)
 {
-	for (size_t i = 0; i < m->n; i++)
-		free(m->entry[i].path);
 	free(m->entry);
+	free(m->slot);
+	sb_free(&m->text);
 	*m = (struct manifest){ 0 };
 }
 
-static const struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
+static bool entry_accepts(const struct manifest_entry *e, uint64_t hash)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->entry[i].path, path) == 0)
-			return &m->entry[i];
-	return NULL;
+	return e->hash == hash || (e->has_alt && e->alt == hash);
 }
 
-static bool same_as_file(const char *path, const struct strbuf *text)
+static uint64_t ctime_ns(const struct stat *st)
 {
-	struct strbuf cur = STRBUF_INIT;
-	bool same = read_whole(path, &cur) == 0 && cur.len == text->len &&
-		    memcmp(cur.buf, sb_str(text), cur.len) == 0;
+	return (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+}
 
-	sb_free(&cur);
-	return same;
+/* The file is still what the manifest says pxe-dhcpgen wrote. */
+static bool stat_matches(const struct manifest_entry *e, const struct stat *st)
+{
+	return e->ino && !e->has_alt && e->ino == (uint64_t)st->st_ino &&
+	       e->size == (uint64_t)st->st_size && e->ctime_ns == ctime_ns(st);
 }
 
 static bool generated_by_us(const char *text)
@@ -112,47 +221,194 @@ static bool generated_by_us(const char *text)
 	return mark && (!nl || mark < nl);
 }
 
-int plan_outputs(struct plan *plan)
+/* Directory descriptors while files go in place: outputs come grouped
+ * by directory, so one cached directory saves most look-ups. */
+struct dirs {
+	int rootfd;			/* the TFTP root; -1 for absolute paths */
+	char *cached;
+	int cached_fd;
+	dev_t devs[16];			/* file systems written to, for syncfs */
+	int dev_fd[16];
+	size_t ndevs;
+};
+
+static int dir_of(struct dirs *d, const char *path, bool create, const char **base);
+static void dirs_close(struct dirs *d);
+static const char *rel_of(const struct plan *plan, const char *path);
+
+/* Whether the file at o->path (tracked, with manifest entry e) is the
+ * output; reads it only when its stat does not prove what it holds.
+ * Returns -1 on a read error, else 0 with o->exists and o->same set and
+ * *edited when it differs from everything pxe-dhcpgen wrote there. */
+static int compare_tracked(struct plan *plan, struct dirs *d, struct output *o,
+			   const struct manifest_entry *e, struct strbuf *cur, bool *edited)
 {
-	struct strbuf cur = STRBUF_INIT;
-	int status = 0;
+	struct stat st;
+	const char *base;
+	int dirfd = d->rootfd >= 0 ? dir_of(d, rel_of(plan, o->path), false, &base) : -1;
 
-	for (size_t i = 0; i < plan->n; i++) {
-		struct output *o = &plan->out[i];
-		const struct manifest_entry *e = manifest_find(&plan->old, o->path);
-
-		o->exists = read_whole(o->path, &cur) == 0;
-		if (!o->exists && errno != ENOENT) {
-			logmsg(LOG_ERR, "%s: %m", o->path);
-			status = -1;
-			continue;
-		}
-		if (!o->exists)
-			continue;
-		o->same = cur.len == o->text->len && memcmp(cur.buf, sb_str(o->text), cur.len) == 0;
-		if (o->tracked && !e) {
-			logmsg(LOG_ERR, "%s exists and pxe-dhcpgen did not write it: refusing to replace it"
-			       " (move it away first)", o->path);
-			status = -1;
-		} else if (!o->tracked && !generated_by_us(cur.buf)) {
-			logmsg(LOG_ERR, "%s exists and was not generated by pxe-dhcpgen: refusing to replace it"
-			       " (choose another file with -o, or move it away)", o->path);
-			status = -1;
-		} else if (e && !o->same && e->hash != content_hash(cur.buf, cur.len)) {
-			logmsg(LOG_WARNING, "%s was edited since pxe-dhcpgen wrote it; the edit is replaced",
-			       o->path);
-		}
+	*edited = false;
+	/* Relative to its directory: 4 files a host, 10^5 hosts, and a
+	 * path walk from / for each would be most of a no-op run. */
+	if (dirfd < 0 || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		o->exists = false;
+		return errno == ENOENT ? 0 : -1;
 	}
-	sb_free(&cur);
-	return status;
+	o->exists = true;
+	if (e && stat_matches(e, &st)) {
+		o->same = e->hash == o->hash;
+		if (o->same) {
+			o->ino = e->ino;
+			o->size = e->size;
+			o->ctime_ns = e->ctime_ns;
+		}
+		return 0;
+	}
+	plan->restat = true;
+	if (read_whole(o->path, cur) < 0)
+		return -1;
+	o->same = cur->len == o->text.len && memcmp(cur->buf, sb_str(&o->text), cur->len) == 0;
+	*edited = e && !o->same && !entry_accepts(e, content_hash(cur->buf, cur->len));
+	if (o->same) {
+		/* Unchanged, but its stat moved (a chmod, a killed run): the
+		 * new one goes into the manifest, so the next run need not
+		 * read it. */
+		o->ino = (uint64_t)st.st_ino;
+		o->size = (uint64_t)st.st_size;
+		o->ctime_ns = ctime_ns(&st);
+	}
+	return 0;
 }
 
-static bool is_output(const struct plan *plan, const char *path)
+int plan_start(struct plan *plan)
 {
-	for (size_t i = 0; i < plan->n; i++)
-		if (plan->out[i].tracked && strcmp(plan->out[i].path, path) == 0)
-			return true;
-	return false;
+	plan->dirs = calloc(1, sizeof *plan->dirs);
+	if (!plan->dirs) {
+		logmsg(LOG_ERR, "out of memory");
+		return -1;
+	}
+	plan->dirs->cached_fd = -1;
+	plan->dirs->rootfd = open(plan->tftproot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (plan->dirs->rootfd < 0 && errno != ENOENT) {
+		logmsg(LOG_ERR, "%s: %m", plan->tftproot);
+		return -1;
+	}
+	return 0;
+}
+
+static void plan_one(struct plan *plan, struct output *o)
+{
+	struct manifest_entry *e = o->tracked ? manifest_find(&plan->old, o->path) : NULL;
+	struct strbuf *cur = &plan->cur;
+	bool edited = false;
+	int rc;
+
+	o->hash = content_hash(sb_str(&o->text), o->text.len);
+	o->was = e;
+	if (e)
+		e->seen = true;
+	if (o->tracked) {
+		rc = compare_tracked(plan, plan->dirs, o, e, cur, &edited);
+	} else {
+		rc = read_whole(o->path, cur);
+		o->exists = rc == 0;
+		if (rc < 0 && errno == ENOENT)
+			rc = 0;
+		else if (rc == 0)
+			o->same = cur->len == o->text.len &&
+				  memcmp(cur->buf, sb_str(&o->text), cur->len) == 0;
+	}
+	if (rc < 0) {
+		if (errno == ELOOP)
+			logmsg(LOG_ERR, "%s: a directory on its way is a symlink (pxe-dhcpgen"
+			       " writes only inside the TFTP root)", o->path);
+		else
+			logmsg(LOG_ERR, "%s: %m", o->path);
+		plan->status = -1;
+		return;
+	}
+	if (!o->exists)
+		return;
+	if (o->tracked && !e) {
+		logmsg(LOG_ERR, "%s exists and pxe-dhcpgen did not write it: refusing to replace it"
+		       " (move it away first)", o->path);
+		plan->status = -1;
+	} else if (!o->tracked && !generated_by_us(cur->buf)) {
+		logmsg(LOG_ERR, "%s exists and was not generated by pxe-dhcpgen: refusing to replace it"
+		       " (choose another file with -o, or move it away)", o->path);
+		plan->status = -1;
+	} else if (edited) {
+		logmsg(LOG_WARNING, "%s was edited since pxe-dhcpgen wrote it; the edit is replaced",
+		       o->path);
+	}
+}
+
+void plan_add(struct plan *plan, struct output *in)
+{
+	struct output *o;
+
+	if (plan->n == plan->cap) {
+		size_t cap = plan->cap ? 2 * plan->cap : 64;
+
+		o = reallocarray(plan->out, cap, sizeof *o);
+		if (!o) {
+			logmsg(LOG_ERR, "out of memory");
+			plan->status = -1;
+			free(in->path);
+			sb_free(&in->text);
+			return;
+		}
+		plan->out = o;
+		plan->cap = cap;
+	}
+	o = &plan->out[plan->n++];
+	*o = *in;
+	*in = (struct output){ 0 };
+	plan_one(plan, o);
+	/* Unchanged: only its hash and stat go on (into the manifest). */
+	if (o->same)
+		sb_free(&o->text);
+}
+
+int plan_finish(struct plan *plan)
+{
+	if (plan->dirs) {
+		dirs_close(plan->dirs);
+		if (plan->dirs->rootfd >= 0)
+			close(plan->dirs->rootfd);
+		free(plan->dirs);
+		plan->dirs = NULL;
+	}
+	sb_free(&plan->cur);
+	return plan->status;
+}
+
+void plan_free(struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->out[i].path);
+		sb_free(&plan->out[i].text);
+	}
+	free(plan->out);
+	manifest_free(&plan->old);
+	plan_finish(plan);
+}
+
+/* Under the TFTP root of this run: the only files it may remove. */
+static bool in_root(const struct plan *plan, const char *path)
+{
+	size_t n = strlen(plan->tftproot);
+
+	while (n > 1 && plan->tftproot[n - 1] == '/')
+		n--;
+	return strncmp(path, plan->tftproot, n) == 0 && path[n] == '/';
+}
+
+/* An old entry this run would remove: not generated again, under its
+ * root, and loaders were generated at all. */
+static bool is_stale(const struct plan *plan, const struct manifest_entry *e)
+{
+	return !e->seen && !e->dropped && !plan->no_loaders && in_root(plan, e->path);
 }
 
 /* Runs argv, its stdout and stderr into *captured (if not NULL). Returns
@@ -192,13 +448,14 @@ static int run(char *const argv[], struct strbuf *captured)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* A private scratch file (checker input, diff side). */
 static int write_file(const char *path, const char *text, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, text, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, text, len) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -207,7 +464,7 @@ static int write_file(const char *path, const char *text, size_t len, mode_t mod
 
 static const char *checker_name(enum dhcp_format format)
 {
-	static const char *const names[] = { "dhcpd", "kea-dhcp4", "dnsmasq" };
+	static const char *const names[] = { "dhcpd", "kea-dhcp4", "dnsmasq", "dhcpd", "kea-dhcp6" };
 
 	return names[format];
 }
@@ -227,44 +484,132 @@ static bool find_program(const char *name, char *out, size_t len)
 	return false;
 }
 
-/* The minimal main file around the fragment that each server's test
- * mode needs. */
+static bool is_isc(enum dhcp_format format)
+{
+	return format == FORMAT_ISC || format == FORMAT_ISC6;
+}
+
+/* The Kea map a fragment goes in. */
+static const char *kea_map(enum dhcp_format format)
+{
+	return format == FORMAT_KEA6 ? "Dhcp6" : "Dhcp4";
+}
+
+/* Copies the admin's main configuration with its include of output
+ * pointed at frag instead: the new fragment checked where it will live,
+ * beside the host declarations, classes and subnets already there. A
+ * main file that does not include it yet gets the include added (ISC:
+ * at the end, at global scope; Kea: first in the Dhcp4 map). Line
+ * numbers stay those of the admin's file. */
+static bool redirect_include(enum dhcp_format format, const char *text, const char *output,
+			     const char *frag, struct strbuf *out)
+{
+	const char *keyword = is_isc(format) ? "include" : "<?include";
+	size_t olen = strlen(output);
+	const char *p = text, *q;
+	bool found = false;
+
+	while ((q = strstr(p, output)) != NULL) {
+		const char *k = q - 1;	/* the opening quote */
+
+		if (k >= text && *k == '"' && q[olen] == '"') {
+			const char *w = k - 1;
+
+			while (w >= text && (*w == ' ' || *w == '\t'))
+				w--;
+			if (w - (ptrdiff_t)strlen(keyword) + 1 >= text &&
+			    strncmp(w - strlen(keyword) + 1, keyword, strlen(keyword)) == 0) {
+				sb_addn(out, p, (size_t)(q - p));
+				sb_add(out, frag);
+				p = q + olen;
+				found = true;
+				continue;
+			}
+		}
+		sb_addn(out, p, (size_t)(q - p + 1));
+		p = q + 1;
+	}
+	sb_add(out, p);
+	return found;
+}
+
+static int kea_insert_include(const struct strbuf *main_text, const char *map, const char *frag,
+			      struct strbuf *out)
+{
+	char quoted[16];
+	const char *dhcp4, *brace, *next;
+
+	snprintf(quoted, sizeof quoted, "\"%s\"", map);
+	dhcp4 = strstr(sb_str(main_text), quoted);
+	brace = dhcp4 ? strchr(dhcp4, '{') : NULL;
+
+	if (!brace)
+		return -1;
+	next = brace + 1 + strspn(brace + 1, " \t\r\n");
+	sb_addn(out, sb_str(main_text), (size_t)(brace + 1 - sb_str(main_text)));
+	sb_addf(out, " <?include \"%s\"?>%s", frag, *next == '}' ? "" : ",");
+	sb_add(out, brace + 1);
+	return 0;
+}
+
+/* The main file around the fragment that each server's test mode needs:
+ * the admin's own (main_conf) when given, else a minimal one. */
 static int write_check_files(enum dhcp_format format, const char *dir,
-			     const struct strbuf *text, char *main_path, size_t len)
+			     const struct strbuf *text, const char *main_conf,
+			     const char *output, char *main_path, size_t len)
 {
 	char frag[PATH_MAX];
-	struct strbuf wrapper = STRBUF_INIT;
-	int rc;
+	struct strbuf wrapper = STRBUF_INIT, mine = STRBUF_INIT;
+	int rc = 0;
 
 	snprintf(frag, sizeof frag, "%s/generated", dir);
 	if (write_file(frag, sb_str(text), text->len, 0600) < 0)
 		return -1;
-	switch (format) {
-	case FORMAT_ISC:
-		sb_addf(&wrapper, "include \"%s\";\n", frag);
-		break;
-	case FORMAT_KEA:
-		sb_addf(&wrapper, "{ \"Dhcp4\": {\n\"interfaces-config\": { \"interfaces\": [ ] },\n"
-				  "<?include \"%s\"?>\n} }\n", frag);
-		break;
-	case FORMAT_DNSMASQ:
+	if (format == FORMAT_DNSMASQ) {
 		snprintf(main_path, len, "%s", frag);
 		return 0;
 	}
+	if (main_conf) {
+		if (read_text_file(main_conf, 0, MAX_FILE, &mine) < 0) {
+			logmsg(LOG_ERR, "%s: %m", main_conf);
+			sb_free(&mine);
+			return -1;
+		}
+		if (!redirect_include(format, sb_str(&mine), output, frag, &wrapper)) {
+			sb_reset(&wrapper);
+			if (is_isc(format))
+				sb_addf(&wrapper, "%s%sinclude \"%s\";\n", sb_str(&mine),
+					mine.len && mine.buf[mine.len - 1] != '\n' ? "\n" : "", frag);
+			else
+				rc = kea_insert_include(&mine, kea_map(format), frag, &wrapper);
+			if (rc < 0)
+				logmsg(LOG_ERR, "%s: no \"%s\" map to check the fragment in", main_conf,
+				       kea_map(format));
+		}
+		sb_free(&mine);
+	} else if (is_isc(format)) {
+		sb_addf(&wrapper, "include \"%s\";\n", frag);
+	} else {
+		sb_addf(&wrapper, "{ \"%s\": {\n\"interfaces-config\": { \"interfaces\": [ ] },\n"
+				  "<?include \"%s\"?>\n} }\n", kea_map(format), frag);
+	}
 	snprintf(main_path, len, "%s/main", dir);
-	rc = wrapper.oom ? -1 : write_file(main_path, sb_str(&wrapper), wrapper.len, 0600);
+	if (rc == 0)
+		rc = wrapper.oom ? -1 : write_file(main_path, sb_str(&wrapper), wrapper.len, 0600);
 	sb_free(&wrapper);
 	return rc;
 }
 
 int run_checker(enum dhcp_format format, const char *checker, const struct strbuf *text,
-		bool quiet)
+		const char *main_conf, const char *output, bool quiet)
 {
 	char prog[PATH_MAX], main_path[PATH_MAX], dir[] = "/tmp/pxe-dhcpgen.XXXXXX", conf_arg[PATH_MAX + 16];
 	struct strbuf said = STRBUF_INIT;
 	char *argv[6];
 	int rc = -1;
 
+	if (format == FORMAT_DNSMASQ)
+		main_conf = NULL;	/* its conf-dir would read the live copy too */
 	if (checker) {
 		snprintf(prog, sizeof prog, "%s", checker);
 	} else if (!find_program(checker_name(format), prog, sizeof prog)) {
@@ -272,15 +617,19 @@ int run_checker(enum dhcp_format format, const char *checker, const struct strbu
 		       checker_name(format));
 		return 0;
 	}
-	if (!mkdtemp(dir) || write_check_files(format, dir, text, main_path, sizeof main_path) < 0) {
+	if (!mkdtemp(dir)) {
+		logmsg(LOG_ERR, "cannot make a directory for the check (%s): %m", dir);
+		goto out;
+	}
+	if (write_check_files(format, dir, text, main_conf, output, main_path, sizeof main_path) < 0) {
 		logmsg(LOG_ERR, "cannot write files for the check in %s: %m", dir);
 		goto out;
 	}
 	/* Never with -q: dhcpd would hide the reason (and Cobbler restarts anyway). */
-	if (format == FORMAT_ISC) {
-		char *isc[] = { prog, "-t", "-4", "-cf", main_path, NULL };
+	if (format == FORMAT_ISC || format == FORMAT_ISC6) {
+		char *isc[] = { prog, "-t", format == FORMAT_ISC ? "-4" : "-6", "-cf", main_path, NULL };
 		memcpy(argv, isc, sizeof isc);
-	} else if (format == FORMAT_KEA) {
+	} else if (format == FORMAT_KEA || format == FORMAT_KEA6) {
 		char *kea[] = { prog, "-t", main_path, NULL };
 		memcpy(argv, kea, sizeof kea);
 	} else {
@@ -292,11 +641,16 @@ int run_checker(enum dhcp_format format, const char *checker, const struct strbu
 	if (rc < 0) {
 		logmsg(LOG_ERR, "cannot run %s: %m", prog);
 	} else if (rc != 0) {
-		logmsg(LOG_ERR, "%s rejected the generated file, nothing was replaced. It said:\n%s",
-		       prog, sb_str(&said));
+		logmsg(LOG_ERR, "%s rejected the generated file, nothing was replaced. It said:\n%s%s%s%s%s",
+		       prog, sb_str(&said), main_conf ? "(" : "", main_conf ? main_path : "",
+		       main_conf ? " is a copy of " : "", main_conf ? main_conf : "");
+		if (main_conf)
+			logmsg(LOG_ERR, "  with the same line numbers; %s/generated is the new file)",
+			       dir);
 		rc = 1;
 	} else if (!quiet) {
-		logmsg(LOG_INFO, "checked with %s", prog);
+		logmsg(LOG_INFO, "checked with %s%s%s", prog, main_conf ? " inside " : "",
+		       main_conf ? main_conf : "");
 	}
 out:
 	snprintf(main_path, sizeof main_path, "%s/main", dir);
@@ -338,134 +692,556 @@ int show_diff(const struct plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct output *o = &plan->out[i];
 
-		if (!o->same && diff_one(o->exists ? o->path : "/dev/null", o->path, o->text) < 0)
+		if (!o->same && diff_one(o->exists ? o->path : "/dev/null", o->path, &o->text) < 0)
 			status = -1;
 	}
 	for (size_t i = 0; i < plan->old.n; i++) {
 		const char *path = plan->old.entry[i].path;
 
-		if (!is_output(plan, path) && access(path, F_OK) == 0 &&
+		if (is_stale(plan, &plan->old.entry[i]) && access(path, F_OK) == 0 &&
 		    diff_one(path, path, &empty) < 0)
 			status = -1;
 	}
 	return status;
 }
 
-static int mkdir_parents(const char *path)
-{
-	char dir[PATH_MAX];
+/* ---- putting files in place --------------------------------------- */
 
-	if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir) {
+static int open_beneath(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
+}
+
+/* The directory reldir under the root (rootfd), made as needed with
+ * mode 0755 whatever the umask. No symlink is followed on the way: a
+ * symlinked directory inside the TFTP root would have the files written
+ * wherever it points (ELOOP instead). */
+static int open_dir(int rootfd, const char *reldir, bool create)
+{
+	char comp[PATH_MAX];
+	const char *p = reldir;
+	int fd, next;
+
+	fd = open_beneath(rootfd, *reldir ? reldir : ".", O_RDONLY | O_DIRECTORY);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	if ((fd = dup(rootfd)) < 0)
+		return -1;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n >= sizeof comp) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n + (p[n] == '/');
+		if (n == 0)
+			continue;
+		if (mkdirat(fd, comp, 0755) == 0)
+			fchmodat(fd, comp, 0755, 0);
+		else if (errno != EEXIST)
+			goto fail;
+		next = open_beneath(fd, comp, O_RDONLY | O_DIRECTORY);
+		if (next < 0)
+			goto fail;
+		close(fd);
+		fd = next;
+	}
+	return fd;
+fail:
+	{
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+/* The directories of an absolute path outside the TFTP root (the DHCP
+ * file's, the manifest's), 0755 whatever the umask. */
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+
+	if ((size_t)snprintf(buf, sizeof buf, "%s/", dir) >= sizeof buf) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (char *p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+	for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) == 0)
+			chmod(buf, 0755);
+		else if (errno != EEXIST)
 			return -1;
 		*p = '/';
 	}
 	return 0;
 }
 
-/* Temporary file beside the target, then rename(2): readers see the old
- * file or the new one, never half of either. */
-static int replace_file(const char *path, const struct strbuf *text)
+static void dirs_close(struct dirs *d)
 {
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	if (d->cached_fd >= 0)
+		close(d->cached_fd);
+	free(d->cached);
+	d->cached = NULL;
+	d->cached_fd = -1;
+	for (size_t i = 0; i < d->ndevs; i++)
+		close(d->dev_fd[i]);
+	d->ndevs = 0;
+}
 
-	if ((size_t)snprintf(tmp, sizeof tmp, "%.*s.%s.pxekit-tmp", (int)(slash - path + 1), path,
-			     slash + 1) >= sizeof tmp) {
+/* Splits path (absolute, or relative to the root) into its directory's
+ * descriptor and *base. */
+static int dir_of(struct dirs *d, const char *path, bool create, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	char dir[PATH_MAX];
+	int fd;
+
+	*base = slash ? slash + 1 : path;
+	if (dlen >= sizeof dir) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (mkdir_parents(path) < 0)
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	if (d->cached && strcmp(d->cached, dir) == 0)
+		return d->cached_fd;
+	if (d->rootfd >= 0) {
+		fd = open_dir(d->rootfd, dir, create);
+	} else {
+		fd = open(dlen ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create && mkdir_p(dir) == 0)
+			fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
 		return -1;
-	unlink(tmp);
-	if (write_file(tmp, sb_str(text), text->len, 0644) < 0 || rename(tmp, path) < 0) {
-		int saved = errno;
+	if (d->cached_fd >= 0)
+		close(d->cached_fd);
+	free(d->cached);
+	d->cached = strdup(dir);
+	d->cached_fd = fd;
+	if (!d->cached) {
+		close(fd);
+		d->cached_fd = -1;
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
 
-		unlink(tmp);
+static void remember_fs(struct dirs *d, int dirfd)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return;
+	for (size_t i = 0; i < d->ndevs; i++)
+		if (d->devs[i] == st.st_dev)
+			return;
+	if (d->ndevs < sizeof d->devs / sizeof d->devs[0]) {
+		d->dev_fd[d->ndevs] = dup(dirfd);
+		if (d->dev_fd[d->ndevs] >= 0)
+			d->devs[d->ndevs++] = st.st_dev;
+	}
+}
+
+static mode_t process_umask(void)
+{
+	static mode_t mask = (mode_t)-1;
+
+	if (mask == (mode_t)-1) {
+		mask = umask(0);
+		umask(mask);
+	}
+	return mask;
+}
+
+/* ".NAME.pxekit-tmp.PID": beside its target, so rename(2) is atomic;
+ * the PID keeps two runs apart, the mark lets a later run remove what
+ * a killed one left. */
+static void tmp_name(const char *base, char *out, size_t len)
+{
+	snprintf(out, len, ".%s" TMP_MARK ".%ld", base, (long)getpid());
+}
+
+/* Writes o's text to its temporary file, mode 0644 (or, for a DHCP file
+ * that exists, the mode and group it has), whatever the umask. Only the
+ * DHCP file is fsync'ed here; the loader files get one syncfs each file
+ * system before any is renamed. */
+static int write_tmp(struct dirs *d, const struct output *o, const char *rel)
+{
+	char tmp[NAME_MAX + 32];
+	const char *base;
+	struct stat old;
+	bool keep = !o->tracked && o->exists && stat(o->path, &old) == 0;
+	int dirfd = dir_of(d, rel, true, &base), fd;
+	int saved;
+
+	if (dirfd < 0)
+		return -1;
+	tmp_name(base, tmp, sizeof tmp);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == EEXIST) {	/* a killed run of the same PID */
+		unlinkat(dirfd, tmp, 0);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	}
+	if (fd < 0)
+		return -1;
+	if (keep && fchown(fd, (uid_t)-1, old.st_gid) < 0)
+		logmsg(LOG_WARNING, "%s: cannot keep its group %u: %m", o->path,
+		       (unsigned)old.st_gid);
+	/* fchmod only when the umask took bits from 0644 (or the mode is
+	 * the old file's): one system call less for each of 4 * 10^5 files. */
+	if (((keep || (process_umask() & 0644)) && fchmod(fd, keep ? old.st_mode & 07777 : 0644) < 0) ||
+	    write_all(fd, sb_str(&o->text), o->text.len) < 0 ||
+	    (!o->tracked && fsync(fd) < 0))
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (o->tracked)
+		remember_fs(d, dirfd);
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+	errno = saved;
+	return -1;
+}
+
+static int rename_tmp(struct dirs *d, struct output *o, const char *rel)
+{
+	char tmp[NAME_MAX + 32];
+	const char *base;
+	struct stat st;
+	int dirfd = dir_of(d, rel, false, &base), saved;
+
+	if (dirfd < 0)
+		return -1;
+	tmp_name(base, tmp, sizeof tmp);
+	if (renameat(dirfd, tmp, dirfd, base) < 0) {
+		saved = errno;
+		unlinkat(dirfd, tmp, 0);
 		errno = saved;
 		return -1;
+	}
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		o->ino = (uint64_t)st.st_ino;
+		o->size = (uint64_t)st.st_size;
+		o->ctime_ns = ctime_ns(&st);
 	}
 	return 0;
 }
 
-static void remove_stale(struct plan *plan, struct manifest *keep)
+/* Removes the temporary files a killed run left in dirfd (the
+ * directory of beside). */
+static void sweep_tmp(int dirfd, const char *beside)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] != '.' || !strstr(de->d_name, TMP_MARK))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			logmsg(LOG_INFO, "removed %s beside %s, left by an interrupted run",
+			       de->d_name, beside);
+	}
+	closedir(dir);
+}
+
+/* Relative to the TFTP root for tracked outputs, as given otherwise. */
+static const char *rel_of(const struct plan *plan, const char *path)
+{
+	size_t n = strlen(plan->tftproot);
+
+	while (n > 1 && plan->tftproot[n - 1] == '/')
+		n--;
+	return in_root(plan, path) ? path + n + 1 : path;
+}
+
+/* Every directory an output goes to (and the manifest's), swept of the
+ * temporary files a killed run left. */
+static void sweep_all(struct plan *plan, struct dirs *tracked, struct dirs *other)
+{
+	char **swept = NULL;
+	size_t nswept = 0;
+
+	for (size_t i = 0; i <= plan->n; i++) {
+		bool is_out = i < plan->n, done = false;
+		const char *path = is_out ? plan->out[i].path : plan->manifest_path;
+		struct dirs *d = is_out && plan->out[i].tracked ? tracked : other;
+		const char *rel = d == tracked ? rel_of(plan, path) : path;
+		const char *base;
+		char **grown;
+		int fd;
+
+		fd = dir_of(d, rel, false, &base);
+		if (fd < 0)
+			continue;
+		for (size_t k = nswept; k-- > 0 && !done;)
+			done = strcmp(swept[k], d->cached) == 0 && (d == tracked) == (swept[k][0] != '/');
+		if (done)
+			continue;
+		grown = reallocarray(swept, nswept + 1, sizeof *swept);
+		if (!grown)
+			break;
+		swept = grown;
+		swept[nswept] = strdup(d->cached);
+		if (!swept[nswept])
+			break;
+		nswept++;
+		sweep_tmp(fd, path);
+	}
+	for (size_t k = 0; k < nswept; k++)
+		free(swept[k]);
+	free(swept);
+}
+
+static void add_line(struct strbuf *sb, uint64_t hash, uint64_t ino, uint64_t size,
+		     uint64_t ctime, const char *path)
+{
+	sb_addf(sb, "%016llx %llu %llu %llu %s\n", (unsigned long long)hash,
+		(unsigned long long)ino, (unsigned long long)size, (unsigned long long)ctime, path);
+}
+
+static void add_entry(struct strbuf *sb, const struct manifest_entry *e)
+{
+	add_line(sb, e->hash, e->ino, e->size, e->ctime_ns, e->path);
+	if (e->has_alt)
+		add_line(sb, e->alt, 0, 0, 0, e->path);
+}
+
+/* The manifest text. intent: before anything is written, every file
+ * the run may leave behind with every content it may have (old and
+ * new). Otherwise what is on disk after the run. */
+static void render_manifest(const struct plan *plan, bool intent, struct strbuf *sb)
+{
+	sb_add(sb, "# pxe-dhcpgen manifest: files it wrote, so it can remove those it no longer\n"
+		   "# generates and never touch others. FNV-1a hash of the content, inode, size,\n"
+		   "# ctime (ns) after writing, path.\n");
+	if (intent)
+		sb_add(sb, INTENT_LINE "\n");
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct output *o = &plan->out[i];
+
+		if (!o->tracked)
+			continue;
+		if (o->same || o->written) {
+			add_line(sb, o->hash, o->ino, o->size, o->ctime_ns, o->path);
+			continue;
+		}
+		/* To be written (intent), or its write failed: either
+		 * content may be there. */
+		add_line(sb, o->hash, 0, 0, 0, o->path);
+		if (o->was && !o->was->dropped) {
+			add_line(sb, o->was->hash, 0, 0, 0, o->path);
+			if (o->was->has_alt)
+				add_line(sb, o->was->alt, 0, 0, 0, o->path);
+		}
+	}
+	for (size_t i = 0; i < plan->old.n; i++) {
+		const struct manifest_entry *e = &plan->old.entry[i];
+
+		if (e->seen || e->dropped)
+			continue;
+		/* Not generated by this run: kept until removed (intent),
+		 * then kept when it is not this run's to remove or its
+		 * removal failed (removed entries are marked dropped). */
+		if (intent || !is_stale(plan, e) || !e->dropped)
+			add_entry(sb, e);
+	}
+}
+
+static int save_manifest(struct plan *plan, bool intent)
+{
+	struct output o = { .path = (char *)plan->manifest_path, .exists = true };
+	struct dirs d = { .rootfd = -1, .cached_fd = -1 };
+	int rc;
+
+	render_manifest(plan, intent, &o.text);
+	rc = o.text.oom ? -1 : 0;
+	if (rc == 0 && (rc = write_tmp(&d, &o, o.path)) == 0)
+		rc = rename_tmp(&d, &o, o.path);
+	if (rc < 0)
+		logmsg(LOG_ERR, "cannot write the manifest %s: %m", plan->manifest_path);
+	dirs_close(&d);
+	sb_free(&o.text);
+	return rc;
+}
+
+/* Removes a file this run no longer generates, unless edited by hand. */
+static int remove_one(struct dirs *d, struct manifest_entry *e, const char *rel,
+		      struct strbuf *cur)
+{
+	const char *base;
+	int dirfd = dir_of(d, rel, false, &base), fd;
+
+	if (dirfd < 0)
+		return errno == ENOENT ? 1 : -1;
+	fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1;
+	close(fd);
+	if (read_text_file(e->path, O_NOFOLLOW, MAX_FILE, cur) < 0)
+		return errno == ENOENT ? 1 : -1;
+	if (!entry_accepts(e, content_hash(cur->buf, cur->len))) {
+		logmsg(LOG_WARNING, "%s is no longer generated but was edited by hand: left in place",
+		       e->path);
+		return 1;
+	}
+	return unlinkat(dirfd, base, 0) < 0 ? -1 : 0;
+}
+
+static void remove_stale(struct plan *plan, struct dirs *d)
 {
 	struct strbuf cur = STRBUF_INIT;
 
 	for (size_t i = 0; i < plan->old.n; i++) {
 		struct manifest_entry *e = &plan->old.entry[i];
+		int rc;
 
-		if (is_output(plan, e->path))
+		if (!is_stale(plan, e))
 			continue;
-		if (read_whole(e->path, &cur) < 0)
-			continue;	/* already gone: forget it */
-		if (content_hash(cur.buf, cur.len) != e->hash) {
-			logmsg(LOG_WARNING, "%s is no longer generated but was edited by hand: left in place",
-			       e->path);
-			continue;
-		}
-		if (unlink(e->path) < 0) {
+		rc = remove_one(d, e, rel_of(plan, e->path), &cur);
+		if (rc < 0) {
 			logmsg(LOG_ERR, "cannot remove %s: %m", e->path);
-			keep->entry[keep->n++] = (struct manifest_entry){ e->path, e->hash };
-			continue;
+			continue;	/* still ours: kept in the manifest */
 		}
-		plan->removed++;
+		if (rc == 0)
+			plan->removed++;
+		e->dropped = true;
 	}
 	sb_free(&cur);
 }
 
-static int save_manifest(const char *path, const struct manifest *m)
+int manifest_lock(const char *manifest_path)
 {
-	struct strbuf text = STRBUF_INIT;
-	int rc;
+	char path[PATH_MAX];
+	const char *slash = strrchr(manifest_path, '/');
+	int fd;
 
-	sb_add(&text, "# pxe-dhcpgen manifest: files it wrote, so it can remove those it no longer\n"
-		      "# generates and never touch others. FNV-1a hash of the content, path.\n");
-	for (size_t i = 0; i < m->n; i++)
-		sb_addf(&text, "%016llx %s\n", (unsigned long long)m->entry[i].hash, m->entry[i].path);
-	rc = text.oom ? -1 : 0;
-	if (rc == 0 && !same_as_file(path, &text))
-		rc = replace_file(path, &text);
-	if (rc < 0)
-		logmsg(LOG_ERR, "cannot write the manifest %s: %m", path);
-	sb_free(&text);
-	return rc;
+	if ((size_t)snprintf(path, sizeof path, "%s.lock", manifest_path) >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* Its directory may not exist yet (/var/lib/pxekit). */
+	if (slash && slash != manifest_path) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - manifest_path), manifest_path);
+		if (mkdir_p(dir) < 0)
+			return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			close(fd);
+			return -1;
+		}
+		logmsg(LOG_INFO, "waiting for another pxe-dhcpgen run (it holds %s)", path);
+		if (flock(fd, LOCK_EX) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
 }
 
 int apply_plan(struct plan *plan)
 {
-	struct manifest next = { 0 };
+	struct dirs tracked = { .cached_fd = -1 }, other = { .rootfd = -1, .cached_fd = -1 };
+	bool changes = false;
 	int status = 0;
 
-	next.entry = calloc(plan->n + plan->old.n + 1, sizeof *next.entry);
-	if (!next.entry) {
-		logmsg(LOG_ERR, "out of memory");
+	for (size_t i = 0; i < plan->n; i++)
+		changes |= !plan->out[i].same;
+	for (size_t i = 0; i < plan->old.n && !changes; i++)
+		changes |= is_stale(plan, &plan->old.entry[i]);
+	tracked.rootfd = open(plan->tftproot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tracked.rootfd < 0 && errno == ENOENT && changes) {
+		if (mkdir(plan->tftproot, 0755) == 0)
+			chmod(plan->tftproot, 0755);
+		tracked.rootfd = open(plan->tftproot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (tracked.rootfd < 0 && changes) {
+		logmsg(LOG_ERR, "%s: %m", plan->tftproot);
 		return -1;
 	}
+	if (plan->old.interrupted && tracked.rootfd >= 0)
+		sweep_all(plan, &tracked, &other);
+	if (!changes) {
+		plan->unchanged = (unsigned)plan->n;
+		if (!plan->restat && !plan->old.interrupted)
+			goto out;	/* the manifest on disk says it all */
+		goto manifest;
+	}
+	if (save_manifest(plan, true) < 0)
+		goto out;
 	for (size_t i = 0; i < plan->n; i++) {
 		struct output *o = &plan->out[i];
 
-		if (o->same) {
-			plan->unchanged++;
-		} else if (replace_file(o->path, o->text) < 0) {
+		if (o->same)
+			continue;
+		if (write_tmp(o->tracked ? &tracked : &other, o,
+			      o->tracked ? rel_of(plan, o->path) : o->path) < 0) {
+			logmsg(LOG_ERR, "cannot write %s: %s", o->path,
+			       errno == ELOOP ? "a directory on its way is a symlink" : strerror(errno));
+			o->failed = true;
+			status = -1;
+		}
+	}
+	/* Contents on disk before any name points at them. */
+	for (size_t i = 0; i < tracked.ndevs; i++)
+		if (syncfs(tracked.dev_fd[i]) < 0)
+			logmsg(LOG_WARNING, "syncfs: %m");
+	for (size_t i = 0; i < plan->n; i++) {
+		struct output *o = &plan->out[i];
+
+		if (o->same || o->failed)
+			continue;
+		if (rename_tmp(o->tracked ? &tracked : &other, o,
+			       o->tracked ? rel_of(plan, o->path) : o->path) < 0) {
 			logmsg(LOG_ERR, "cannot write %s: %m", o->path);
+			o->failed = true;
 			status = -1;
 			continue;
-		} else {
-			plan->written++;
 		}
-		if (o->tracked)
-			next.entry[next.n++] = (struct manifest_entry){
-				o->path, content_hash(sb_str(o->text), o->text->len) };
+		o->written = true;
+		plan->written++;
 	}
-	remove_stale(plan, &next);
-	if (save_manifest(plan->manifest_path, &next) < 0)
+	for (size_t i = 0; i < plan->n; i++)
+		plan->unchanged += plan->out[i].same;
+	remove_stale(plan, &tracked);
+manifest:
+	if (save_manifest(plan, false) < 0)
 		status = -1;
-	free(next.entry);	/* the paths belong to the plan and the old manifest */
+out:
+	dirs_close(&tracked);
+	dirs_close(&other);
+	if (tracked.rootfd >= 0)
+		close(tracked.rootfd);
 	return status;
 }

@@ -7,24 +7,38 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "emit.h"
 
+struct dirs;
+
 struct output {
-	char *path;			/* absolute */
-	const struct strbuf *text;
+	char *path;			/* absolute; owned */
+	struct strbuf text;		/* owned; freed once it is known unchanged */
 	bool tracked;			/* listed in the manifest (TFTP-root files) */
 	bool exists, same;		/* filled in by plan_outputs */
+	bool written, failed;		/* filled in by apply_plan */
+	uint64_t hash;			/* of text */
+	uint64_t ino, size, ctime_ns;	/* stat after it was put in place */
+	const struct manifest_entry *was;	/* its manifest entry, if any */
 };
 
 struct manifest_entry {
-	char *path;
-	uint64_t hash;
+	char *path;			/* into the manifest's text */
+	uint64_t hash, alt;		/* alt: a second content it may have */
+	bool has_alt;
+	bool dropped;			/* a second line for a path listed before */
+	bool seen;			/* generated again by this run */
+	uint64_t ino, size, ctime_ns;	/* 0: unknown, read the file */
 };
 
 struct manifest {
 	size_t n;
 	struct manifest_entry *entry;
+	size_t nslots, *slot;		/* index by path */
+	struct strbuf text;
+	bool interrupted;		/* written by a run that did not finish */
 };
 
 struct plan {
@@ -32,24 +46,44 @@ struct plan {
 	struct output *out;
 	struct manifest old;
 	const char *manifest_path;
+	const char *tftproot;		/* stale files are removed under it only */
+	bool no_loaders;		/* --no-loaders: the loader files are left as they are */
+	bool restat;			/* a file was read: the manifest learns its stat */
+	size_t cap;			/* of out */
+	int status;			/* of plan_add so far */
+	struct strbuf cur;		/* scratch */
+	struct dirs *dirs;		/* the TFTP root's, while planning */
 	unsigned written, unchanged, removed;
 };
 
 uint64_t content_hash(const char *data, size_t len);
 
+/* Serializes runs that share a manifest (flock on MANIFEST.lock, held
+ * until exit): returns the descriptor or -1. */
+int manifest_lock(const char *manifest_path);
+
 /* Reads the manifest; a missing file is an empty manifest. */
 int manifest_load(const char *path, struct manifest *m);
 void manifest_free(struct manifest *m);
+struct manifest_entry *manifest_find(const struct manifest *m, const char *path);
 
-/* Compares every output with what is on disk and refuses (with a message
- * per file) to replace a file that pxe-dhcpgen did not write. */
-int plan_outputs(struct plan *plan);
+/* plan_start, plan_add for each output (it takes o's path and text),
+ * plan_finish: compares every output with what is on disk as it comes,
+ * drops the text of those that will not change, and refuses (with a
+ * message per file) to replace a file that pxe-dhcpgen did not write.
+ * plan_finish returns -1 when anything was refused or failed. */
+int plan_start(struct plan *plan);
+void plan_add(struct plan *plan, struct output *o);
+int plan_finish(struct plan *plan);
+void plan_free(struct plan *plan);
 
 /* Runs the checker on text: format's server in test mode. checker may be
- * NULL (looked up in PATH). Returns 0 when it passed or none was found
+ * NULL (looked up in PATH). main_conf, when not NULL, is the server's
+ * real configuration: the fragment is checked inside it, in place of
+ * the include of output. Returns 0 when it passed or none was found
  * (with a warning), 1 when it refused the file (its message is shown). */
 int run_checker(enum dhcp_format format, const char *checker, const struct strbuf *text,
-		bool quiet);
+		const char *main_conf, const char *output, bool quiet);
 
 /* Prints diff -u of every change the plan would make. */
 int show_diff(const struct plan *plan);

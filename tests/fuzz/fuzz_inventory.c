@@ -1,6 +1,7 @@
 /* libFuzzer target: the inventory parser and every emitter. Inventories
  * are admin input, but a parser that crashes or emits an unvalidated
  * value on odd input is a parser that lets bad text into dhcpd.conf. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,45 @@ static void check_output(const struct strbuf *sb)
 	}
 }
 
+/* iPXE ends a command at a word ";", "||" or "&&" and a line at a word
+ * starting with '#' (core/exec.c): no inventory text may produce one.
+ * The only ones pxe-dhcpgen writes itself: "#!ipxe", the "# Generated"
+ * header, the "|| goto" after choose and the "|| chain" of boot.ipxe. */
+static void check_ipxe(const struct loader_file *f)
+{
+	const char *line = sb_str(&f->text);
+
+	if (!strstr(f->path, ".ipxe"))
+		return;
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		bool first = true, choose = strncmp(line, "choose ", 7) == 0 ||
+						  strncmp(line, "chain ", 6) == 0;
+
+		for (size_t i = 0; i < len;) {
+			size_t n;
+
+			while (i < len && line[i] == ' ')
+				i++;
+			n = strcspn(line + i, " \n");
+			if (n > len - i)
+				n = len - i;
+			if (n == 0)
+				break;
+			if ((n == 1 && line[i] == ';') || (n == 2 && !memcmp(line + i, "&&", 2)) ||
+			    (n == 2 && !memcmp(line + i, "||", 2) && !choose) ||
+			    (line[i] == '#' && !first))
+				abort();
+			if (line[i] == '#' && first && strncmp(line, "#!ipxe", 6) != 0 &&
+			    strncmp(line, "# Generated", 11) != 0)
+				abort();
+			first = false;
+			i += n;
+		}
+		line += len + (line[len] == '\n');
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strbuf diag = STRBUF_INIT, out = STRBUF_INIT;
@@ -28,14 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct inventory *inv = inventory_parse("fuzz", (const char *)data, size, &diag);
 
 	if (inv) {
-		for (int f = FORMAT_ISC; f <= FORMAT_DNSMASQ; f++) {
+		/* Every format, DHCPv6 ones included (FORMAT_KEA6 is last). */
+		for (int f = FORMAT_ISC; f <= FORMAT_KEA6; f++) {
 			sb_reset(&out);
 			emit_dhcp((enum dhcp_format)f, inv, &out);
 			check_output(&out);
 		}
 		emit_loaders(inv, &lf);
-		for (size_t i = 0; i < lf.n; i++)
+		for (size_t i = 0; i < lf.n; i++) {
 			check_output(&lf.file[i].text);
+			check_ipxe(&lf.file[i]);
+		}
 		loader_files_free(&lf);
 		inventory_free(inv);
 	}

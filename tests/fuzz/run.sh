@@ -21,7 +21,10 @@ printf '\0PXELINUX.CFG\\01-AA' >"$out/corpus-remap/pxe"
 # Longer than the rewritten name's buffer: issue 21's 'ra' over-read.
 { printf '\1'; head -c 300 /dev/zero | tr '\0' a; printf b; } >"$out/corpus-remap/ra"
 printf '\2ip/x\nxyzxy' >"$out/corpus-remap/ip"
-cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" "$out/corpus-inventory/"
+cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" \
+	"$top_srcdir/tests/unit/golden/features.conf" "$out/corpus-inventory/"
+# Menu text iPXE would split if it reached a script as words.
+printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z && w #c" kernel k append "a ; b #x"\nhost h mac 52:54:00:00:00:01 profile a\n' >"$out/corpus-inventory/hostile"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"

@@ -7,10 +7,11 @@
 # checked. Then the file handling: idempotence, manifest, stale removal,
 # refusal to touch foreign files, --check, --diff, inventory errors.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
-need busybox ip dnsmasq diff
+need busybox ip dnsmasq diff strace stat
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
 KEA=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
-for tool in "$DHCPD" "$KEA"; do
+GRUB_CHECK=$PEERS/grub-common/usr/bin/grub-script-check
+for tool in "$DHCPD" "$KEA" "$GRUB_CHECK"; do
 	[ -x "$tool" ] || { echo "missing $tool: run tools/install-deps --test"; exit 99; }
 done
 
@@ -33,8 +34,15 @@ profile debian12 {
     append "auto=true priority=critical ds=nocloud-net;s=http://192.0.2.1/"
 }
 profile disk label "Local disk" localboot
+profile php {
+    label "Rescue #2 & co; || {x} && y"
+    kernel http://192.0.2.1/boot.php?mac=52-54-00-12-34-05&file=linux
+    initrd http://192.0.2.1/boot.php?mac=52-54-00-12-34-05&file=initrd
+    append "console=ttyS0 a&b"
+}
 default-profile disk
 host node01 mac 52:54:00:12:34:01 address 192.0.2.101 profile debian12
+host node05 mac 52:54:00:12:34:05 profile php
 host node02 {
     mac 52-54-00-12-34-02
     address 192.0.2.102
@@ -126,6 +134,9 @@ client_matrix() {
 	check "$srv: host node02's own filename beats the arch rule" answered node02 192.0.2.1 efi64/ipxe.efi 192.0.2.102
 	ask node02_ipxe 52:54:00:12:34:02 $IPXE
 	check "$srv: node02 once in iPXE gets the script, not its iPXE binary again" answered node02_ipxe 192.0.2.1 ipxe/boot.ipxe 192.0.2.102
+	ask node02_http 52:54:00:12:34:02 $HTTP_X64
+	check "$srv: node02 as a UEFI HTTP client gets the HTTP URL, not its own TFTP file" \
+		expect_line '^boot_file=http://192.0.2.1/boot/efi64/shimx64.efi$' "$WORK/node02_http"
 	ask plain 52:54:00:aa:00:08
 	check "$srv: a client that is not PXE gets a lease but no boot file" sh -c \
 		"grep -q '^ip=192.0.2.1[5-9][0-9]$' '$WORK/plain' && grep -q '^boot_file=$' '$WORK/plain'"
@@ -157,14 +168,39 @@ check "PXELINUX menu default for unknown machines" expect_line '^DEFAULT disk$' 
 check "PXELINUX paths stay relative to the TFTP root (:: prefix)" \
 	expect_line '^  KERNEL ::debian-installer/amd64/linux$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
 check "GRUB per-MAC file as GRUB searches it: grub/grub.cfg-01-<mac>" \
-	expect_line "^  linux /debian-installer/amd64/linux 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
+	expect_line "^  linux '/debian-installer/amd64/linux' 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
 	"$T/grub/grub.cfg-01-52-54-00-12-34-01"
 check "GRUB per-MAC file by \$net_default_mac for Debian's grubnetx64" \
 	cmp "$T/grub/grub.cfg-01-52-54-00-12-34-01" "$T/grub/grub.cfg-52:54:00:12:34:01"
 check "grub/grub.cfg sources the per-MAC file" expect_line 'configfile "\$prefix/grub.cfg-\$net_default_mac"' "$T/grub/grub.cfg"
-check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd auto=true' "$T/ipxe/52-54-00-12-34-01.ipxe"
+check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd \$\{pxekit-append-debian12:string\}$' "$T/ipxe/52-54-00-12-34-01.ipxe"
 check "iPXE boot script chains the per-MAC script" expect_line '^chain --autofree /ipxe/\$\{mac:hexhyp\}.ipxe' "$T/ipxe/boot.ipxe"
 check "no per-host file for a host without a profile" test ! -e "$T/bios/pxelinux.cfg/01-52-54-00-12-34-02"
+# grub_script_check: GRUB's own parser accepts every generated GRUB file.
+grub_script_check() {
+	n=0
+	for f in "$T"/grub/grub.cfg*; do
+		"$GRUB_CHECK" "$f" || { echo "grub-script-check refused $f:"; cat "$f"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 5 ] || { echo "only $n GRUB files"; return 1; }
+}
+check "grub-script-check accepts every generated GRUB file ('&', ';', '#' in them)" grub_script_check
+check "GRUB gets a URL with '&' as one quoted word" \
+	expect_line "^  linux '\\(http,192.0.2.1\\)/boot.php\\?mac=52-54-00-12-34-05&file=linux' 'console=ttyS0' 'a&b'\$" \
+	"$T/grub/grub.cfg-01-52-54-00-12-34-05"
+
+# ---- --no-loaders writes the DHCP file and leaves the menus alone -----
+cp -a "$T" "$WORK/tftp.before-noloaders"
+cp "$WORK/manifest" "$WORK/manifest.before-noloaders"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --no-loaders 2>"$WORK/noloaders.err"
+check "--no-loaders removes no loader file" diff -r "$WORK/tftp.before-noloaders" "$T"
+check "--no-loaders keeps them in the manifest" \
+	sh -c "grep -c ' $T/' '$WORK/manifest.before-noloaders' >'$WORK/n1'; grep -c ' $T/' '$WORK/manifest' >'$WORK/n2'; cmp '$WORK/n1' '$WORK/n2'"
+check "--no-loaders says 0 removed" expect_line ', 0 removed' "$WORK/noloaders.err"
+gen -f isc -o "$WORK/out/pxekit.conf" --no-loaders --diff >"$WORK/noloaders.diff" 2>&1
+check "--no-loaders --diff shows no loader file going away" sh -c "! grep -q '^-' '$WORK/noloaders.diff'"
+rm -rf "$WORK/tftp.before-noloaders"
 
 # ---- idempotence, manifest, stale files, foreign files ---------------
 ls -l --time-style=+%s.%N -R "$T" "$WORK/out" >"$WORK/before"
@@ -212,6 +248,118 @@ check "and the live include is not replaced" cmp "$WORK/isc.before" "$WORK/out/p
 check "--check validates and writes nothing" gen -f isc -o "$WORK/out/pxekit.conf" --check --checker "$DHCPD"
 check "--check left the include alone" cmp "$WORK/isc.before" "$WORK/out/pxekit.conf"
 cp "$WORK/inventory.orig" "$WORK/inventory"
+
+# ---- the checker runs the fragment inside the admin's configuration -
+cat >"$WORK/dhcpd-main.conf" <<EOF
+ddns-update-style none;
+host node01 { hardware ethernet 52:54:00:12:34:01; }
+include "$WORK/out/pxekit.conf";
+EOF
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --main-config "$WORK/dhcpd-main.conf" \
+	>"$WORK/main.out" 2>&1 && rc=0 || rc=$?
+check "dhcpd -t inside the admin's dhcpd.conf catches a host declared twice" \
+	sh -c "[ $rc = 1 ] && grep -q 'host node01: already exists' '$WORK/main.out'"
+check "and names the admin's file" expect_line "is a copy of $WORK/dhcpd-main.conf" "$WORK/main.out"
+sed -i '/^host node01/d' "$WORK/dhcpd-main.conf"
+check "without the conflict it passes inside it" \
+	gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --main-config "$WORK/dhcpd-main.conf" --check
+cat >"$WORK/kea-main.conf" <<EOF
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": [ ] },
+  "client-classes": [ { "name": "mine" } ],
+  <?include "$WORK/out/pxekit.json"?>
+} }
+EOF
+gen -f kea -o "$WORK/out/pxekit.json" --checker "$KEA" --main-config "$WORK/kea-main.conf" --check \
+	>"$WORK/kea-main.out" 2>&1 && rc=0 || rc=$?
+check "kea-dhcp4 -t inside the admin's kea-dhcp4.conf catches a second client-classes" \
+	sh -c "[ $rc = 1 ] && grep -q 'duplicate client-classes' '$WORK/kea-main.out'"
+printf '{ "Dhcp4": {\n  "interfaces-config": { "interfaces": [ ] }\n} }\n' >"$WORK/kea-main2.conf"
+check "a kea-dhcp4.conf that does not include it yet is checked with the include added" \
+	gen -f kea -o "$WORK/out/pxekit.json" --checker "$KEA" --main-config "$WORK/kea-main2.conf" --check
+
+# ---- the manifest stays in step with the files ----------------------
+R=$WORK/r2
+M=$WORK/m2
+gen2() { "$GEN" -c "$WORK/inv2" --manifest "$M" -t "$R" -f isc -o "$WORK/out2/pxekit.conf" --no-checker "$@"; }
+cp "$WORK/inventory.orig" "$WORK/inv2"
+gen2 -q || true
+# A write that fails (a read-only directory here; ENOSPC is the same
+# path) keeps the file's entry, with both contents.
+sed -i 's/priority=critical/priority=high/' "$WORK/inv2"
+mount --bind "$R/ipxe" "$R/ipxe"
+mount -o remount,bind,ro "$R/ipxe"
+gen2 >"$WORK/ro.out" 2>&1 && rc=0 || rc=$?
+check "a failed write exits 1 and names the file" \
+	sh -c "[ $rc = 1 ] && grep -q 'cannot write $R/ipxe/' '$WORK/ro.out'"
+gen2 --check >"$WORK/rocheck.out" 2>&1 && rc=0 || rc=$?
+check "--check says a read-only directory cannot be written" \
+	sh -c "[ $rc = 1 ] && grep -q 'cannot be written' '$WORK/rocheck.out'"
+umount "$R/ipxe"
+gen2 >"$WORK/ro2.out" 2>&1 && rc=0 || rc=$?
+check "the next run writes them: no 'did not write it', no false 'edited'" \
+	sh -c "[ $rc = 0 ] && ! grep -q 'did not write it\|edited' '$WORK/ro2.out'"
+check "every file is back in step" expect_line "priority=high" "$R/bios/pxelinux.cfg/default"
+
+# A run killed half-way (SIGKILL at its 6th rename): what it created is
+# tracked, its temporary file is removed by the next run.
+for i in 1 2 3 4 5 6 7 8; do
+	echo "host extra$i mac 52:54:00:99:00:0$i profile debian12" >>"$WORK/inv2"
+done
+strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 \
+	-e inject=rename,renameat,renameat2:signal=KILL:when=6 \
+	"$GEN" -c "$WORK/inv2" --manifest "$M" -t "$R" -f isc -o "$WORK/out2/pxekit.conf" --no-checker \
+	>"$WORK/killed.out" 2>&1 && rc=0 || rc=$?
+check "the run was killed half-way" sh -c "[ $rc != 0 ] && ! test -e '$R/ipxe/52-54-00-99-00-08.ipxe'"
+gen2 >"$WORK/killed2.out" 2>&1 && rc=0 || rc=$?
+check "the next run completes it: no refusal, no false 'edited'" \
+	sh -c "[ $rc = 0 ] && ! grep -q 'did not write it\|edited' '$WORK/killed2.out'"
+check "no temporary file is left" sh -c "! find '$R' '$WORK/out2' -name '*pxekit-tmp*' | grep ."
+check "and the files are all there" test -e "$R/ipxe/52-54-00-99-00-08.ipxe"
+
+# Two runs at once on one manifest: the lock orders them.
+awk 'BEGIN { print "server 192.0.2.1"; print "subnet 192.0.2.0/24"; print "boot bios bios/pxelinux.0";
+	print "profile p kernel k/linux";
+	for (i = 0; i < 400; i++) printf "host c%d mac 52:54:00:77:%02x:%02x profile p\n", i, i / 256, i % 256 }' \
+	>"$WORK/inv3"
+gen3() { "$GEN" -c "$WORK/inv3" --manifest "$WORK/m3" -t "$WORK/r3" -f isc -o "$WORK/out3/x.conf" --no-checker; }
+gen3 >"$WORK/c1.out" 2>&1 & c1=$!
+gen3 >"$WORK/c2.out" 2>&1 & c2=$!
+wait $c1 && rc1=0 || rc1=$?
+wait $c2 && rc2=0 || rc2=$?
+check "two concurrent runs both succeed, without refusals or 'edited' warnings" \
+	sh -c "[ $rc1 = 0 ] && [ $rc2 = 0 ] && ! cat '$WORK/c1.out' '$WORK/c2.out' | grep -q 'did not write\|edited'"
+gen3 >"$WORK/c3.out" 2>&1 || true
+check "and leave one consistent tree (a third run writes nothing)" expect_line ' 0 written, [0-9]+ unchanged, 0 removed' "$WORK/c3.out"
+
+# A run for another TFTP root on the same manifest removes nothing here.
+n_before=$(find "$R" -type f | wc -l)
+printf 'server 192.0.2.1\nboot bios pxelinux.0\nprofile q kernel k/other\n' >"$WORK/inv4"
+"$GEN" -c "$WORK/inv4" --manifest "$M" -t "$WORK/r4" -f isc -o "$WORK/out4/x.conf" --no-checker -q || true
+check "another TFTP root's run leaves this root's files" test "$(find "$R" -type f | wc -l)" = "$n_before"
+check "and their manifest entries" sh -c "grep -q ' $R/bios/pxelinux.cfg/default\$' '$M' && grep -q ' $WORK/r4/pxelinux.cfg/default\$' '$M'"
+gen2 >"$WORK/back.out" 2>&1 || true
+check "so this root's next run finds them all unchanged" expect_line ' 0 written, [0-9]+ unchanged, 0 removed' "$WORK/back.out"
+
+# Modes do not follow the umask; the DHCP file keeps its mode and group.
+(umask 077 && "$GEN" -c "$WORK/inv4" --manifest "$WORK/m5" -t "$WORK/r5" -f isc -o "$WORK/out5/x.conf" --no-checker -q) || true
+check "under umask 077 loader files are 0644 and directories 0755" sh -c \
+	"[ -z \"\$(find '$WORK/r5' -type f ! -perm 0644)\" ] && [ -z \"\$(find '$WORK/r5' -type d ! -perm 0755)\" ] && [ -n \"\$(find '$WORK/r5' -type f)\" ]"
+chmod 0640 "$WORK/out5/x.conf"
+chgrp 65534 "$WORK/out5/x.conf"
+echo "host m1 mac 52:54:00:55:00:01" >>"$WORK/inv4"
+(umask 077 && "$GEN" -c "$WORK/inv4" --manifest "$WORK/m5" -t "$WORK/r5" -f isc -o "$WORK/out5/x.conf" --no-checker -q) || true
+check "a replaced DHCP file keeps its mode and group" sh -c \
+	"grep -q 'host m1' '$WORK/out5/x.conf' && [ \"\$(stat -c '%a %g' '$WORK/out5/x.conf')\" = '640 65534' ]"
+
+# A symlinked directory inside the TFTP root is not a way out of it.
+mkdir -p "$WORK/r6" "$WORK/outside"
+ln -s "$WORK/outside" "$WORK/r6/ipxe"
+"$GEN" -c "$WORK/inv4" --manifest "$WORK/m6" -t "$WORK/r6" -f isc -o "$WORK/out6/x.conf" --no-checker \
+	>"$WORK/link.out" 2>&1 && rc=0 || rc=$?
+check "a symlinked directory in the TFTP root is refused" \
+	sh -c "[ $rc = 1 ] && grep -q 'ipxe/boot.ipxe: a directory on its way is a symlink' '$WORK/link.out'"
+check "and nothing is written where it points" sh -c "[ -z \"\$(ls -A '$WORK/outside')\" ]"
 
 # ---- inventory errors, like a compiler ------------------------------
 cat >"$WORK/bad" <<'INV'

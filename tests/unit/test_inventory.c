@@ -120,6 +120,8 @@ static void test_statement_errors(void **state)
 	assert_error("server\n", "write: server ADDRESS");
 	assert_error(SERVER "timeout soon\n", "is not a number of seconds");
 	assert_error(SERVER "timeout 3601\n", "is not a number of seconds");
+	/* PXELINUX's TIMEOUT stops at 35996 tenths. */
+	assert_error(SERVER "timeout 3600\n", "'3600' is not a number of seconds (0-3599)");
 	assert_error(SERVER "timeout\n", "write: timeout SECONDS");
 	assert_error(SERVER "default-profile\n", "write: default-profile NAME");
 	assert_error(SERVER "default-profile nosuch\n", "inv:3:17: error: unknown profile 'nosuch'");
@@ -190,15 +192,75 @@ static void test_mac_and_address_errors(void **state)
 		     "'192.0.2' is not an IPv4 address");
 }
 
+/* A range is leased whole: nothing in it may belong to anyone else. */
+static void test_range_holds_only_free_addresses(void **state)
+{
+	struct inventory *inv;
+
+	(void)state;
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.0 192.0.2.9\n",
+		     "inv:2:21: error: range contains 192.0.2.0, the network address of the subnet");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.200 192.0.2.255\n",
+		     "inv:2:21: error: range contains 192.0.2.255, the broadcast address");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 {\n  range 192.0.2.1 192.0.2.9\n}\n",
+		     "inv:3:3: error: range contains 192.0.2.1, the boot server's own address");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.5 192.0.2.9 router 192.0.2.7\n",
+		     "range contains 192.0.2.7, the subnet's router");
+	assert_error(SERVER "boot bios p.0\nhost a mac 52:54:00:00:00:01 address 192.0.2.150\n",
+		     "inv:4:38: error: 192.0.2.150 is inside the range at line 2");
+	assert_error("server 192.0.2.1\nsubnet 0.0.0.0/8\n", "0.0.0.0/8 is not a subnet DHCP can serve");
+	assert_error("server 192.0.2.1\nsubnet 255.255.255.255/32\n", "is not a subnet DHCP can serve");
+	/* A /31 or /32 has no network or broadcast address (RFC 3021). */
+	inv = parse("server 192.0.2.1\nsubnet 192.0.2.8/31 range 192.0.2.8 192.0.2.9\nboot bios p.0\n");
+	assert_non_null(inv);
+	inventory_free(inv);
+}
+
+/* dnsmasq's dhcp-host reads these as a lease time or a keyword. */
+static void test_dnsmasq_keywords_are_not_host_names(void **state)
+{
+	static const char *const bad[] = { "ignore", "infinite", "IGNORE", "42", "12h", "7D", "h", "5w" };
+	static const char *const good[] = { "h1", "node-12h", "12hh", "ignored", "w7" };
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, SERVER "host %s mac 52:54:00:00:00:01\n", bad[i]);
+		assert_error(text, "reads as a lease time or keyword in dnsmasq");
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct inventory *inv;
+
+		snprintf(text, sizeof text, SERVER "boot bios p.0\nhost %s mac 52:54:00:00:00:01\n",
+			 good[i]);
+		inv = parse(text);
+		if (!inv)
+			fail_msg("%s refused: %s", good[i], sb_str(&diag));
+		inventory_free(inv);
+	}
+	assert_error(SERVER "boot bios tag:pxe.0\n", "may not start with 'tag:' (dnsmasq reads it as a tag)");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 filename set:x\n", "may not start with 'set:'");
+}
+
+/* The file name goes into header comments of every output. */
+static void test_source_name_is_comment_safe(void **state)
+{
+	struct inventory *inv;
+
+	(void)state;
+	sb_reset(&diag);
+	inv = inventory_parse("a\ndhcp-script=/x\\", SERVER "boot bios p.0\n",
+			      strlen(SERVER "boot bios p.0\n"), &diag);
+	assert_non_null(inv);
+	assert_string_equal(inv->source, "a?dhcp-script=/x?");
+	inventory_free(inv);
+}
+
 static void test_warnings_do_not_fail(void **state)
 {
 	struct inventory *inv;
 
 	(void)state;
-	inv = parse(SERVER "boot bios p.0\nhost a mac 52:54:00:00:00:01 address 192.0.2.150\n");
-	assert_non_null(inv);
-	assert_non_null(strstr(sb_str(&diag), "warning: 192.0.2.150 is inside the dynamic range"));
-	inventory_free(inv);
 	inv = parse("server 10.0.0.1\nsubnet 192.0.2.0/24\nboot bios p.0\n");
 	assert_non_null(inv);
 	assert_non_null(strstr(sb_str(&diag), "warning: server 10.0.0.1 is in none of the subnets"));
@@ -230,6 +292,8 @@ static void test_injection_is_refused(void **state)
 	assert_error(SERVER "profile p kernel k append \"a=`id`\"\n", "character '`' is not allowed in a kernel command line");
 	assert_error(SERVER "profile p kernel k append \"a=${x}\"\n", "character '$' is not allowed");
 	assert_error(SERVER "profile p kernel \"\"\n", "empty kernel path");
+	assert_error(SERVER "profile p kernel k label \"\"\n", "empty label");
+	assert_error(SERVER "profile p kernel k append \"\"\n", "empty kernel command line");
 	assert_error(SERVER "host aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa mac 52:54:00:00:00:01\n",
 		     "host name is 64 characters long; at most 63");
 	{
@@ -419,6 +483,196 @@ static void test_include_loops_and_plain_parse(void **state)
 	assert_error(SERVER "include \"x\"\n", "inv:3:1: error: include is not allowed here");
 }
 
+/* ---- what admins expect beside the basics (issue 19) ---------------- */
+
+static void test_subnet_options_are_parsed(void **state)
+{
+	struct inventory *inv = parse("server 192.0.2.1\n"
+				      "subnet 192.0.2.0/24 {\n"
+				      "  range 192.0.2.100 192.0.2.199\n"
+				      "  lease-time 600 domain lab.example.org\n"
+				      "  search a.example b.example\n  ntp 192.0.2.1 192.0.2.2\n"
+				      "}\n"
+				      "subnet 198.51.100.0/24 proxy\n"
+				      "boot bios p.0\n");
+
+	(void)state;
+	assert_non_null(inv);
+	assert_int_equal(inv->subnets[0].lease_time, 600);
+	assert_string_equal(inv->subnets[0].domain, "lab.example.org");
+	assert_int_equal(inv->subnets[0].nsearch, 2);
+	assert_string_equal(inv->subnets[0].search[1], "b.example");
+	assert_int_equal(inv->subnets[0].nntp, 2);
+	assert_int_equal(inv->subnets[0].ntp[1], 0xc0000202);
+	assert_true(inv->subnets[1].proxy);
+	assert_true(inv_has_proxy(inv));
+	inventory_free(inv);
+}
+
+static void test_subnet_option_errors(void **state)
+{
+	(void)state;
+	assert_error(SERVER "subnet 10.0.0.0/8 lease-time 59\n", "inv:3:30: error: '59' is not a lease time");
+	assert_error(SERVER "subnet 10.0.0.0/8 lease-time 1d\n", "not a lease time in seconds");
+	assert_error(SERVER "subnet 10.0.0.0/8 lease-time 60 lease-time 70\n", "lease-time given twice");
+	assert_error(SERVER "subnet 10.0.0.0/8 domain \"a;b\"\n", "inv:3:28: error: character ';'");
+	assert_error(SERVER "subnet 10.0.0.0/8 domain a..b\n", "character '.' is not allowed here");
+	assert_error(SERVER "subnet 10.0.0.0/8 domain a.\n", "may not end with '.'");
+	assert_error(SERVER "subnet 10.0.0.0/8 search x -y\n", "character '-'");
+	assert_error(SERVER "subnet 10.0.0.0/8 search a b c d e\n", "at most 4 search domains");
+	assert_error(SERVER "subnet 10.0.0.0/8 ntp 10.0.0.1 x\n", "'x' is not an IPv4 address");
+	assert_error(SERVER "subnet 10.0.0.0/8 {\n  proxy\n  range 10.0.0.5 10.0.0.9\n}\n",
+		     "inv:3:1: error: a proxy subnet leases nothing");
+	assert_error(SERVER "subnet 10.0.0.0/8 proxy dns 10.0.0.1\n", "a proxy subnet leases nothing");
+}
+
+static void test_ipv6_is_parsed(void **state)
+{
+	struct inventory *inv = parse("server 192.0.2.1\nserver6 2001:db8::1\n"
+				      "subnet6 2001:db8::/64 {\n"
+				      "  range 2001:db8::100 2001:db8::1ff\n"
+				      "  lease-time 7200 dns 2001:db8::1\n"
+				      "}\n"
+				      "boot6 uefi-x64 efi/grubx64.efi\n"
+				      "boot6 http http://[2001:db8::1]:8080/x.efi\n"
+				      "boot6 arch 19 http://boot.example/a.efi\n");
+	char url[200];
+
+	(void)state;
+	assert_non_null(inv);
+	/* boot6 rules alone are boot statements: no "no boot statements". */
+	assert_string_equal(sb_str(&diag), "");
+	assert_int_equal(inv->nsubnets6, 1);
+	assert_int_equal(inv->subnets6[0].prefixlen, 64);
+	assert_true(inv->subnets6[0].has_range);
+	assert_int_equal(inv->subnets6[0].range_hi[15], 0xff);
+	assert_int_equal(inv->subnets6[0].lease_time, 7200);
+	assert_int_equal(inv->nboots6, 3);
+	assert_int_equal(inv->nboots, 0);
+	inv_boot6_url(inv, inv->boots6[0].file, url, sizeof url);
+	assert_string_equal(url, "tftp://[2001:db8::1]/efi/grubx64.efi");
+	inv_boot6_url(inv, inv->boots6[1].file, url, sizeof url);
+	assert_string_equal(url, "http://[2001:db8::1]:8080/x.efi");
+	assert_ptr_equal(inv_find_boot6(inv, CLIENT_HTTP, true), &inv->boots6[1]);
+	inventory_free(inv);
+}
+
+static void test_ipv6_errors(void **state)
+{
+	(void)state;
+	assert_error(SERVER "subnet6 2001:db8::1/64\n", "inv:3:9: error: 2001:db8::1/64 has host bits set; the subnet is 2001:db8::/64");
+	assert_error(SERVER "subnet6 2001:db8::/129\n", "is not address/prefix");
+	assert_error(SERVER "subnet6 192.0.2.0/24\n", "'192.0.2.0' is not an IPv6 address");
+	assert_error(SERVER "subnet6 2001:db8::/64 range 2001:db9::1 2001:db8::9\n",
+		     "range is not inside its subnet6");
+	assert_error(SERVER "subnet6 2001:db8::/64 range 2001:db8::9 2001:db8::1\n",
+		     "range starts after it ends");
+	assert_error(SERVER "server6 2001:db8::5\nsubnet6 2001:db8::/64 range 2001:db8::1 2001:db8::9\n",
+		     "range contains the boot server's own address");
+	assert_error(SERVER "subnet6 2001:db8::/48\nsubnet6 2001:db8:0:1::/64\n",
+		     "inv:4:1: error: subnet6 overlaps the subnet6 at line 3");
+	assert_error(SERVER "server6 10.0.0.1\n", "'10.0.0.1' is not an IPv6 address");
+	assert_error(SERVER "server6 ::1\nserver6 ::2\n", "server6 given twice");
+	assert_error(SERVER "boot6 uefi-x64 efi/x.efi\n",
+		     "inv:3:1: error: boot6 uefi-x64: a TFTP path needs 'server6 ADDRESS'");
+	assert_error(SERVER "boot6 bios pxelinux.0\n", "boot6 bios: BIOS PXE has no IPv6");
+	assert_error(SERVER "boot6 no-arch pxelinux.0\n", "BIOS PXE has no IPv6");
+	assert_error(SERVER "boot6 http http://[2001:db8::1/x\n", "'[' without a matching ']'");
+	assert_error(SERVER "boot6 http http://[2001:db8::g]/x\n", "'2001:db8::g' is not an IPv6 address");
+	assert_error(SERVER "boot6 http http://[::1]/a\"b\n", "unterminated string");
+	assert_error(SERVER "boot6 http http://[::1]/a;b\n", "character ';' is not allowed");
+	/* Brackets are for IPv6 literals in boot6 URLs only. */
+	assert_error(SERVER "boot http http://[::1]/x\n", "character '['");
+	assert_error(SERVER "server6 ::1\nboot6 uefi-x64 a\nboot6 arch 7 b\n",
+		     "architecture 7 already has a boot6 file at line 4");
+}
+
+static void test_secure_boot_statement(void **state)
+{
+	struct inventory *inv = parse("server 192.0.2.1\n"
+				      "secure-boot uefi-x64 debian d-i/amd64/\n"
+				      "secure-boot uefi-arm64 rhel /\n");
+
+	(void)state;
+	assert_non_null(inv);
+	assert_string_equal(inv->boots[0].file, "d-i/amd64/bootnetx64.efi");
+	assert_string_equal(inv->boots[0].grub_dir, "debian-installer/amd64/grub");
+	assert_int_equal(inv->boots[0].layout, LAYOUT_DEBIAN);
+	assert_int_equal(inv->boots[0].narch, 2);
+	assert_string_equal(inv->boots[1].file, "shimaa64.efi");
+	assert_string_equal(inv->boots[1].grub_dir, "");
+	inventory_free(inv);
+	assert_error(SERVER "secure-boot bios debian d\n", "secure-boot is for uefi-x64 or uefi-arm64");
+	assert_error(SERVER "secure-boot uefi-x64 suse d\n", "inv:3:22: error: unknown layout 'suse'");
+	assert_error(SERVER "secure-boot uefi-x64 debian\n", "write: secure-boot");
+	assert_error(SERVER "secure-boot uefi-x64 debian ../x\n", "'..' is not allowed");
+	assert_error(SERVER "secure-boot uefi-x64 debian http://x/y\n", "a directory under the TFTP root");
+	assert_error(SERVER "secure-boot uefi-x64 ubuntu a\nboot uefi-x64 b.efi\n",
+		     "architecture 7 already has a boot file at line 3");
+}
+
+static void test_groups_and_host_boots(void **state)
+{
+	struct inventory *inv = parse(SERVER
+				      "profile p kernel k append \"quiet\"\n"
+				      "group g {\n  profile p\n  boot bios g.0\n  boot uefi-x64 g.efi\n"
+				      "  filename any.efi\n  append \"url=http://${server}/${mac-hex}\"\n}\n"
+				      "host a mac 52:54:00:00:00:01 group g boot bios own.0\n"
+				      "host b mac 52:54:00:00:00:02 address 192.0.2.5 group g filename mine.efi"
+				      " append \"h=${hostname} ip=${ip} m=${mac} d=${mac-dashes} x=${mac-pxelinux}\"\n"
+				      "host c mac 52:54:00:00:00:03 profile p\n");
+	const struct inv_host *a, *b;
+
+	(void)state;
+	assert_non_null(inv);
+	a = &inv->hosts[0];
+	b = &inv->hosts[1];
+	assert_ptr_equal(a->profile, &inv->profiles[0]);
+	assert_int_equal(a->nboots, 2);
+	assert_string_equal(a->boot[0].file, "own.0");	/* the host's beats the group's */
+	assert_string_equal(a->boot[1].file, "g.efi");
+	assert_string_equal(a->filename, "any.efi");
+	assert_string_equal(a->cmdline, "quiet url=http://192.0.2.1/525400000001");
+	assert_string_equal(b->filename, "mine.efi");
+	assert_string_equal(b->cmdline, "quiet url=http://192.0.2.1/525400000002 h=b ip=192.0.2.5 "
+				       "m=52:54:00:00:00:02 d=52-54-00-00-00-02 x=01-52-54-00-00-00-02");
+	assert_null(inv->hosts[2].cmdline);	/* the profile's own line */
+	inventory_free(inv);
+}
+
+static void test_group_and_template_errors(void **state)
+{
+	(void)state;
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 group nope\n", "inv:3:36: error: unknown group 'nope'");
+	assert_error(SERVER "group g\ngroup g\n", "inv:4:7: error: group g is already defined at line 3");
+	assert_error(SERVER "group g mac 52:54:00:00:00:01\n", "unknown group setting 'mac'");
+	assert_error(SERVER "group g profile nope\nhost a mac 52:54:00:00:00:01 group g\n",
+		     "unknown profile 'nope'");
+	assert_error(SERVER "profile p kernel k\nhost a mac 52:54:00:00:00:01 profile p append \"x=${nope}\"\n",
+		     "inv:4:50: error: '$' starts a template variable");
+	assert_error(SERVER "profile p kernel k\nhost a mac 52:54:00:00:00:01 profile p append \"x=$hostname\"\n",
+		     "'$' starts a template variable");
+	assert_error(SERVER "profile p kernel k\nhost a mac 52:54:00:00:00:01 profile p append \"x=${ip\"\n",
+		     "'$' starts a template variable");
+	assert_error(SERVER "profile p kernel k\nhost a mac 52:54:00:00:00:01 profile p append \"x=${ip}\"\n",
+		     "host a has no address for ${ip}");
+	assert_error(SERVER "profile p kernel k\nhost a mac 52:54:00:00:00:01 profile p append \"a'b\"\n",
+		     "character ''' is not allowed in a kernel command line");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 append \"x=1\"\n",
+		     "host a: append adds to a profile's kernel command line");
+	assert_error(SERVER "profile d localboot\nhost a mac 52:54:00:00:00:01 profile d append \"x=1\"\n",
+		     "it needs a profile with a kernel");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 boot http x\n",
+		     "a host's boot takes a named firmware kind");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 boot arch 7\n", "a host's boot takes a named firmware kind");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 boot bios a.0 boot bios b.0\n", "boot bios given twice");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 boot bios a;0\n", "character ';' is not allowed");
+	assert_error(SERVER "host a mac 52:54:00:00:00:01 boot bios\n", "boot needs 2 values");
+	assert_error(SERVER "group g boot bios x.0\nhost a mac 52:54:00:00:00:01 noboot group g\n",
+		     "noboot takes no profile or filename");
+	assert_error(SERVER "boot no-arch a.0\nboot no-arch b.0\n", "a second 'boot no-arch'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +681,9 @@ int main(void)
 		cmocka_unit_test(test_statement_errors),
 		cmocka_unit_test(test_subnet_errors),
 		cmocka_unit_test(test_mac_and_address_errors),
+		cmocka_unit_test(test_range_holds_only_free_addresses),
+		cmocka_unit_test(test_dnsmasq_keywords_are_not_host_names),
+		cmocka_unit_test(test_source_name_is_comment_safe),
 		cmocka_unit_test(test_warnings_do_not_fail),
 		cmocka_unit_test(test_injection_is_refused),
 		cmocka_unit_test(test_boot_errors),
@@ -436,6 +693,13 @@ int main(void)
 		cmocka_unit_test(test_include_reads_matches_in_name_order),
 		cmocka_unit_test(test_include_errors_name_the_included_file),
 		cmocka_unit_test(test_include_loops_and_plain_parse),
+		cmocka_unit_test(test_subnet_options_are_parsed),
+		cmocka_unit_test(test_subnet_option_errors),
+		cmocka_unit_test(test_ipv6_is_parsed),
+		cmocka_unit_test(test_ipv6_errors),
+		cmocka_unit_test(test_secure_boot_statement),
+		cmocka_unit_test(test_groups_and_host_boots),
+		cmocka_unit_test(test_group_and_template_errors),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
