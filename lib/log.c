@@ -99,3 +99,34 @@ char *log_escape(const char *s)
 	*o = '\0';
 	return out;
 }
+
+const char *log_escape_bytes(const char *s, size_t len, char *buf, size_t buflen)
+{
+	size_t o = 0;
+
+	if (buflen < 5) {
+		if (buflen)
+			*buf = '\0';
+		return buf;
+	}
+	for (size_t i = 0; i < len && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char one[5];
+		size_t n;
+
+		if (c == '\\')
+			n = (size_t)snprintf(one, sizeof one, "\\\\");
+		else if (c >= 0x20 && c < 0x7f)
+			n = (size_t)snprintf(one, sizeof one, "%c", c);
+		else
+			n = (size_t)snprintf(one, sizeof one, "\\x%02x", c);
+		if (o + n + 4 > buflen) {
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		memcpy(buf + o, one, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}

@@ -4,6 +4,7 @@
 #define PXEKIT_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <syslog.h>
 
 enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_BOTH };
@@ -22,5 +23,13 @@ void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 void vlogmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void fatal(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Bytes from the network made safe for one log line: printable ASCII
+ * stays, a backslash doubles, anything else (control characters that
+ * would forge a line, bytes of other encodings) is written \xHH. Stops at
+ * len or a NUL; an escaped text that does not fit ends in "...". Returns
+ * buf. */
+#define LOG_ESCAPE_MAX 1024
+const char *log_escape_bytes(const char *s, size_t len, char *buf, size_t buflen);
 
 #endif

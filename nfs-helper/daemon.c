@@ -3,22 +3,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "daemon.h"
+#include "exports_load.h"
 #include "log.h"
+#include "pidfile.h"
+#include "privdrop.h"
+#include "resolver.h"
+#include "sigflags.h"
 #include "strbuf.h"
 #include "strnum.h"
 
-#define EXPORTS_FILE_MAX (1u << 20)
+#define MAX_CONNS 1024
+#define DEFAULT_USER "pxekit"
+/* open_by_handle_at (pxe-nfsd); reading exports below private
+ * directories after a reload (both) */
+#define KEEP_CAPS PRIV_CAP(CAP_DAC_READ_SEARCH)
 
 /* ---- command line ------------------------------------------------------ */
 
@@ -29,19 +41,22 @@ void daemon_usage(int status, const char *name, const char *what, const char *pe
 
 	fprintf(out, "Usage: %s [OPTION]...\n%s\n", name, what);
 	fprintf(out,
-"  -e, --exports FILE   exports file (default /etc/exports)\n"
+"  -e, --exports FILE   exports file (default /etc/exports), and FILE.d/*.exports\n"
 "  -k, --key FILE       file handle key shared with %s\n"
 "                       (default " LOCALSTATEDIR "/lib/pxekit/nfs-handle.key)\n"
 "  -p, --port PORT      UDP and TCP port (default: %s)\n"
 "  -a, --address ADDR   listen on this address only\n"
 "  -N, --no-rpcbind     do not register with rpcbind\n"
 "  -P, --pidfile FILE   write the process ID to FILE\n"
+"                       (default " RUNSTATEDIR "/%s.pid)\n"
+"  -u, --user USER      serve as USER, keeping only CAP_DAC_READ_SEARCH\n"
+"                       (default " DEFAULT_USER ")\n"
 "  -F, --foreground     stay in the foreground and log to stderr\n"
 "  -d, --debug          log every request\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
 "\n"
-"SIGHUP re-reads the exports file. See %s(8).\n", peer, default_port, name);
+"SIGHUP re-reads the exports file. See %s(8).\n", peer, default_port, name, name);
 	exit(status);
 }
 
@@ -52,6 +67,7 @@ void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 		{ "exports", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "pidfile", required_argument, NULL, 'P' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "foreground", no_argument, NULL, 'F' },
@@ -61,18 +77,24 @@ void daemon_parse_args(struct daemon_opts *o, int argc, char **argv,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char pid_file[PATH_MAX];
 	uintmax_t v;
 	int ch;
 
+	/* pxe-exportfs -r finds the daemons here with no option given. */
+	snprintf(pid_file, sizeof pid_file, RUNSTATEDIR "/%s.pid", o->progname);
+	o->pid_file = pid_file;
 	o->exports_file = "/etc/exports";
+	o->user = DEFAULT_USER;
 	o->key_file = LOCALSTATEDIR "/lib/pxekit/nfs-handle.key";
 	o->port = default_port;
 	o->rpcbind = true;
-	while ((ch = getopt_long(argc, argv, "e:k:P:a:p:FNdhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "e:k:P:u:a:p:FNdhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e': o->exports_file = optarg; break;
 		case 'k': o->key_file = optarg; break;
 		case 'P': o->pid_file = optarg; break;
+		case 'u': o->user = optarg; break;
 		case 'a': o->bind_addr = optarg; break;
 		case 'p':
 			if (!parse_uint(optarg, 0, 65535, &v))
@@ -117,6 +139,26 @@ static bool read_key(const char *path, struct fh_key *key)
 	return true;
 }
 
+/* The state directory and any missing parent (a fresh prefix has no
+ * PREFIX/var/lib), mode 0755 as Debian's /var/lib. */
+static void make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = (size_t)snprintf(path, sizeof path, "%s", dir);
+
+	/* Each prefix ending at a '/' or at the end, shortest first. */
+	for (size_t i = 1; i <= len && i < sizeof path; i++) {
+		char saved = path[i];
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			fatal(EX_CANTCREAT, "cannot create %s: %m", path);
+		path[i] = saved;
+	}
+}
+
 /* Written to a temporary file and linked into place, so the other daemon
  * starting at the same moment reads either no key or the whole one. */
 void load_key(const char *path, struct fh_key *key)
@@ -134,8 +176,7 @@ void load_key(const char *path, struct fh_key *key)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			fatal(EX_CANTCREAT, "cannot create %s: %m", dir);
+		make_dirs(dir);
 	}
 	if (getrandom(key->k, sizeof key->k, 0) != (ssize_t)sizeof key->k)
 		fatal(EX_OSERR, "getrandom: %m");
@@ -154,6 +195,20 @@ void load_key(const char *path, struct fh_key *key)
 		fatal(EX_CONFIG, "cannot read handle key %s: %m", path);
 	if (created)
 		logmsg(LOG_NOTICE, "created the file handle key %s", path);
+}
+
+bool key_file_changed(const char *path, const struct fh_key *key)
+{
+	struct fh_key now;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool changed;
+
+	if (fd < 0)
+		return errno == ENOENT;
+	changed = read(fd, now.k, sizeof now.k) != (ssize_t)sizeof now.k ||
+		  memcmp(now.k, key->k, sizeof now.k) != 0;
+	close(fd);
+	return changed;
 }
 
 /* ---- handles and exports ----------------------------------------------- */
@@ -220,16 +275,12 @@ void export_table_free(struct export_table *t)
 
 bool export_table_load(struct export_table *t, const char *file)
 {
-	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
+	struct strbuf diag = STRBUF_INIT;
 	struct exports *ex = NULL;
 	struct export_state *st;
 	bool ok = false;
 
-	if (read_text_file(file, 0, EXPORTS_FILE_MAX, &text) < 0) {
-		logmsg(LOG_ERR, "cannot read %s: %m", file);
-		goto out;
-	}
-	ex = exports_parse(sb_str(&text), file, &diag);
+	ex = exports_load(file, &diag);
 	for (char *line = diag.buf, *nl; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		*nl = '\0';
@@ -253,7 +304,6 @@ bool export_table_load(struct export_table *t, const char *file)
 	ok = true;
 out:
 	exports_free(ex);
-	sb_free(&text);
 	sb_free(&diag);
 	return ok;
 }
@@ -268,97 +318,105 @@ const struct export_state *export_table_fsid(const struct export_table *t, uint3
 
 /* ---- access ------------------------------------------------------------ */
 
-static bool needs_name(const struct export *e)
-{
-	for (size_t i = 0; i < e->nclients; i++)
-		if (e->clients[i].kind == CLIENT_NAME || e->clients[i].kind == CLIENT_WILDCARD)
-			return true;
-	return false;
-}
-
 const struct export_options *export_access(const struct export *e, struct rpc_req *req)
 {
-	const char *name = needs_name(e) ? server_peer_name(req) : NULL;
-	const struct export_client *c = export_match(e, req->peer, name);
-	char addr[ADDR_STRLEN];
+	struct daemon_ctx *d = req->ctx;
+	struct name_lookup names = { resolver_lookup, d->resolver };
+	struct access_result r;
+	char addr[ADDR_STRLEN], name[300] = "";
 
-	if (c == NULL) {
-		logmsg(LOG_NOTICE, "refused %s from %s: %s is not exported to it",
-		       req->proc_name, peer_ntop(req->peer, addr, sizeof addr), e->path);
-		return NULL;
+	if (access_check(e, req->peer, &names, &r) == ACCESS_OK)
+		return &r.client->opts;
+	peer_ntop(req->peer, addr, sizeof addr);
+	if (r.name.name)
+		snprintf(name, sizeof name, " (%s)", r.name.name);
+	else if (r.name.unconfirmed)
+		snprintf(name, sizeof name, " (its PTR record names %s, whose addresses do not "
+			 "include it)", r.name.unconfirmed);
+	else if (r.looked_up)
+		snprintf(name, sizeof name, " (no host name)");
+	switch (r.reason) {
+	case ACCESS_NAME_PENDING:
+		/* A refusal would be final for the client; silence makes it
+		 * retransmit, by which time the name is known. */
+		req->drop = true;
+		if (d->opts.debug)
+			logmsg(LOG_DEBUG, "dropped %s from %s: %s", req->proc_name, addr,
+			       access_reason_text(r.reason));
+		break;
+	case ACCESS_INSECURE_PORT:
+		logmsg(LOG_NOTICE, "refused %s from %s%s port %u: %s is %s", req->proc_name, addr,
+		       name, addr_port(req->peer), e->path, access_reason_text(r.reason));
+		break;
+	case ACCESS_NOT_EXPORTED_TO_HOST:
+	case ACCESS_OK:
+		logmsg(LOG_NOTICE, "refused %s from %s%s: %s is %s", req->proc_name, addr, name,
+		       e->path, access_reason_text(r.reason));
+		break;
 	}
-	if (c->opts.secure && addr_port(req->peer) >= 1024) {
-		logmsg(LOG_NOTICE, "refused %s from %s port %u: %s is exported 'secure' "
-		       "(use 'insecure' for unprivileged clients)", req->proc_name,
-		       peer_ntop(req->peer, addr, sizeof addr), addr_port(req->peer), e->path);
-		return NULL;
-	}
-	return &c->opts;
-}
-
-void squash_identity(const struct export_options *o, const struct rpc_cred *cred,
-		     struct identity *id)
-{
-	memset(id, 0, sizeof *id);
-	if (cred->flavor != RPC_AUTH_SYS || o->squash == SQUASH_ALL) {
-		id->uid = o->anonuid;
-		id->gid = o->anongid;
-		return;
-	}
-	id->uid = cred->uid;
-	id->gid = cred->gid;
-	id->ngids = cred->ngids;
-	memcpy(id->gids, cred->gids, sizeof id->gids);
-	if (o->squash == SQUASH_NONE)
-		return;
-	/* knfsd squashes group 0 as well as user 0. */
-	if (id->uid == 0)
-		id->uid = o->anonuid;
-	if (id->gid == 0)
-		id->gid = o->anongid;
-	for (unsigned i = 0; i < id->ngids; i++)
-		if (id->gids[i] == 0)
-			id->gids[i] = o->anongid;
+	return NULL;
 }
 
 /* ---- start and stop ---------------------------------------------------- */
-
-static volatile sig_atomic_t got_stop, got_reload;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_reload = 1;
-	else
-		got_stop = 1;
-}
 
 static void reload_exports(void *ctx)
 {
 	struct daemon_ctx *d = ctx;
 
-	if (export_table_load(&d->exports, d->opts.exports_file))
+	resolver_flush(d->resolver);
+	if (export_table_load(&d->exports, d->opts.exports_file)) {
 		logmsg(LOG_NOTICE, "re-read %s: %zu exports", d->opts.exports_file,
 		       d->exports.n);
+		if (d->after_reload)
+			d->after_reload(d);
+	}
 }
 
-static void write_pid_file(const char *path)
+/* systemd gives services a soft limit of 1024 descriptors and a hard one
+ * far above: take the hard one. Returns the limit in force. */
+static unsigned raise_nofile(void)
 {
-	FILE *f = fopen(path, "we");
+	struct rlimit rl;
 
-	if (f == NULL) {
-		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
-		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0)
-		logmsg(LOG_ERR, "cannot write pid file %s: %m", path);
+	return rl.rlim_cur > (1u << 20) ? 1u << 20 : (unsigned)rl.rlim_cur;
+}
+
+/* Everything that needs root is done (sockets bound, rpcbind told, key
+ * read, pid file written): serve as the service user. The package makes
+ * it; without one, nobody's ids. */
+static void drop_privileges(const struct daemon_opts *o)
+{
+	struct passwd *pw;
+	char err[256];
+
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam(o->user);
+	if (pw == NULL && strcmp(o->user, DEFAULT_USER) == 0) {
+		logmsg(LOG_WARNING, "no user %s: serving as nobody", o->user);
+		pw = getpwnam("nobody");
+	}
+	if (pw == NULL)
+		fatal(EX_NOUSER, "no user %s", o->user);
+	if (pw->pw_uid == 0)
+		fatal(EX_USAGE, "user %s is root: name an unprivileged one", o->user);
+	/* Its directory may stay root's: the file is emptied on exit then. */
+	if (o->pid_file && chown(o->pid_file, pw->pw_uid, pw->pw_gid) < 0)
+		logmsg(LOG_WARNING, "cannot hand the pid file %s to %s: %m", o->pid_file, o->user);
+	if (!priv_drop(pw->pw_uid, pw->pw_gid, KEEP_CAPS, err, sizeof err))
+		fatal(EX_OSERR, "cannot drop privileges to %s: %s", o->user, err);
 }
 
 void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		  size_t max_record, size_t max_datagram)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct server_config cfg = {
 		.prog = prog,
 		.bind_addr = d->opts.bind_addr,
@@ -366,16 +424,22 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		.rpcbind = d->opts.rpcbind,
 		.max_record = max_record,
 		.max_datagram = max_datagram,
-		.max_conns = 1024,
+		.max_conns = 0,		/* below, from the descriptor limit */
 		.idle_timeout = 360,	/* knfsd's idle limit is 6 minutes */
 		.debug = d->opts.debug,
 		.ctx = d,
 	};
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	d->nofile = raise_nofile();
+	/* Each connection may hold two descriptors (socket, file being
+	 * sent): half the limit for them, a quarter for pxe-nfsd's cache. */
+	cfg.max_conns = d->nofile / 4 < MAX_CONNS ? d->nofile / 4 : MAX_CONNS;
+	if (cfg.max_conns < 4)
+		fatal(EX_OSERR, "the open file limit (%u) is too low", d->nofile);
+	sigflags_install();
+	d->resolver = resolver_new();
+	if (d->resolver == NULL)
+		fatal(EX_OSERR, "out of memory");
 	load_key(d->opts.key_file, &d->key);
 	if (!export_table_load(&d->exports, d->opts.exports_file))
 		fatal(EX_CONFIG, "no usable exports in %s", d->opts.exports_file);
@@ -385,19 +449,21 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 			fatal(EX_OSERR, "daemon: %m");
 		log_set_target(LOG_TO_SYSLOG);
 	}
-	if (d->opts.pid_file)
-		write_pid_file(d->opts.pid_file);
-	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s",
-	       d->exports.n, d->opts.exports_file, server_port(d->svc),
-	       d->opts.rpcbind ? ", registered with rpcbind" : "");
+	pidfile_write(d->opts.pid_file);
+	drop_privileges(&d->opts);
+	server_register(d->svc);
+	logmsg(LOG_NOTICE, "serving %zu exports from %s on port %u (udp, tcp)%s as uid %u; "
+	       "handle key %s (id %016llx)", d->exports.n, d->opts.exports_file,
+	       server_port(d->svc), d->opts.rpcbind ? ", registered with rpcbind" : "",
+	       (unsigned)geteuid(), d->opts.key_file, (unsigned long long)fh_key_id(&d->key));
 }
 
 void daemon_serve(struct daemon_ctx *d)
 {
-	server_run(d->svc, &got_stop, &got_reload, reload_exports);
+	server_run(d->svc, &sigflag_stop, &sigflag_reload, reload_exports);
 	server_close(d->svc);
-	if (d->opts.pid_file)
-		unlink(d->opts.pid_file);
+	pidfile_remove(d->opts.pid_file);
 	export_table_free(&d->exports);
+	resolver_free(d->resolver);
 	logmsg(LOG_NOTICE, "exiting");
 }

@@ -1,20 +1,21 @@
-/* pxe-exportfs: checks an exports file and shows what it exports, and
- * with -r makes the running pxe-mountd and pxe-nfsd re-read it (what
- * exportfs -r is to knfsd). */
+/* pxe-exportfs: checks the exports (file and drop-ins) and shows what
+ * they export, and with -r makes the running pxe-mountd and pxe-nfsd
+ * re-read them (what exportfs -r is to knfsd). */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "exports.h"
+#include "exports_load.h"
 #include "log.h"
+#include "pidfile.h"
 #include "strbuf.h"
-#include "strnum.h"
 
 #define MAX_PIDFILES 8
 
@@ -25,7 +26,7 @@ static void usage(int status)
 "Check an exports(5) file, list its exports, and make the running\n"
 "pxe-mountd and pxe-nfsd re-read it.\n"
 "\n"
-"  -e, --exports FILE   exports file (default /etc/exports)\n"
+"  -e, --exports FILE   exports file (default /etc/exports), and FILE.d/*.exports\n"
 "  -v, --verbose        list every export with its clients and options\n"
 "  -r, --reexport       signal the daemons (SIGHUP) after a clean check\n"
 "  -P, --pidfile FILE   a daemon's pid file (default " RUNSTATEDIR "/pxe-mountd.pid\n"
@@ -33,8 +34,8 @@ static void usage(int status)
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
 "\n"
-"Exit status: 0 when the file is valid (and every daemon was signalled),\n"
-"1 when it has errors, 2 when a daemon could not be signalled.\n");
+"Exit status: 0 when the file is valid (and a daemon was signalled),\n"
+"1 when it has errors, 2 when no daemon (or one named by -P) was signalled.\n");
 	exit(status);
 }
 
@@ -48,38 +49,79 @@ static void list_exports(const struct exports *ex)
 		for (size_t c = 0; c < e->nclients; c++) {
 			sb_reset(&sb);
 			export_options_format(&e->clients[c].opts, &sb);
-			printf("%s\t%s(%s)\n", e->path, e->clients[c].spec, sb_str(&sb));
+			printf("%s\t%s(%s)\n", export_shown_path(e), e->clients[c].spec, sb_str(&sb));
 		}
 	}
 	sb_free(&sb);
 }
 
-/* A missing pid file is a daemon that is not running: not an error. */
-static int signal_daemon(const char *pidfile)
+static const char *const daemons[] = { "pxe-mountd", "pxe-nfsd" };
+
+/* SIGHUP to the daemon a pid file names, if it is one of ours: a stale
+ * file may name any process by now. Returns true when one was signalled;
+ * complains on stderr otherwise (a missing file quietly if may_be_missing). */
+static bool signal_daemon(const char *pidfile, bool may_be_missing)
 {
-	struct strbuf text = STRBUF_INIT;
-	uintmax_t pid;
+	pid_t pid = pidfile_read(pidfile);
+	bool ours = false;
+
+	if (pid == 0) {
+		if (!may_be_missing)
+			fprintf(stderr, "pxe-exportfs: %s does not exist\n", pidfile);
+		return false;
+	}
+	if (pid < 0) {
+		fprintf(stderr, "pxe-exportfs: cannot read %s: %s\n", pidfile,
+			errno == EINVAL ? "it holds no process ID" : strerror(errno));
+		return false;
+	}
+	for (size_t i = 0; i < sizeof daemons / sizeof *daemons; i++)
+		ours = ours || pid_runs_program(pid, daemons[i]);
+	if (!ours) {
+		fprintf(stderr, "pxe-exportfs: %s is stale: process %ld is not pxe-mountd or "
+			"pxe-nfsd; not signalled\n", pidfile, (long)pid);
+		return false;
+	}
+	if (kill(pid, SIGHUP) < 0) {
+		fprintf(stderr, "pxe-exportfs: cannot signal process %ld from %s: %s\n",
+			(long)pid, pidfile, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* With -P, every file named must reach a daemon; by default, the two
+ * daemons' own pid files, one of which may be missing (a host may run
+ * only one), but not both. */
+static int reexport(const char *const *pidfiles, size_t npid)
+{
+	unsigned reached = 0;
 	int rc = 0;
 
-	if (read_text_file(pidfile, 0, 64, &text) < 0) {
-		if (errno != ENOENT) {
-			fprintf(stderr, "pxe-exportfs: cannot read %s: %s\n", pidfile, strerror(errno));
+	for (size_t i = 0; i < npid; i++) {
+		if (signal_daemon(pidfiles[i], false))
+			reached++;
+		else
 			rc = 2;
-		}
-		goto out;
 	}
-	text.buf[strcspn(text.buf, "\n")] = '\0';
-	if (!parse_uint(text.buf, 2, INT32_MAX, &pid)) {
-		fprintf(stderr, "pxe-exportfs: %s holds no process ID\n", pidfile);
-		rc = 2;
-	} else if (kill((pid_t)pid, SIGHUP) < 0) {
-		fprintf(stderr, "pxe-exportfs: cannot signal process %ju from %s: %s\n", pid,
-			pidfile, strerror(errno));
-		rc = 2;
+	if (npid)
+		return rc;
+	for (size_t i = 0; i < sizeof daemons / sizeof *daemons; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof path, RUNSTATEDIR "/%s.pid", daemons[i]);
+		if (signal_daemon(path, true))
+			reached++;
+		else
+			fprintf(stderr, "pxe-exportfs: warning: %s was not signalled (%s): is it "
+				"running?\n", daemons[i], path);
 	}
-out:
-	sb_free(&text);
-	return rc;
+	if (reached == 0) {
+		fprintf(stderr, "pxe-exportfs: no daemon was reached: the exports are not "
+			"re-read\n");
+		return 2;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -94,8 +136,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = "/etc/exports", *pidfiles[MAX_PIDFILES];
-	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
-	bool verbose = false, reexport = false;
+	struct strbuf diag = STRBUF_INIT;
+	bool verbose = false, do_reexport = false;
 	size_t npid = 0;
 	struct exports *ex;
 	int ch, rc = 0;
@@ -105,7 +147,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'e': file = optarg; break;
 		case 'v': verbose = true; break;
-		case 'r': reexport = true; break;
+		case 'r': do_reexport = true; break;
 		case 'P':
 			if (npid == MAX_PIDFILES)
 				fatal(EX_USAGE, "at most %d pid files", MAX_PIDFILES);
@@ -118,25 +160,15 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(EX_USAGE);
-	if (read_text_file(file, 0, 1u << 20, &text) < 0)
-		fatal(1, "cannot read %s: %m", file);
-	ex = exports_parse(sb_str(&text), file, &diag);
+	ex = exports_load(file, &diag);
 	fputs(sb_str(&diag), stderr);
 	if (ex == NULL)
 		fatal(1, "%s has errors: nothing re-exported", file);
 	if (verbose)
 		list_exports(ex);
-	if (reexport) {
-		if (npid == 0) {
-			pidfiles[npid++] = RUNSTATEDIR "/pxe-mountd.pid";
-			pidfiles[npid++] = RUNSTATEDIR "/pxe-nfsd.pid";
-		}
-		for (size_t i = 0; i < npid; i++)
-			if (signal_daemon(pidfiles[i]) != 0)
-				rc = 2;
-	}
+	if (do_reexport)
+		rc = reexport(pidfiles, npid);
 	exports_free(ex);
-	sb_free(&text);
 	sb_free(&diag);
 	return rc;
 }

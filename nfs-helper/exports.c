@@ -39,7 +39,8 @@ static void report(struct parser *p, bool is_error, const char *fmt, ...)
 static const struct export_options default_options = {
 	.rw = false,
 	.secure = true,
-	.squash = SQUASH_ROOT,
+	.root_squash = true,
+	.all_squash = false,
 	.anonuid = ANON_ID,
 	.anongid = ANON_ID,
 	.async = false,
@@ -103,9 +104,10 @@ FLAG(ro, rw, false)
 FLAG(rw, rw, true)
 FLAG(secure, secure, true)
 FLAG(insecure, secure, false)
-FLAG(root_squash, squash, SQUASH_ROOT)
-FLAG(no_root_squash, squash, SQUASH_NONE)
-FLAG(all_squash, squash, SQUASH_ALL)
+FLAG(root_squash, root_squash, true)
+FLAG(no_root_squash, root_squash, false)
+FLAG(all_squash, all_squash, true)
+FLAG(no_all_squash, all_squash, false)
 FLAG(sync, async, false)
 FLAG(async, async, true)
 FLAG(subtree_check, subtree_check, true)
@@ -113,14 +115,6 @@ FLAG(no_subtree_check, subtree_check, false)
 FLAG(rdirplus, rdirplus, true)
 FLAG(nordirplus, rdirplus, false)
 #undef FLAG
-
-/* no_all_squash goes back to the root_squash default only if all_squash
- * was in effect; it never turns off no_root_squash. */
-static void set_no_all_squash(struct export_options *o)
-{
-	if (o->squash == SQUASH_ALL)
-		o->squash = SQUASH_ROOT;
-}
 
 static const struct flag_option flag_options[] = {
 	{ "ro", set_ro }, { "rw", set_rw },
@@ -133,15 +127,20 @@ static const struct flag_option flag_options[] = {
 };
 
 /* Accepted because exports files written for knfsd carry them, but they
- * change nothing for a read-only user-space server without NLM. */
+ * change nothing for an NFSv3 server without NLM: knfsd's defaults
+ * (hide, nocrossmnt), write gathering, NLM's checks, POSIX ACLs,
+ * NFSv4.1+ features (pNFS, NFSv4.2 security labels), and sign_fh
+ * (pxe-nfsd's handles are always signed). */
 static const char *const ignored_options[] = {
-	"wdelay", "no_wdelay", "hide", "secure_locks", "insecure_locks",
-	"auth_nlm", "no_auth_nlm", "no_acl", "acl", "sec=sys", "no_pnfs", "pnfs",
+	"wdelay", "no_wdelay", "hide", "nocrossmnt", "secure_locks", "insecure_locks",
+	"auth_nlm", "no_auth_nlm", "no_acl", "acl", "no_pnfs", "pnfs",
+	"security_label", "sign_fh",
 };
 
-/* Accepted with a warning: what they ask for is not done. */
+/* Accepted with a warning: what they ask for is not done, and not doing
+ * it exposes less, never more. */
 static const char *const unsupported_options[] = {
-	"nohide", "crossmnt", "mp", "mountpoint",
+	"nohide", "crossmnt",
 };
 
 static bool in_list(const char *const *list, size_t n, const char *word)
@@ -149,6 +148,18 @@ static bool in_list(const char *const *list, size_t n, const char *word)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(list[i], word) == 0)
 			return true;
+	return false;
+}
+
+/* sec= and xprtsec= take lists like "krb5p:sys". */
+static bool in_colon_list(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *c = list; *c; c += strcspn(c, ":"), c += *c == ':') {
+		if (strncmp(c, word, len) == 0 && (c[len] == ':' || c[len] == '\0'))
+			return true;
+	}
 	return false;
 }
 
@@ -169,10 +180,14 @@ static bool parse_valued_option(struct parser *p, char *word, struct export_opti
 			perror_at(p, "bad fsid \"%s\": a number, \"root\" or a UUID", value);
 		o->has_fsid = true;
 	} else if (strcmp(word, "sec") == 0) {
-		/* Only AUTH_SYS is served; a Kerberos export must not
-		 * silently become a sys one. */
-		if (strcmp(value, "sys") != 0)
+		/* Only AUTH_SYS is served: fine when the list allows it, but a
+		 * Kerberos-only export must not silently become a sys one. */
+		if (!in_colon_list(value, "sys"))
 			perror_at(p, "sec=%s is not supported: only sec=sys", value);
+	} else if (strcmp(word, "xprtsec") == 0) {
+		/* The same for RPC-with-TLS: plain transport only. */
+		if (!in_colon_list(value, "none"))
+			perror_at(p, "xprtsec=%s is not supported: only xprtsec=none", value);
 	} else if (strcmp(word, "mountpoint") == 0 || strcmp(word, "mp") == 0 ||
 		   strcmp(word, "refer") == 0 || strcmp(word, "replicas") == 0) {
 		pwarn_at(p, "option \"%s\" is not supported and is ignored", word);
@@ -207,6 +222,8 @@ static void parse_options(struct parser *p, const char *text, struct export_opti
 				 sizeof unsupported_options / sizeof *unsupported_options, word))
 			pwarn_at(p, "option \"%s\" is not supported: filesystems mounted "
 				"below an export stay hidden", word);
+		else if (strcmp(word, "mp") == 0 || strcmp(word, "mountpoint") == 0)
+			pwarn_at(p, "option \"%s\" is not supported and is ignored", word);
 		else if (!parse_valued_option(p, word, o))
 			perror_at(p, "unknown keyword \"%s\"", word);
 	}
@@ -333,24 +350,43 @@ static uint32_t path_fsid(const char *path)
 	return h;
 }
 
+bool exports_normalize_path(char *path)
+{
+	char *o = path;
+
+	if (path[0] != '/')
+		return false;
+	for (const char *c = path; *c;) {
+		size_t len;
+
+		while (*c == '/')
+			c++;
+		len = strcspn(c, "/");
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (len) {
+			*o++ = '/';
+			memmove(o, c, len);
+			o += len;
+		}
+		c += len;
+	}
+	if (o == path)
+		*o++ = '/';
+	*o = '\0';
+	return true;
+}
+
 static bool normalize_path(struct parser *p, char *path)
 {
-	size_t len;
-
 	if (path[0] != '/') {
 		perror_at(p, "%s: the export path must be absolute", path);
 		return false;
 	}
-	for (const char *c = path; (c = strchr(c, '/')) != NULL; c++) {
-		if ((c[1] == '.' && (c[2] == '/' || c[2] == '\0')) ||
-		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || c[3] == '\0'))) {
-			perror_at(p, "%s: \".\" and \"..\" are not allowed in an export path", path);
-			return false;
-		}
+	if (!exports_normalize_path(path)) {
+		perror_at(p, "%s: \".\" and \"..\" are not allowed in an export path", path);
+		return false;
 	}
-	len = strlen(path);
-	while (len > 1 && path[len - 1] == '/')
-		path[--len] = '\0';
 	return true;
 }
 
@@ -369,10 +405,11 @@ static struct export *export_for_path(struct parser *p, const char *path)
 	e = &v[ex->n];
 	memset(e, 0, sizeof *e);
 	e->path = strdup(path);
-	if (e->path == NULL)
+	e->file = strdup(p->filename);
+	ex->n++;
+	if (e->path == NULL || e->file == NULL)
 		return NULL;
 	e->line = p->line;
-	ex->n++;
 	return e;
 }
 
@@ -487,6 +524,50 @@ static void parse_text(struct parser *p, const char *text)
 	sb_free(&logical);
 }
 
+/* Two exports whose paths became one (a symlink and its target, or the
+ * same path in two files): one export, the clients of both, as knfsd
+ * sees one directory. */
+static bool merge_same_paths(struct parser *p)
+{
+	struct exports *ex = p->ex;
+
+	for (size_t i = 0; i < ex->n; i++) {
+		for (size_t j = i + 1; j < ex->n;) {
+			struct export *a = &ex->v[i], *b = &ex->v[j];
+			struct export_client *v;
+
+			if (strcmp(a->path, b->path) != 0) {
+				j++;
+				continue;
+			}
+			v = realloc(a->clients, (a->nclients + b->nclients + 1) * sizeof *v);
+			if (v == NULL)
+				return false;
+			a->clients = v;
+			memcpy(v + a->nclients, b->clients, b->nclients * sizeof *v);
+			a->nclients += b->nclients;
+			b->nclients = 0;
+			/* Keep a spelling clients may ask for. */
+			if (a->written == NULL) {
+				a->written = b->written;
+				b->written = NULL;
+			}
+			p->filename = b->file;
+			p->line = b->line;
+			pwarn_at(p, "%s is the same directory as %s (%s:%u): their clients are "
+				 "merged", b->written ? b->written : b->path,
+				 a->written ? a->written : a->path, a->file, a->line);
+			free(b->clients);
+			free(b->path);
+			free(b->written);
+			free(b->file);
+			memmove(b, b + 1, (ex->n - j - 1) * sizeof *b);
+			ex->n--;
+		}
+	}
+	return true;
+}
+
 /* The export's fsid: one given on any client line, or the path's hash;
  * distinct fsids keep handles of two exports apart. */
 static void assign_fsids(struct parser *p)
@@ -502,6 +583,7 @@ static void assign_fsids(struct parser *p)
 				e->fsid = e->clients[c].opts.fsid;
 		for (size_t j = 0; j < i; j++) {
 			if (ex->v[j].fsid == e->fsid) {
+				p->filename = e->file;
 				p->line = e->line;
 				perror_at(p, "%s and %s have the same fsid %u: give one of them "
 				      "another fsid=", ex->v[j].path, e->path, e->fsid);
@@ -510,20 +592,41 @@ static void assign_fsids(struct parser *p)
 	}
 }
 
+struct exports *exports_new(void)
+{
+	return calloc(1, sizeof(struct exports));
+}
+
+unsigned exports_parse_text(struct exports *ex, const char *text, const char *filename,
+			    struct strbuf *diag)
+{
+	struct parser p = { .filename = filename, .diag = diag, .ex = ex };
+
+	parse_text(&p, text);
+	return p.errors;
+}
+
+unsigned exports_finish(struct exports *ex, struct strbuf *diag)
+{
+	struct parser p = { .filename = "exports", .diag = diag, .ex = ex };
+
+	if (!merge_same_paths(&p))
+		perror_at(&p, "out of memory");
+	assign_fsids(&p);
+	return p.errors;
+}
+
 struct exports *exports_parse(const char *text, const char *filename, struct strbuf *diag)
 {
-	struct parser p = { .filename = filename, .diag = diag };
+	struct exports *ex = exports_new();
 
-	p.ex = calloc(1, sizeof *p.ex);
-	if (p.ex == NULL)
+	if (ex == NULL)
 		return NULL;
-	parse_text(&p, text);
-	assign_fsids(&p);
-	if (p.errors) {
-		exports_free(p.ex);
+	if (exports_parse_text(ex, text, filename, diag) + exports_finish(ex, diag) != 0) {
+		exports_free(ex);
 		return NULL;
 	}
-	return p.ex;
+	return ex;
 }
 
 void exports_free(struct exports *ex)
@@ -531,10 +634,14 @@ void exports_free(struct exports *ex)
 	if (ex == NULL)
 		return;
 	for (size_t i = 0; i < ex->n; i++) {
-		for (size_t c = 0; c < ex->v[i].nclients; c++)
+		for (size_t c = 0; c < ex->v[i].nclients; c++) {
 			free(ex->v[i].clients[c].spec);
+			free(ex->v[i].clients[c].addrs);
+		}
 		free(ex->v[i].clients);
 		free(ex->v[i].path);
+		free(ex->v[i].written);
+		free(ex->v[i].file);
 	}
 	free(ex->v);
 	free(ex);
@@ -554,8 +661,7 @@ static bool prefix_equal(const unsigned char *a, const unsigned char *b, unsigne
 	return (a[bytes] & mask) == (b[bytes] & mask);
 }
 
-/* The client's address as family + bytes, IPv4-mapped IPv6 unwrapped. */
-static int client_address(const struct sockaddr *sa, unsigned char out[16])
+int client_address(const struct sockaddr *sa, unsigned char out[16])
 {
 	if (sa->sa_family == AF_INET) {
 		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
@@ -574,60 +680,66 @@ static int client_address(const struct sockaddr *sa, unsigned char out[16])
 	return AF_UNSPEC;
 }
 
-static bool client_matches(const struct export_client *c, int family,
-			   const unsigned char *addr, const char *hostname)
+bool export_client_has_address(const struct export_client *c, int family,
+			       const unsigned char *addr)
 {
 	switch (c->kind) {
 	case CLIENT_ADDRESS:
 	case CLIENT_NETWORK:
 		return c->family == family && prefix_equal(c->addr, addr, c->prefixlen);
 	case CLIENT_NAME:
-		return hostname && strcasecmp(c->spec, hostname) == 0;
-	case CLIENT_WILDCARD:
-		return hostname && fnmatch(c->spec, hostname, FNM_CASEFOLD) == 0;
+		for (size_t i = 0; i < c->naddrs; i++)
+			if (c->addrs[i].family == family &&
+			    memcmp(c->addrs[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
+				return true;
+		return false;
 	case CLIENT_ANONYMOUS:
 		return true;
+	case CLIENT_WILDCARD:
 	case CLIENT_KINDS:
 		break;
 	}
 	return false;
 }
 
-const struct export_client *export_match(const struct export *e, const struct sockaddr *sa,
-					 const char *hostname)
+bool export_client_has_name(const struct export_client *c, const char *name)
 {
-	unsigned char addr[16];
-	int family = client_address(sa, addr);
-
-	if (family == AF_UNSPEC)
-		return NULL;
-	for (int kind = 0; kind < CLIENT_KINDS; kind++) {
-		for (size_t i = 0; i < e->nclients; i++) {
-			const struct export_client *c = &e->clients[i];
-
-			if ((int)c->kind == kind && client_matches(c, family, addr, hostname))
-				return c;
-		}
-	}
-	return NULL;
+	return c->kind == CLIENT_WILDCARD && name && fnmatch(c->spec, name, FNM_CASEFOLD) == 0;
 }
 
-const struct export *exports_find_path(const struct exports *ex, const char *path)
+/* path is the export's path or below it: the length of the part that
+ * matched, or -1. */
+static ssize_t path_prefix(const char *export_path, const char *path)
+{
+	size_t len = strcmp(export_path, "/") == 0 ? 0 : strlen(export_path);
+
+	if (strncmp(export_path, path, len) != 0 || (path[len] != '/' && path[len] != '\0'))
+		return -1;
+	return (ssize_t)len;
+}
+
+const struct export *exports_find_path(const struct exports *ex, const char *path,
+				       const char **rest)
 {
 	const struct export *best = NULL;
-	size_t best_len = 0;
+	ssize_t best_len = -1;
 
 	for (size_t i = 0; i < ex->n; i++) {
-		const char *ep = ex->v[i].path;
-		size_t len = strcmp(ep, "/") == 0 ? 0 : strlen(ep);
+		/* Clients ask for the path they were told, as the admin
+		 * wrote it: through the symlink too. */
+		const char *spellings[] = { ex->v[i].path, ex->v[i].written };
 
-		if (strncmp(ep, path, len) != 0 || (path[len] != '/' && path[len] != '\0'))
-			continue;
-		if (best == NULL || len > best_len) {
-			best = &ex->v[i];
-			best_len = len;
+		for (size_t k = 0; k < 2 && spellings[k]; k++) {
+			ssize_t len = path_prefix(spellings[k], path);
+
+			if (len > best_len) {
+				best = &ex->v[i];
+				best_len = len;
+			}
 		}
 	}
+	if (rest && best)
+		*rest = path + best_len;
 	return best;
 }
 
@@ -641,16 +753,12 @@ const struct export *exports_find_fsid(const struct exports *ex, uint32_t fsid)
 
 void export_options_format(const struct export_options *o, struct strbuf *sb)
 {
-	static const char *const squash_names[] = {
-		[SQUASH_ROOT] = "root_squash",
-		[SQUASH_NONE] = "no_root_squash",
-		[SQUASH_ALL] = "all_squash",
-	};
-
 	sb_addf(sb, "%s,%s,%s,%s,%s", o->async ? "async" : "sync",
 		o->subtree_check ? "subtree_check" : "no_subtree_check",
 		o->rw ? "rw" : "ro", o->secure ? "secure" : "insecure",
-		squash_names[o->squash]);
+		o->root_squash ? "root_squash" : "no_root_squash");
+	if (o->all_squash)
+		sb_add(sb, ",all_squash");
 	if (!o->rdirplus)
 		sb_add(sb, ",nordirplus");
 	if (o->anonuid != ANON_ID || o->anongid != ANON_ID)

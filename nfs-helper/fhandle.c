@@ -2,20 +2,8 @@
 
 #include <string.h>
 
+#include "byteorder.h"
 #include "fhandle.h"
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static void put_mac(const struct fh_key *key, const unsigned char *data, size_t len,
 		    unsigned char mac[FH_MAC])
@@ -65,4 +53,11 @@ enum fh_status fh_decode(const struct fh_key *key, const unsigned char *in, size
 	fh->handle_type = (int32_t)get_be32(in + 6);
 	memcpy(fh->f_handle, in + FH_HEADER, n);
 	return FH_OK;
+}
+
+uint64_t fh_key_id(const struct fh_key *key)
+{
+	static const char what[] = "pxekit handle key id";
+
+	return siphash24(key->k, what, sizeof what - 1);
 }

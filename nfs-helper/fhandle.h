@@ -44,6 +44,10 @@ enum fh_status {
 /* Writes the wire handle to out; returns its length, or 0 if the kernel
  * handle is too long to fit. */
 size_t fh_encode(const struct fh_key *key, const struct fh *fh, unsigned char out[FH_SIZE_MAX]);
+/* A short public name of a key, for logs: two daemons that print
+ * different ids sign different handles. */
+uint64_t fh_key_id(const struct fh_key *key);
+
 enum fh_status fh_decode(const struct fh_key *key, const unsigned char *in, size_t len,
 			 struct fh *fh);
 

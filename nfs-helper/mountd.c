@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "beneath.h"
 #include "daemon.h"
 #include "log.h"
 #include "mount_prot.h"
@@ -39,19 +39,29 @@ static struct mountd *mountd_of(struct rpc_req *req)
 	return (struct mountd *)req->ctx;
 }
 
-/* The directory the client asked for, beneath its export's root, with
- * symlinks resolved but never leaving the export. */
-static int open_beneath(const struct export_state *st, const char *path)
+/* dirpath (RFC 1813 App. I) decoded as xdr_string does, except that a
+ * NUL inside the path is garbage, as knfsd treats one in a file name: a
+ * C string would silently end there and name another directory. */
+typedef dirpath mnt_dirpath;
+static bool_t xdr_mnt_dirpath(XDR *xdrs, mnt_dirpath *objp)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	const char *rel = path + (strcmp(st->ex->path, "/") == 0 ? 0 : strlen(st->ex->path));
+	u_int len;
+	char *s;
 
-	while (*rel == '/')
-		rel++;
-	return (int)syscall(SYS_openat2, st->root_fd, *rel ? rel : ".", &how, sizeof how);
+	if (xdrs->x_op != XDR_DECODE)
+		return xdr_dirpath(xdrs, objp);
+	if (!xdr_u_int(xdrs, &len) || len > MNTPATHLEN)
+		return FALSE;
+	s = malloc(len + 1);
+	if (s == NULL)
+		return FALSE;
+	if (!xdr_opaque(xdrs, s, len) || memchr(s, '\0', len) != NULL) {
+		free(s);
+		return FALSE;
+	}
+	s[len] = '\0';
+	*objp = s;
+	return TRUE;
 }
 
 static void remember_mount(struct mountd *m, const char *host, const char *dir)
@@ -93,23 +103,29 @@ static void forget_mounts(struct mountd *m, const char *host, const char *dir)
 
 /* MNT: the checks knfsd's mountd makes, in its order: is the path
  * exported, to this host, from a reserved port, and does it exist. */
-static mountstat3 mount_handle(struct rpc_req *req, const char *path, unsigned char *fh,
+static mountstat3 mount_handle(struct rpc_req *req, const char *asked, unsigned char *fh,
 			       size_t *fhlen)
 {
 	struct mountd *m = mountd_of(req);
 	const struct export *e;
 	const struct export_state *st;
-	char addr[ADDR_STRLEN];
+	char addr[ADDR_STRLEN], path[MNTPATHLEN + 1], shown[LOG_ESCAPE_MAX];
+	const char *rest;
 	struct fh h;
 	int fd;
 
-	if (path == NULL || path[0] != '/' || strstr(path, "/../") ||
-	    strcmp(path + strlen(path) - (strlen(path) > 2 ? 3 : 0), "/..") == 0)
+	/* Logged as escaped text: a path is the client's bytes. */
+	log_escape_bytes(asked, MNTPATHLEN, shown, sizeof shown);
+	snprintf(path, sizeof path, "%s", asked);
+	if (!exports_normalize_path(path)) {
+		logmsg(LOG_NOTICE, "refused mount request from %s for %s: not an absolute path "
+		       "without \".\" or \"..\"", peer_ntop(req->peer, addr, sizeof addr), shown);
 		return MNT3ERR_INVAL;
-	e = exports_find_path(m->d.exports.exports, path);
+	}
+	e = exports_find_path(m->d.exports.exports, path, &rest);
 	if (e == NULL) {
 		logmsg(LOG_NOTICE, "refused mount request from %s for %s: not exported",
-		       peer_ntop(req->peer, addr, sizeof addr), path);
+		       peer_ntop(req->peer, addr, sizeof addr), shown);
 		return MNT3ERR_ACCES;
 	}
 	if (export_access(e, req) == NULL)
@@ -117,7 +133,9 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *path, unsigned c
 	st = export_table_fsid(&m->d.exports, e->fsid);
 	if (st == NULL || st->root_fd < 0)
 		return MNT3ERR_NOENT;
-	fd = open_beneath(st, path);
+	/* Symlinks resolved, but never leaving the export or its file
+	 * system. */
+	fd = open_beneath(st->root_fd, rest, O_PATH | O_DIRECTORY, RESOLVE_NO_XDEV);
 	if (fd < 0)
 		return errno == ENOTDIR ? MNT3ERR_NOTDIR : MNT3ERR_NOENT;
 	if (!fh_of_fd(fd, NULL, e->fsid, &h)) {
@@ -128,9 +146,11 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *path, unsigned c
 	*fhlen = fh_encode(&m->d.key, &h, fh);
 	if (*fhlen == 0)
 		return MNT3ERR_SERVERFAULT;
-	remember_mount(m, peer_ntop(req->peer, addr, sizeof addr), path);
+	/* The export, not the client's spelling: DUMP lists each mount
+	 * once, however many ways it was asked for. */
+	remember_mount(m, peer_ntop(req->peer, addr, sizeof addr), export_shown_path(e));
 	logmsg(LOG_INFO, "authenticated mount request from %s for %s (%s)",
-	       peer_ntop(req->peer, addr, sizeof addr), path, e->path);
+	       peer_ntop(req->peer, addr, sizeof addr), shown, e->path);
 	return MNT3_OK;
 }
 
@@ -159,10 +179,11 @@ static void proc_mnt3(struct rpc_req *req, void *args, void *res)
  * NFSv2 is not served. */
 static void proc_mnt1(struct rpc_req *req, void *args, void *res)
 {
-	char addr[ADDR_STRLEN];
+	char addr[ADDR_STRLEN], shown[LOG_ESCAPE_MAX];
 
 	logmsg(LOG_NOTICE, "refused MOUNT v1 request from %s for %s: NFSv2 is not served "
-	       "(mount with vers=3)", peer_ntop(req->peer, addr, sizeof addr), *(dirpath *)args);
+	       "(mount with vers=3)", peer_ntop(req->peer, addr, sizeof addr),
+	       log_escape_bytes(*(dirpath *)args, MNTPATHLEN, shown, sizeof shown));
 	((fhstatus *)res)->fhs_status = EINVAL;
 }
 
@@ -186,10 +207,17 @@ static void proc_dump(struct rpc_req *req, void *args, void *res)
 
 static void proc_umnt(struct rpc_req *req, void *args, void *res)
 {
-	char addr[ADDR_STRLEN];
+	struct mountd *m = mountd_of(req);
+	char addr[ADDR_STRLEN], path[MNTPATHLEN + 1];
+	const struct export *e = NULL;
 
 	(void)res;
-	forget_mounts(mountd_of(req), peer_ntop(req->peer, addr, sizeof addr), *(dirpath *)args);
+	snprintf(path, sizeof path, "%s", *(dirpath *)args);
+	/* Mounts are remembered by their export (see mount_handle). */
+	if (exports_normalize_path(path))
+		e = exports_find_path(m->d.exports.exports, path, NULL);
+	forget_mounts(m, peer_ntop(req->peer, addr, sizeof addr),
+		      e ? export_shown_path(e) : path);
 }
 
 static void proc_umntall(struct rpc_req *req, void *args, void *res)
@@ -220,7 +248,7 @@ static void proc_export(struct rpc_req *req, void *args, void *res)
 	for (size_t i = 0; i < ex->n; i++) {
 		const struct export *e = &ex->v[i];
 
-		nodes[i].ex_dir = e->path;
+		nodes[i].ex_dir = (char *)export_shown_path(e);
 		nodes[i].ex_next = i + 1 < ex->n ? &nodes[i + 1] : NULL;
 		nodes[i].ex_groups = e->nclients ? &gnodes[g] : NULL;
 		for (size_t c = 0; c < e->nclients; c++, g++) {
@@ -236,18 +264,18 @@ static void proc_export(struct rpc_req *req, void *args, void *res)
 
 static const struct rpc_proc mount_v1[] = {
 	PROC("NULL", proc_null, rpc_void, rpc_void),
-	PROC("MNT", proc_mnt1, dirpath, fhstatus),
+	PROC("MNT", proc_mnt1, mnt_dirpath, fhstatus),
 	PROC("DUMP", proc_dump, rpc_void, mountlist),
-	PROC("UMNT", proc_umnt, dirpath, rpc_void),
+	PROC("UMNT", proc_umnt, mnt_dirpath, rpc_void),
 	PROC("UMNTALL", proc_umntall, rpc_void, rpc_void),
 	PROC("EXPORT", proc_export, rpc_void, exports),
 };
 
 static const struct rpc_proc mount_v3[] = {
 	PROC("NULL", proc_null, rpc_void, rpc_void),
-	PROC("MNT", proc_mnt3, dirpath, mountres3),
+	PROC("MNT", proc_mnt3, mnt_dirpath, mountres3),
 	PROC("DUMP", proc_dump, rpc_void, mountlist),
-	PROC("UMNT", proc_umnt, dirpath, rpc_void),
+	PROC("UMNT", proc_umnt, mnt_dirpath, rpc_void),
 	PROC("UMNTALL", proc_umntall, rpc_void, rpc_void),
 	PROC("EXPORT", proc_export, rpc_void, exports),
 };

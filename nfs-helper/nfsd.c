@@ -14,10 +14,12 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fdcache.h"
 #include "log.h"
 #include "nfs3_prot.h"
 #include "nfsd.h"
@@ -29,24 +31,15 @@
 #define DATAGRAM_MAX (UDP_TRANSFER_MAX + 4096)
 #define FATTR3_SIZE 84
 #define POST_OP_ATTR_SIZE (4 + FATTR3_SIZE)
-#define CACHE_SLOTS 1024
 #define ARENA_SIZE (2 * 1024 * 1024)
+#define CACHE_FDS_MAX 8192
 
 /* ---- objects ------------------------------------------------------------- */
 
-/* Handles seen lately and what they opened: a READ of a big file costs a
- * fstat and a pread, not open_by_handle_at every time. */
-struct cache_slot {
-	unsigned char wire[FH_SIZE_MAX];
-	size_t len;
-	unsigned generation;
-	int path_fd;		/* O_PATH */
-	int read_fd;		/* O_RDONLY, opened on the first READ or READDIR */
-};
-
 struct nfsd {
 	struct daemon_ctx d;
-	struct cache_slot cache[CACHE_SLOTS];
+	struct fdcache *cache;
+	time_t key_warned;
 	/* results of READDIR(PLUS) point into this until the next call */
 	char *arena;
 	size_t arena_used;
@@ -56,34 +49,16 @@ struct object {
 	const struct export_state *st;
 	const struct export_options *opts;
 	struct identity id;
-	struct cache_slot *slot;
+	struct fdcache_entry *slot;
 	struct fh fh;
 	struct stat sb;
+	bool have_sb;		/* sb was filled: attributes may be sent */
+	uint32_t fsid;
 };
 
 static struct nfsd *nfsd_of(struct rpc_req *req)
 {
 	return (struct nfsd *)req->ctx;
-}
-
-static void slot_clear(struct cache_slot *s)
-{
-	if (s->len) {
-		close(s->path_fd);
-		if (s->read_fd >= 0)
-			close(s->read_fd);
-	}
-	s->len = 0;
-}
-
-static size_t slot_index(const unsigned char *wire, size_t len)
-{
-	size_t h = 5381;
-
-	/* The MAC at the end is already a good hash. */
-	for (size_t i = len >= FH_MAC ? len - FH_MAC : 0; i < len; i++)
-		h = h * 33 + wire[i];
-	return h % CACHE_SLOTS;
 }
 
 /* A directory must still be beneath its export (knfsd's subtree rule for
@@ -116,37 +91,82 @@ static int open_handle(const struct export_state *st, const struct fh *fh, int f
 	return open_by_handle_at(st->root_fd, &u.h, flags | O_CLOEXEC);
 }
 
+static bool out_of_fds(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
+/* Opens by handle; out of descriptors, gives half the cached ones back
+ * (never the entry the request holds) and tries once more. */
+static int open_handle_retry(struct nfsd *n, const struct object *o, int flags)
+{
+	int fd = open_handle(o->st, &o->fh, flags);
+
+	if (fd < 0 && out_of_fds(errno)) {
+		logmsg(LOG_WARNING, "out of file descriptors with %u cached: closing half of them",
+		       fdcache_fds(n->cache));
+		fdcache_shrink(n->cache, fdcache_fds(n->cache) / 2, o->slot);
+		fd = open_handle(o->st, &o->fh, flags);
+	}
+	return fd;
+}
+
+/* A deleted file or directory (no links left) goes stale at once, as
+ * with knfsd, even while a descriptor here still holds it. */
 static nfsstat3 lookup_slot(struct nfsd *n, const nfs_fh3 *h, struct object *o)
 {
-	struct cache_slot *s = &n->cache[slot_index((unsigned char *)h->data.data_val,
-						    h->data.data_len)];
+	const unsigned char *key = (const unsigned char *)h->data.data_val;
+	struct fdcache_entry *e = fdcache_get(n->cache, key, h->data.data_len);
 	int fd;
 
-	if (s->len == h->data.data_len && s->generation == n->d.exports.generation &&
-	    memcmp(s->wire, h->data.data_val, s->len) == 0) {
-		o->slot = s;
-		return fstat(s->path_fd, &o->sb) == 0 ? NFS3_OK : NFS3ERR_STALE;
+	if (e != NULL && e->tag != n->d.exports.generation) {
+		fdcache_remove(n->cache, e);
+		e = NULL;
 	}
-	fd = open_handle(o->st, &o->fh, O_PATH);
+	if (e != NULL) {
+		if (fstat(e->path_fd, &o->sb) < 0 || o->sb.st_nlink == 0) {
+			fdcache_remove(n->cache, e);
+			return NFS3ERR_STALE;
+		}
+		o->slot = e;
+		o->have_sb = true;
+		return NFS3_OK;
+	}
+	fd = open_handle_retry(n, o, O_PATH);
 	if (fd < 0) {
 		if (errno == ESTALE || errno == ENOENT)
 			return NFS3ERR_STALE;
 		logmsg(LOG_ERR, "open_by_handle_at in %s: %m", o->st->ex->path);
 		return NFS3ERR_IO;
 	}
-	if (fstat(fd, &o->sb) < 0 || o->sb.st_dev != o->st->dev ||
+	if (fstat(fd, &o->sb) < 0 || o->sb.st_nlink == 0 || o->sb.st_dev != o->st->dev ||
 	    (S_ISDIR(o->sb.st_mode) && !beneath_export(fd, o->st->ex))) {
 		close(fd);
 		return NFS3ERR_STALE;
 	}
-	slot_clear(s);
-	memcpy(s->wire, h->data.data_val, h->data.data_len);
-	s->len = h->data.data_len;
-	s->generation = n->d.exports.generation;
-	s->path_fd = fd;
-	s->read_fd = -1;
-	o->slot = s;
-	return NFS3_OK;
+	o->have_sb = true;
+	o->slot = fdcache_put(n->cache, key, h->data.data_len, fd, n->d.exports.generation);
+	return o->slot ? NFS3_OK : NFS3ERR_BADHANDLE;
+}
+
+/* A handle of ours in shape but not signed by our key: a forgery, a
+ * handle from before a key change, or pxe-mountd signing with another
+ * key. Clients only see STALE, so say which it is (once a minute). */
+static void key_mismatch(struct nfsd *n)
+{
+	time_t now = time(NULL);
+
+	if (now - n->key_warned < 60 && n->key_warned != 0)
+		return;
+	n->key_warned = now;
+	if (key_file_changed(n->d.opts.key_file, &n->d.key))
+		logmsg(LOG_ERR, "the handle key %s changed since pxe-nfsd started (id %016llx "
+		       "here): restart pxe-mountd and pxe-nfsd together, every mount is stale "
+		       "until then", n->d.opts.key_file, (unsigned long long)fh_key_id(&n->d.key));
+	else
+		logmsg(LOG_WARNING, "a handle signed with another key (id %016llx here): if "
+		       "pxe-mountd logs another key id, both must use the same key file",
+		       (unsigned long long)fh_key_id(&n->d.key));
 }
 
 /* Everything a request needs to know about its handle, in the order of
@@ -156,10 +176,13 @@ static nfsstat3 resolve(struct rpc_req *req, const nfs_fh3 *h, struct object *o)
 {
 	struct nfsd *n = nfsd_of(req);
 
+	o->have_sb = false;
+	o->slot = NULL;
 	switch (fh_decode(&n->d.key, (unsigned char *)h->data.data_val, h->data.data_len, &o->fh)) {
 	case FH_BADHANDLE:
 		return NFS3ERR_BADHANDLE;
 	case FH_STALE:
+		key_mismatch(n);
 		return NFS3ERR_STALE;
 	case FH_OK:
 		break;
@@ -167,6 +190,7 @@ static nfsstat3 resolve(struct rpc_req *req, const nfs_fh3 *h, struct object *o)
 	o->st = export_table_fsid(&n->d.exports, o->fh.fsid);
 	if (o->st == NULL || o->st->root_fd < 0)
 		return NFS3ERR_STALE;
+	o->fsid = o->fh.fsid;
 	o->opts = export_access(o->st->ex, req);
 	if (o->opts == NULL)
 		return NFS3ERR_ACCES;
@@ -174,14 +198,18 @@ static nfsstat3 resolve(struct rpc_req *req, const nfs_fh3 *h, struct object *o)
 	return lookup_slot(n, h, o);
 }
 
-static int read_fd(struct object *o)
+static int read_fd(struct nfsd *n, struct object *o)
 {
-	struct cache_slot *s = o->slot;
+	struct fdcache_entry *e = o->slot;
 
-	if (s->read_fd < 0)
-		s->read_fd = open_handle(o->st, &o->fh,
-					 S_ISDIR(o->sb.st_mode) ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-	return s->read_fd;
+	if (e->read_fd < 0) {
+		int fd = open_handle_retry(n, o, S_ISDIR(o->sb.st_mode) ?
+					   O_RDONLY | O_DIRECTORY : O_RDONLY);
+		if (fd < 0)
+			return -1;
+		fdcache_set_read_fd(n->cache, e, fd);
+	}
+	return e->read_fd;
 }
 
 /* ---- attributes and permissions ------------------------------------------ */
@@ -220,10 +248,13 @@ void nfsd_fattr(const struct stat *sb, uint32_t fsid, fattr3 *a)
 	a->ctime.nseconds = (uint32)sb->st_ctim.tv_nsec;
 }
 
+/* Attributes go out only when they were read for this request; a
+ * failure before that leaves attributes_follow FALSE (never stack bytes). */
 static void post_op(const struct object *o, post_op_attr *p)
 {
-	p->attributes_follow = TRUE;
-	nfsd_fattr(&o->sb, o->st->ex->fsid, &p->post_op_attr_u.attributes);
+	if (o->have_sb)
+		nfsd_fattr(&o->sb, o->fsid, &p->post_op_attr_u.attributes);
+	p->attributes_follow = o->have_sb;
 }
 
 unsigned nfsd_permitted(const struct stat *sb, const struct identity *id)
@@ -286,6 +317,18 @@ static nfsstat3 check_name(const char *name)
 	return NFS3_OK;
 }
 
+static bool same_mount(int dirfd, const char *name)
+{
+	struct statx d, c;
+
+	if (statx(dirfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &d) < 0 ||
+	    statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &c) < 0)
+		return false;
+	if (!(d.stx_mask & STATX_MNT_ID) || !(c.stx_mask & STATX_MNT_ID))
+		return true;	/* before Linux 5.8: st_dev is all there is */
+	return d.stx_mnt_id == c.stx_mnt_id;
+}
+
 /* The handle and attributes of name in directory dir; ".." of an
  * export's root is the root itself, so no lookup leaves the export. */
 static nfsstat3 lookup_child(struct rpc_req *req, const struct object *dir, const char *name,
@@ -300,8 +343,9 @@ static nfsstat3 lookup_child(struct rpc_req *req, const struct object *dir, cons
 	}
 	if (name ? fstatat(fd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 : fstat(fd, sb) < 0)
 		return errno_status(errno);
-	/* A filesystem mounted below the export is not part of it. */
-	if (sb->st_dev != dir->st->dev)
+	/* A filesystem mounted below the export is not part of it, nor is a
+	 * bind mount from the same one (same st_dev, another mount). */
+	if (sb->st_dev != dir->st->dev || (name && !same_mount(fd, name)))
 		return NFS3ERR_ACCES;
 	if (!fh_of_fd(fd, name, dir->st->ex->fsid, &fh))
 		return errno_status(errno);
@@ -337,6 +381,30 @@ static void proc_lookup(struct rpc_req *req, void *args, void *res)
 	post_op(&dir, &r->LOOKUP3res_u.resok.dir_attributes);
 	r->LOOKUP3res_u.resok.obj_attributes.attributes_follow = TRUE;
 	nfsd_fattr(&sb, dir.st->ex->fsid, &r->LOOKUP3res_u.resok.obj_attributes.post_op_attr_u.attributes);
+}
+
+/* LOOKUP's arguments, refusing a name with a NUL inside as knfsd does
+ * (GARBAGE_ARGS): xdr_string would cut the name there, and a client
+ * would get another name's handle than it asked for. */
+static bool_t xdr_LOOKUP3args_strict(XDR *x, LOOKUP3args *a)
+{
+	u_int len;
+	char *name;
+
+	if (x->x_op != XDR_DECODE)
+		return xdr_LOOKUP3args(x, a);
+	if (!xdr_nfs_fh3(x, &a->what.dir) || !xdr_u_int(x, &len) || len > NFS3_MAXNAMLEN)
+		return FALSE;
+	name = malloc((size_t)len + 1);
+	if (name == NULL)
+		return FALSE;
+	if (!xdr_opaque(x, name, len) || memchr(name, '\0', len) != NULL) {
+		free(name);
+		return FALSE;
+	}
+	name[len] = '\0';
+	a->what.name = name;
+	return TRUE;
 }
 
 static void proc_access(struct rpc_req *req, void *args, void *res)
@@ -391,21 +459,26 @@ static void proc_readlink(struct rpc_req *req, void *args, void *res)
 
 /* Big reads over TCP leave the data in the page cache: the transport
  * sends it with sendfile after the reply's header, one copy instead of
- * pread's two. The descriptor is the transport's to close. */
-static ssize_t read_tail(struct rpc_req *req, int fd, const struct stat *sb, uint64 offset,
-			 size_t count)
+ * pread's two. The count is the file's size now; if the file shrinks
+ * before it is all sent, the transport resets the connection rather than
+ * complete the reply with zeros, and the client's retry gets the short
+ * count and eof. The descriptor is the transport's to close. */
+static ssize_t read_tail(struct nfsd *n, struct rpc_req *req, struct object *o, int fd,
+			 uint64 offset, size_t count)
 {
-	size_t n;
+	size_t len = (uint64)o->sb.st_size - offset < count ?
+		     (size_t)((uint64)o->sb.st_size - offset) : count;
 
-	if (offset >= (uint64)sb->st_size)
-		return 0;
-	n = (uint64)sb->st_size - offset < count ? (size_t)((uint64)sb->st_size - offset) : count;
 	req->tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (req->tail_fd < 0 && out_of_fds(errno)) {
+		fdcache_shrink(n->cache, fdcache_fds(n->cache) / 2, o->slot);
+		req->tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	}
 	if (req->tail_fd < 0)
 		return -1;
 	req->tail_off = (off_t)offset;
-	req->tail_len = n;
-	return (ssize_t)n;
+	req->tail_len = len;
+	return (ssize_t)len;
 }
 
 static void proc_read(struct rpc_req *req, void *args, void *res)
@@ -416,6 +489,7 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 	size_t room = req->reply_cap - RPC_REPLY_HDR - READ_DATA_OFFSET - 4;
 	size_t count = a->count;
 	char *data = (char *)rpc_result_area(req) + READ_DATA_OFFSET;
+	bool eof = false;
 	ssize_t n;
 	int fd;
 
@@ -427,8 +501,10 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 		r->status = S_ISDIR(o.sb.st_mode) ? NFS3ERR_ISDIR : NFS3ERR_INVAL;
 		return;
 	}
-	/* knfsd lets the owner read what it may not (it may chmod anyway). */
-	if (!(nfsd_permitted(&o.sb, &o.id) & 4) && o.id.uid != o.sb.st_uid) {
+	/* knfsd lets the owner read what it may not (it may chmod anyway),
+	 * and anyone read what they may execute: a client runs a mode 0711
+	 * binary by reading it. */
+	if (!(nfsd_permitted(&o.sb, &o.id) & 5) && o.id.uid != o.sb.st_uid) {
 		r->status = NFS3ERR_ACCES;
 		return;
 	}
@@ -436,21 +512,19 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 		count = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
 	if (count > room)
 		count = room;
-	fd = read_fd(&o);
+	fd = read_fd(nfsd_of(req), &o);
 	if (fd < 0) {
 		r->status = errno_status(errno);
 		return;
 	}
-	if (req->tcp && count >= SENDFILE_MIN)
-		n = read_tail(req, fd, &o.sb, a->offset, count);
-	else
-		n = a->offset >= (uint64)o.sb.st_size ? 0 : pread(fd, data, count, (off_t)a->offset);
-	if (n < 0) {
-		r->status = NFS3ERR_IO;
-		return;
-	}
+	if (a->offset >= (uint64)o.sb.st_size)
+		n = 0;
+	else if (req->tcp && count >= SENDFILE_MIN)
+		n = read_tail(nfsd_of(req), req, &o, fd, a->offset, count);
+	else if ((n = pread(fd, data, count, (off_t)a->offset)) >= 0)
+		eof = (size_t)n < count;	/* it shrank since the fstat */
 	r->READ3res_u.resok.count = (count3)n;
-	r->READ3res_u.resok.eof = a->offset + (uint64)n >= (uint64)o.sb.st_size;
+	r->READ3res_u.resok.eof = eof || a->offset + (uint64)n >= (uint64)o.sb.st_size;
 	r->READ3res_u.resok.data.data_len = (u_int)n;
 	r->READ3res_u.resok.data.data_val = req->tail_len ? NULL : data;
 }
@@ -516,7 +590,8 @@ static void entry_plus(struct rpc_req *req, const struct object *dir, entryplus3
 	struct stat sb;
 	nfs_fh3 fh;
 
-	if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+	if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0 ||
+	    !(nfsd_permitted(&dir->sb, &dir->id) & 1))
 		return;
 	wire = arena_alloc(nfsd_of(req), FH_SIZE_MAX);
 	if (wire == NULL || lookup_child(req, dir, e->name, &fh, wire, &sb) != NFS3_OK)
@@ -572,7 +647,7 @@ static nfsstat3 read_entries(struct rpc_req *req, struct object *dir, cookie3 co
 			     struct dir_reply *d)
 {
 	char buf[32768];
-	int fd = read_fd(dir);
+	int fd = read_fd(nfsd_of(req), dir);
 	/* Read about as many entries as the reply can hold: what is read
 	 * beyond it is read again by the next call (clients ask for a few
 	 * KiB at a time). A directory entry is at least 24 bytes here and 24
@@ -621,7 +696,9 @@ static nfsstat3 readdir_common(struct rpc_req *req, const nfs_fh3 *h, cookie3 co
 		return status;
 	if (!S_ISDIR(dir->sb.st_mode))
 		return NFS3ERR_NOTDIR;
-	if ((nfsd_permitted(&dir->sb, &dir->id) & 5) != 5)
+	/* Listing needs read permission only, as with knfsd; without search
+	 * permission READDIRPLUS gives names without handles (below). */
+	if (!(nfsd_permitted(&dir->sb, &dir->id) & 4))
 		return NFS3ERR_ACCES;
 	if (d->maxcount > limit)
 		d->maxcount = limit;
@@ -642,9 +719,7 @@ static void proc_readdir(struct rpc_req *req, void *args, void *res)
 
 	r->status = readdir_common(req, &a->dir, a->cookie, &d, &dir);
 	if (r->status != NFS3_OK) {
-		if (r->status != NFS3ERR_BADHANDLE && r->status != NFS3ERR_STALE &&
-		    r->status != NFS3ERR_ACCES)
-			post_op(&dir, &r->READDIR3res_u.resfail.dir_attributes);
+		post_op(&dir, &r->READDIR3res_u.resfail.dir_attributes);
 		return;
 	}
 	post_op(&dir, &r->READDIR3res_u.resok.dir_attributes);
@@ -666,9 +741,7 @@ static void proc_readdirplus(struct rpc_req *req, void *args, void *res)
 	if (r->status == NFS3_OK && !dir.opts->rdirplus)
 		r->status = NFS3ERR_NOTSUPP;
 	if (r->status != NFS3_OK) {
-		if (r->status != NFS3ERR_BADHANDLE && r->status != NFS3ERR_STALE &&
-		    r->status != NFS3ERR_ACCES)
-			post_op(&dir, &r->READDIRPLUS3res_u.resfail.dir_attributes);
+		post_op(&dir, &r->READDIRPLUS3res_u.resfail.dir_attributes);
 		return;
 	}
 	post_op(&dir, &r->READDIRPLUS3res_u.resok.dir_attributes);
@@ -830,7 +903,8 @@ const struct rpc_proc nfsd_procs[NFSD_NPROCS] = {
 	PROC("NULL", proc_null, rpc_void, rpc_void, xdr_rpc_void),
 	P(GETATTR, proc_getattr, GETATTR),
 	P(SETATTR, proc_setattr, SETATTR),
-	P(LOOKUP, proc_lookup, LOOKUP),
+	{ "LOOKUP", (xdrproc_t)xdr_LOOKUP3args_strict, (xdrproc_t)xdr_LOOKUP3res,
+	  sizeof(LOOKUP3args), sizeof(LOOKUP3res), proc_lookup },
 	P(ACCESS, proc_access, ACCESS),
 	P(READLINK, proc_readlink, READLINK),
 	PROC("READ", proc_read, READ3args, READ3res, xdr_READ3res_inplace),
@@ -878,6 +952,16 @@ static void warn_rw(const struct export_table *t)
 				       t->st[i].ex->clients[c].spec);
 }
 
+/* Descriptors of removed exports must not keep their file systems busy,
+ * so a reload closes every cached one (reloads are rare). */
+static void drop_cached(struct daemon_ctx *d)
+{
+	struct nfsd *n = (struct nfsd *)d;
+
+	if (n->cache)
+		fdcache_drop_other_tags(n->cache, d->exports.generation);
+}
+
 int nfsd_run(int argc, char **argv)
 {
 	static struct nfsd n = { .d.opts.progname = "pxe-nfsd" };
@@ -887,11 +971,15 @@ int nfsd_run(int argc, char **argv)
 	n.arena = malloc(ARENA_SIZE);
 	if (n.arena == NULL)
 		fatal(EX_OSERR, "out of memory");
+	n.d.after_reload = drop_cached;
 	daemon_start(&n.d, &nfs_program, RECORD_MAX, DATAGRAM_MAX);
+	/* A quarter of the descriptors, as many as the connections may use. */
+	n.cache = fdcache_new(n.d.nofile / 4 < CACHE_FDS_MAX ? n.d.nofile / 4 : CACHE_FDS_MAX);
+	if (n.cache == NULL)
+		fatal(EX_OSERR, "out of memory");
 	warn_rw(&n.d.exports);
 	daemon_serve(&n.d);
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		slot_clear(&n.cache[i]);
+	fdcache_free(n.cache);
 	free(n.arena);
 	return EXIT_SUCCESS;
 }

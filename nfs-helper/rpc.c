@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
+#include "byteorder.h"
 #include "rpc.h"
 
 enum { MSG_CALL = 0, MSG_REPLY = 1 };
@@ -32,7 +34,7 @@ static uint32_t take_u32(struct cursor *c)
 		c->bad = true;
 		return 0;
 	}
-	v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 | (uint32_t)c->p[2] << 8 | c->p[3];
+	v = get_be32(c->p);
 	c->p += 4;
 	return v;
 }
@@ -72,25 +74,16 @@ static bool parse_auth_sys(const unsigned char *body, uint32_t len, struct rpc_c
 	return !c.bad && c.p == c.end;
 }
 
-static unsigned char *put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-	return p + 4;
-}
-
 static size_t accepted(struct rpc_req *req, uint32_t stat)
 {
 	unsigned char *p = req->reply;
 
-	p = put_u32(p, req->xid);
-	p = put_u32(p, MSG_REPLY);
-	p = put_u32(p, REPLY_ACCEPTED);
-	p = put_u32(p, RPC_AUTH_NONE);
-	p = put_u32(p, 0);
-	p = put_u32(p, stat);
+	p = put_be32(p, req->xid);
+	p = put_be32(p, MSG_REPLY);
+	p = put_be32(p, REPLY_ACCEPTED);
+	p = put_be32(p, RPC_AUTH_NONE);
+	p = put_be32(p, 0);
+	p = put_be32(p, stat);
 	return (size_t)(p - req->reply);
 }
 
@@ -98,8 +91,8 @@ static size_t mismatch(struct rpc_req *req, uint32_t low, uint32_t high)
 {
 	unsigned char *p = req->reply + accepted(req, ACCEPT_PROG_MISMATCH);
 
-	p = put_u32(p, low);
-	p = put_u32(p, high);
+	p = put_be32(p, low);
+	p = put_be32(p, high);
 	return (size_t)(p - req->reply);
 }
 
@@ -107,13 +100,13 @@ static size_t denied(struct rpc_req *req, uint32_t reject, uint32_t a, uint32_t 
 {
 	unsigned char *p = req->reply;
 
-	p = put_u32(p, req->xid);
-	p = put_u32(p, MSG_REPLY);
-	p = put_u32(p, REPLY_DENIED);
-	p = put_u32(p, reject);
-	p = put_u32(p, a);
+	p = put_be32(p, req->xid);
+	p = put_be32(p, MSG_REPLY);
+	p = put_be32(p, REPLY_DENIED);
+	p = put_be32(p, reject);
+	p = put_be32(p, a);
 	if (reject == DENIED_RPC_MISMATCH)
-		p = put_u32(p, b);
+		p = put_be32(p, b);
 	return (size_t)(p - req->reply);
 }
 
@@ -212,10 +205,15 @@ size_t rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
 	reply_len = accepted(req, ACCEPT_SUCCESS);
 	xdrmem_create(&xdrs, (char *)req->reply + reply_len,
 		      (u_int)(req->reply_cap - reply_len), XDR_ENCODE);
-	if (proc->xdr_res(&xdrs, res))
+	if (proc->xdr_res(&xdrs, res)) {
 		reply_len += xdr_getpos(&xdrs);
-	else
+	} else {
 		reply_len = accepted(req, ACCEPT_SYSTEM_ERR);
+		if (req->tail_len) {	/* no file data after an error */
+			close(req->tail_fd);
+			req->tail_len = 0;
+		}
+	}
 	xdr_destroy(&xdrs);
 	xdr_free(proc->xdr_args, (char *)args);
 	return reply_len;

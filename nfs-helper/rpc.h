@@ -34,12 +34,14 @@ struct rpc_req {
 	unsigned char *reply;		/* where the reply message goes */
 	size_t reply_cap;
 	void *ctx;			/* the daemon's state */
-	char *hostname;			/* reverse DNS of peer, filled on demand */
-	bool hostname_done;
+	/* Set by a procedure: send no reply at all (the client retransmits);
+	 * the transport closes a TCP connection, since a client retransmits
+	 * over TCP only on a new one. */
+	bool drop;
 	/* Set by a procedure whose result ends with file data sent straight
 	 * from the page cache (READ over TCP): tail_len bytes of tail_fd at
-	 * tail_off follow the encoded reply, then XDR padding. The transport
-	 * owns tail_fd afterwards. */
+	 * tail_off follow the encoded reply, then XDR padding. rpc_handle
+	 * closes tail_fd if the reply fails, the transport after sending. */
 	int tail_fd;
 	off_t tail_off;
 	size_t tail_len;

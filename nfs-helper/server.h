@@ -18,6 +18,7 @@ struct server_config {
 	uint16_t port;			/* 0: any free port, same for UDP and TCP */
 	bool rpcbind;			/* register with rpcbind (and unregister) */
 	size_t max_record;		/* largest TCP call or reply */
+	size_t max_buffered;		/* for all connections (0: 32 records) */
 	size_t max_datagram;		/* largest UDP reply */
 	unsigned max_conns;
 	unsigned idle_timeout;		/* seconds before an idle TCP client is closed */
@@ -27,8 +28,14 @@ struct server_config {
 
 struct server;
 
-/* Binds the sockets and registers them; exits with a message on failure. */
+/* Binds the sockets and removes stale rpcbind entries of the program;
+ * exits with a message on failure. */
 struct server *server_open(const struct server_config *cfg);
+
+/* Registers with rpcbind (if configured). rpcbind lets only the user that
+ * registered (or root) unregister, so this is done as the user the
+ * daemon serves as. */
+void server_register(struct server *svc);
 uint16_t server_port(const struct server *svc);
 
 /* Serves until *stop is set by a signal; calls reload(ctx) after SIGHUP
@@ -41,9 +48,5 @@ void server_close(struct server *svc);
 
 /* The caller's address as text, IPv4-mapped IPv6 shown as IPv4. */
 const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len);
-
-/* The reverse-DNS name of the caller (NULL if none), looked up once per
- * connection or datagram. */
-const char *server_peer_name(struct rpc_req *req);
 
 #endif

@@ -12,7 +12,8 @@ for tool in xorriso genisoimage; do
 	command -v $tool >/dev/null || { echo "missing $tool (tools/install-deps --test)"; exit 99; }
 done
 mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
-	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-state"
+	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-state" \
+	"$out/corpus-record"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -90,14 +91,19 @@ fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
 	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
 fuzzer exports -I"$top_srcdir/nfs-helper" \
+	$(pkg-config --cflags libtirpc) \
 	"$top_srcdir/tests/fuzz/fuzz_exports.c" "$top_srcdir/nfs-helper/exports.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
+	"$top_srcdir/nfs-helper/access.c" "$top_srcdir/lib/addr.c" \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" $(pkg-config --libs libtirpc)
 fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	-Wno-unused-variable $(pkg-config --cflags libtirpc) -DLOCALSTATEDIR='"/var"' \
 	"$top_srcdir/tests/fuzz/fuzz_rpc.c" "$top_srcdir"/nfs-helper/nfsd.c \
 	"$top_srcdir"/nfs-helper/rpc.c "$top_srcdir"/nfs-helper/daemon.c \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
-	"$top_srcdir"/nfs-helper/fhandle.c "$out/nfs3_prot_xdr.c" \
+	"$top_srcdir"/nfs-helper/exports_load.c "$top_srcdir"/nfs-helper/access.c \
+	"$top_srcdir"/nfs-helper/resolver.c -DRUNSTATEDIR='"/run"' \
+	"$top_srcdir"/nfs-helper/fhandle.c "$top_srcdir"/nfs-helper/fdcache.c \
+	"$top_srcdir"/nfs-helper/record.c "$out/nfs3_prot_xdr.c" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
 fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
 fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
@@ -105,9 +111,11 @@ fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
 	"$top_srcdir/lib/strbuf.c"
 fuzzer state -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_state.c" \
 	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c"
+fuzzer record -I"$top_srcdir/nfs-helper" \
+	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
 cd "$out"
 status=0
-for target in ${FUZZ_TARGETS:-request remap inventory exports rpc iso9660 detect state}; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc record iso9660 detect state}; do
 	rc=0
 	max_len=4096
 	[ "$target" = iso9660 ] && max_len=65536	# descriptors and a few directories

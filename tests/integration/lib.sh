@@ -208,9 +208,10 @@ start_nfs() {
 	MOUNTPORT=$(rpcinfo -p 127.0.0.1 | awk '$1 == 100005 && $2 == 3 && $3 == "tcp" { print $4 }')
 }
 
-# start_nfsd: pxe-nfsd alone (again), as start_nfs runs it.
+# start_nfsd: pxe-nfsd alone (again), as start_nfs runs it; run under
+# $NFSD_WRAP if set (e.g. "prlimit --nofile=64", which execs it).
 start_nfsd() {
-	spawn "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
+	spawn ${NFSD_WRAP:-} "$NFSD" -F -e "$WORK/exports" -k "$WORK/key" -P "$WORK/nfsd.pid" 2>>"$WORK/nfsd.log"
 	NFSD_PID=$LAST_PID
 	until_rpc 100003 3 tcp
 }

@@ -23,7 +23,7 @@ head -c 40000000 /dev/urandom >"$EXP/live/casper/filesystem.squashfs"
 head -c 1 /dev/urandom >"$EXP/one-byte"
 : >"$EXP/empty"
 ln -s casper/filesystem.squashfs "$EXP/live/link.squashfs"
-for i in $(seq 1 2000); do : >"$EXP/many/f$i"; done
+for i in $(seq 1 2000); do echo "$i" >"$EXP/many/f$i"; done
 chmod -R a+rX "$EXP"
 (cd "$EXP" && sha256sum debian/dists/bookworm/Release live/casper/filesystem.squashfs \
 	one-byte empty live/link.squashfs) >"$WORK/sums"
@@ -35,6 +35,8 @@ ip addr add 192.0.2.1/24 dev tap0
 ip link set tap0 up
 
 start_rpcbind
+# systemd's default soft limit for services: 2000 files must still read.
+NFSD_WRAP="prlimit --nofile=1024"
 start_nfs
 
 # The guest's /init: network up, modules in, mount, check, report, off.
@@ -51,7 +53,8 @@ try() {	# try NAME OPTIONS
 		ok=0
 		(cd /mnt && sha256sum -c /sums) >/tmp/check 2>&1 && ok=1
 		n=\$(ls /mnt/many | wc -l)
-		echo "PXEKIT-NFS \$1 mounted check=\$ok many=\$n \$(grep -c ': OK' /tmp/check)/\$(wc -l </sums)"
+		r=\$(cat /mnt/many/f* | wc -l)
+		echo "PXEKIT-NFS \$1 mounted check=\$ok many=\$n read=\$r \$(grep -c ': OK' /tmp/check)/\$(wc -l </sums)"
 		cat /tmp/check
 		umount /mnt
 	else
@@ -78,11 +81,14 @@ grep PXEKIT-NFS "$WORK/console" || true
 files=$(wc -l <"$WORK/sums")
 for t in tcp-mountudp tcp-mounttcp; do
 	check "kernel client mounts over TCP ($t) and every checksum matches" \
-		expect_line "PXEKIT-NFS $t mounted check=1 many=2000 $files/$files" "$WORK/console"
+		expect_line "PXEKIT-NFS $t mounted check=1 many=2000 read=2000 $files/$files" "$WORK/console"
 done
 check "the kernel refuses NFS over UDP itself (Debian's config)" \
 	expect_line "PXEKIT-NFS udp refused" "$WORK/console"
 check "the guest finished" expect_line "^PXEKIT-NFS-DONE" "$WORK/console"
+check "pxe-nfsd ran with a soft limit of 1024 descriptors" \
+	sh -c "grep -q 'Max open files *1024 *1024' /proc/$NFSD_PID/limits"
+check "pxe-nfsd never ran out of descriptors" sh -c "! grep -q 'out of file descriptors\|Too many open files' $WORK/nfsd.log"
 check "mountd saw the kernel's MNT from a reserved port" \
 	expect_line "authenticated mount request from 192.0.2.2 for $EXP" "$WORK/mountd.log"
 if [ "$FAILURES" -ne 0 ]; then

@@ -187,7 +187,9 @@ stop "$MOUNTD_PID"
 stop "$NFSD_PID"
 rpcinfo -p 127.0.0.1 >"$WORK/rpcinfo-after" 2>&1
 check "both unregister on exit" sh -c "! grep -Eq '^ *10000[35] ' $WORK/rpcinfo-after"
-check "pid files are removed on exit" test ! -e "$WORK/mountd.pid" -a ! -e "$WORK/nfsd.pid"
+# Served as nobody, the daemons cannot unlink in a root-owned directory:
+# they empty the file instead.
+check "pid files are removed or emptied on exit" test ! -s "$WORK/mountd.pid" -a ! -s "$WORK/nfsd.pid"
 check "the handle key is private (0600)" test "$(stat -c %a "$WORK/key")" = 600
 
 if [ "$FAILURES" -ne 0 ]; then

@@ -76,6 +76,7 @@ check "the xinetd service is installed disabled" grep -Eq '^[[:space:]]*disable[
 check "the xinetd service serves /srv/tftp" grep -Eq 'server_args[[:space:]]*=[[:space:]]*-s /srv/tftp$' /etc/xinetd.d/tftp
 check "/srv/tftp exists" test -d /srv/tftp
 check "the tftp user exists" getent passwd tftp
+check "the pxekit user the NFS daemons serve as exists" getent passwd pxekit
 check "no unit was enabled or started" sh -c \
 	"! systemctl is-enabled pxekit-tftpd.service pxe-nfsd.service pxe-mountd.service pxekit-tftp.socket 2>/dev/null | grep -qx enabled"
 check "systemd-analyze verify accepts the units" systemd-analyze verify \
@@ -153,6 +154,7 @@ for f in /etc/xinetd.d/tftp /etc/default/pxekit-tftpd /etc/default/pxekit-nfs /e
 	check "purged: $f" test ! -e "$f"
 done
 check "purged: the tftp user it made" sh -c "! getent passwd tftp"
+check "purged: the pxekit user it made" sh -c "! getent passwd pxekit"
 check "dpkg knows nothing of pxekit" sh -c "! dpkg -s pxekit >/dev/null 2>&1"
 
 echo "# $CHECKS checks, $FAILURES failed"

@@ -5,11 +5,22 @@
  * back as "key=value" words.
  *
  *   nfs-probe [-s SRC] [-u] HOST PORT mnt PATH
+ *   nfs-probe ... HOST PORT mnt-hex HEXPATH   (a path with any bytes, NUL too)
  *   nfs-probe ... HOST PORT getattr|fsinfo HEXFH
  *   nfs-probe ... HOST PORT lookup HEXFH NAME
  *   nfs-probe ... HOST PORT read HEXFH OFFSET COUNT
  *   nfs-probe ... HOST PORT remove HEXFH NAME
  *   nfs-probe ... HOST PORT null PROG VERS
+ *   nfs-probe ... HOST PORT readdir|readdirplus HEXFH [COOKIE]
+ *   nfs-probe ... HOST PORT lookup-hex HEXFH HEXNAME   (a name with any bytes)
+ *   nfs-probe ... HOST PORT walk HEXFH      (READDIR, then LOOKUP and READ of
+ *                                            every entry, on one connection)
+ *   nfs-probe sign KEYFILE FSID TYPE HEXKERNELHANDLE   (a handle signed with
+ *                                            the daemons' key, for forgeries)
+ *
+ * -U UID:GID sends those AUTH_SYS credentials (default 0:0); -d uses a
+ * connected UDP socket instead of TCP; -r BYTES sets a small receive
+ * buffer and -w MS waits before reading the reply (a slow client).
  */
 #include "config.h"
 
@@ -23,16 +34,36 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fhandle.h"
 #include "mount_prot.h"
 #include "nfs3_prot.h"
 
 #define BUF (2 * 1024 * 1024)
 static unsigned char out[BUF], in[BUF];
+static uint32_t cred_uid, cred_gid;
+static bool udp;
+static int rcvbuf, wait_ms;
 
 static bool_t encode_nothing(XDR *x, void *p)
 {
 	(void)x, (void)p;
 	return TRUE;
+}
+
+/* A one-shot tool: what the decoders allocate lives until exit. Without
+ * this a sanitizer build reports it and the exit status fails the test. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+
+/* The length of the path of mnt-hex, set before the call. */
+static u_int mnt_bytes_len;
+
+static bool_t xdr_mnt_bytes(XDR *x, char **p)
+{
+	return xdr_bytes(x, p, &mnt_bytes_len, 2048);
 }
 
 static void die(const char *what)
@@ -50,9 +81,13 @@ static int connect_from(const char *src, bool unprivileged, const char *host, co
 	struct sockaddr_storage s;
 	int fd;
 
+	if (udp)
+		hints.ai_socktype = SOCK_DGRAM;
 	if (getaddrinfo(host, port, &hints, &ai) != 0)
 		die("address");
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	fd = socket(ai->ai_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	memset(&s, 0, sizeof s);
 	s.ss_family = (sa_family_t)ai->ai_family;
 	if (src)
@@ -102,10 +137,10 @@ static unsigned char *call(int fd, uint32_t prog, uint32_t vers, uint32_t proc,
 		put32(p, head[i]);
 	put32(p, prog), put32(p + 4, vers), put32(p + 8, proc);
 	p += 12;
-	/* AUTH_SYS: stamp, machine "probe", uid 0, gid 0, no groups */
+	/* AUTH_SYS: stamp, machine "probe", uid, gid, no groups */
 	put32(p, 1), put32(p + 4, 28), put32(p + 8, 0), put32(p + 12, 5);
 	memcpy(p + 16, "probe\0\0\0", 8);
-	put32(p + 24, 0), put32(p + 28, 0), put32(p + 32, 0);
+	put32(p + 24, cred_uid), put32(p + 28, cred_gid), put32(p + 32, 0);
 	p += 36;
 	put32(p, 0), put32(p + 4, 0);
 	p += 8;
@@ -114,10 +149,25 @@ static unsigned char *call(int fd, uint32_t prog, uint32_t vers, uint32_t proc,
 		die("encode");
 	p += xdr_getpos(&x);
 	put32(out, 0x80000000u | (uint32_t)(p - out - 4));
-	if (write(fd, out, (size_t)(p - out)) != p - out)
+	if (udp) {
+		ssize_t r;
+
+		if (send(fd, out + 4, (size_t)(p - out - 4), 0) < 0)
+			die("send");
+		/* A connected socket takes replies from the address called only. */
+		alarm(3);
+		r = recv(fd, in, sizeof in, 0);
+		alarm(0);
+		if (r < 0)
+			die("recv");
+		n = (uint32_t)r;
+	} else if (write(fd, out, (size_t)(p - out)) != p - out) {
 		die("write");
+	}
+	if (wait_ms)
+		usleep((useconds_t)wait_ms * 1000);
 	/* One record, maybe several fragments; read until the last. */
-	for (size_t have = 0, last = 0; !last;) {
+	for (size_t have = 0, last = udp; !last;) {
 		unsigned char mark[4];
 		if (read(fd, mark, 4) != 4)
 			die("read");
@@ -167,6 +217,111 @@ static void print_fh(const char *key, const char *p, size_t n)
 		printf("%02x", (unsigned char)p[i]);
 }
 
+struct raw_lookup {
+	nfs_fh3 *dir;
+	char *name;
+	u_int len;
+};
+
+static bool_t encode_lookup_raw(XDR *x, struct raw_lookup *l)
+{
+	return xdr_nfs_fh3(x, l->dir) && xdr_bytes(x, &l->name, &l->len, 1024);
+}
+
+/* Every entry of a directory looked up and read to its end, all on one
+ * connection: many handles in a short time. */
+static int walk(int fd, const char *hexdir)
+{
+	READDIR3args ra = { .count = 32768 };
+	unsigned files = 0, errors = 0;
+	size_t len;
+	bool eof = false;
+
+	parse_fh(hexdir, &ra.dir);
+	static char dirfh[64];
+	memcpy(dirfh, ra.dir.data.data_val, ra.dir.data.data_len);
+	ra.dir.data.data_val = dirfh;
+	while (!eof) {
+		READDIR3res rr = { 0 };
+		unsigned char *r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READDIR,
+					(xdrproc_t)xdr_READDIR3args, &ra, &len);
+		XDR x;
+
+		xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+		if (!xdr_READDIR3res(&x, &rr) || rr.status != NFS3_OK) {
+			printf("readdir status=%u\n", rr.status);
+			return 1;
+		}
+		memcpy(ra.cookieverf, rr.READDIR3res_u.resok.cookieverf, NFS3_COOKIEVERFSIZE);
+		eof = rr.READDIR3res_u.resok.reply.eof;
+		for (entry3 *e = rr.READDIR3res_u.resok.reply.entries; e; e = e->nextentry) {
+			LOOKUP3args la = { .what = { ra.dir, e->name } };
+			LOOKUP3res lr = { 0 };
+			static char fh[64];
+			nfs_fh3 file;
+			uint64_t off = 0;
+
+			ra.cookie = e->cookie;
+			if (e->name[0] == '.')
+				continue;
+			r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_LOOKUP,
+				 (xdrproc_t)xdr_LOOKUP3args, &la, &len);
+			xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+			if (!xdr_LOOKUP3res(&x, &lr) || lr.status != NFS3_OK) {
+				errors++;
+				continue;
+			}
+			file.data.data_len = lr.LOOKUP3res_u.resok.object.data.data_len;
+			memcpy(fh, lr.LOOKUP3res_u.resok.object.data.data_val, file.data.data_len);
+			file.data.data_val = fh;
+			for (;;) {
+				READ3args rd = { .file = file, .offset = off, .count = 65536 };
+				READ3res res = { 0 };
+
+				r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READ,
+					 (xdrproc_t)xdr_READ3args, &rd, &len);
+				xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+				if (!xdr_READ3res(&x, &res) || res.status != NFS3_OK) {
+					errors++;
+					break;
+				}
+				off += res.READ3res_u.resok.count;
+				if (res.READ3res_u.resok.eof) {
+					files++;
+					break;
+				}
+			}
+		}
+	}
+	printf("files=%u errors=%u\n", files, errors);
+	return errors != 0;
+}
+
+/* sign KEYFILE FSID TYPE HEX: a handle the daemons accept as theirs. */
+static int sign(char **a)
+{
+	struct fh_key key;
+	struct fh fh = { .fsid = (uint32_t)strtoul(a[1], NULL, 0),
+			 .handle_type = (int32_t)strtol(a[2], NULL, 0) };
+	unsigned char wire[FH_SIZE_MAX];
+	FILE *f = fopen(a[0], "r");
+	size_t n;
+
+	if (f == NULL || fread(key.k, 1, sizeof key.k, f) != sizeof key.k)
+		die("key");
+	fclose(f);
+	fh.handle_bytes = (unsigned)(strlen(a[3]) / 2);
+	if (fh.handle_bytes > FH_KERNEL_MAX)
+		return 2;
+	for (unsigned i = 0; i < fh.handle_bytes; i++)
+		sscanf(a[3] + 2 * i, "%2hhx", &fh.f_handle[i]);
+	n = fh_encode(&key, &fh, wire);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", wire[i]);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *src = NULL;
@@ -176,11 +331,23 @@ int main(int argc, char **argv)
 	unsigned char *r;
 	XDR x;
 
-	while ((opt = getopt(argc, argv, "s:u")) != -1) {
+	if (argc == 6 && strcmp(argv[1], "sign") == 0)
+		return sign(argv + 2);
+	/* A server that never answers must not hang a test. */
+	alarm(30);
+	while ((opt = getopt(argc, argv, "s:uU:dr:w:")) != -1) {
 		if (opt == 's')
 			src = optarg;
 		else if (opt == 'u')
 			unpriv = true;
+		else if (opt == 'U')
+			sscanf(optarg, "%u:%u", &cred_uid, &cred_gid);
+		else if (opt == 'd')
+			udp = true;
+		else if (opt == 'r')
+			rcvbuf = atoi(optarg);
+		else if (opt == 'w')
+			wait_ms = atoi(optarg);
 		else
 			return 2;
 	}
@@ -205,6 +372,16 @@ int main(int argc, char **argv)
 			print_fh("fh", res.mountres3_u.mountinfo.fhandle.fhandle3_val,
 				 res.mountres3_u.mountinfo.fhandle.fhandle3_len);
 		printf("\n");
+	} else if (strcmp(op, "mnt-hex") == 0) {
+		static char bytes[2048];
+		char *p = bytes;
+		u_int n = (u_int)(strlen(a[0]) / 2);
+
+		for (u_int i = 0; i < n && i < sizeof bytes; i++)
+			sscanf(a[0] + 2 * i, "%2hhx", (unsigned char *)&bytes[i]);
+		mnt_bytes_len = n < sizeof bytes ? n : (u_int)sizeof bytes;
+		r = call(fd, MOUNT_PROGRAM, MOUNT_V3, MOUNTPROC_MNT, (xdrproc_t)xdr_mnt_bytes, &p, &len);
+		printf("status=%u\n", get32(r));
 	} else if (strcmp(op, "getattr") == 0 || strcmp(op, "fsinfo") == 0) {
 		GETATTR3args args;
 		parse_fh(a[0], &args.object);
@@ -242,6 +419,47 @@ int main(int argc, char **argv)
 				       res.READ3res_u.resok.data.data_len, fopen(a[3], "w"));
 		}
 		printf("\n");
+	} else if (strcmp(op, "readdir") == 0 || strcmp(op, "readdirplus") == 0) {
+		bool plus = op[7] == 'p';
+		READDIRPLUS3args args = { .dircount = 4096, .maxcount = 8192 };
+		READDIRPLUS3res res = { 0 };
+		parse_fh(a[0], &args.dir);
+		if (a[1])
+			args.cookie = strtoull(a[1], NULL, 10);
+		if (plus) {
+			r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READDIRPLUS,
+				 (xdrproc_t)xdr_READDIRPLUS3args, &args, &len);
+		} else {
+			READDIR3args ra = { .dir = args.dir, .cookie = args.cookie, .count = 8192 };
+			r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READDIR,
+				 (xdrproc_t)xdr_READDIR3args, &ra, &len);
+		}
+		/* status, then the directory's post_op_attr in every arm */
+		printf("status=%u attrs=%u", get32(r), get32(r + 4));
+		if (get32(r + 4) == 1)
+			print_fh("attr", (const char *)r + 8, 84);
+		xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+		if (plus && xdr_READDIRPLUS3res(&x, &res) && res.status == NFS3_OK) {
+			unsigned names = 0, handles = 0;
+			for (entryplus3 *e = res.READDIRPLUS3res_u.resok.reply.entries; e; e = e->nextentry)
+				names++, handles += e->name_handle.handle_follows;
+			printf(" names=%u handles=%u", names, handles);
+		}
+		printf("\n");
+	} else if (strcmp(op, "lookup-hex") == 0) {
+		LOOKUP3args args;
+		static char rawname[512];
+		size_t nlen = strlen(a[1]) / 2;
+		for (size_t i = 0; i < nlen && i < sizeof rawname; i++)
+			sscanf(a[1] + 2 * i, "%2hhx", (unsigned char *)&rawname[i]);
+		parse_fh(a[0], &args.what.dir);
+		/* xdr_string stops at a NUL: encode the name as an opaque */
+		r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_LOOKUP, (xdrproc_t)encode_lookup_raw,
+			 &(struct raw_lookup){ &args.what.dir, rawname, (u_int)nlen }, &len);
+		printf("status=%u\n", get32(r));
+	} else if (strcmp(op, "walk") == 0) {
+		alarm(300);	/* thousands of calls, on a loaded machine */
+		return walk(fd, a[0]);
 	} else {
 		return 2;
 	}

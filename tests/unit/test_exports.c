@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "access.h"
 #include "exports.h"
 
 static struct strbuf diag = STRBUF_INIT;
@@ -44,12 +45,25 @@ static struct sockaddr_storage ip(const char *text)
 	return ss;
 }
 
+/* The spec that applies, by access.c's decision with a resolver that
+ * knows the given (confirmed) name at once; port 1 is reserved. */
+static bool known_name(void *ctx, const struct sockaddr *sa, struct peer_name *out)
+{
+	(void)sa;
+	out->name = ctx;
+	out->unconfirmed = NULL;
+	return true;
+}
+
 static const char *match(const struct export *e, const char *addr, const char *name)
 {
 	struct sockaddr_storage ss = ip(addr);
-	const struct export_client *c = export_match(e, (struct sockaddr *)&ss, name);
+	struct name_lookup names = { known_name, (void *)(uintptr_t)name };
+	struct access_result r;
 
-	return c ? c->spec : NULL;
+	((struct sockaddr_in *)&ss)->sin_port = htons(1);
+	access_check(e, (struct sockaddr *)&ss, &names, &r);
+	return r.client ? r.client->spec : NULL;
 }
 
 static void test_defaults_are_knfsd_defaults(void **state)
@@ -63,7 +77,8 @@ static void test_defaults_are_knfsd_defaults(void **state)
 	o = &ex->v[0].clients[0].opts;
 	assert_false(o->rw);
 	assert_true(o->secure);
-	assert_int_equal(o->squash, SQUASH_ROOT);
+	assert_true(o->root_squash);
+	assert_false(o->all_squash);
 	assert_int_equal(o->anonuid, 65534);
 	assert_int_equal(o->anongid, 65534);
 	assert_false(o->async);
@@ -86,7 +101,7 @@ static void test_every_option_is_understood(void **state)
 	a = &ex->v[0].clients[0].opts;
 	assert_true(a->rw);
 	assert_false(a->secure);
-	assert_int_equal(a->squash, SQUASH_NONE);
+	assert_false(a->root_squash);
 	assert_true(a->async);
 	assert_true(a->subtree_check);
 	assert_false(a->rdirplus);
@@ -94,7 +109,8 @@ static void test_every_option_is_understood(void **state)
 	assert_int_equal(a->anongid, 100);
 	assert_int_equal(ex->v[0].fsid, 7);
 	b = &ex->v[1].clients[0].opts;
-	assert_int_equal(b->squash, SQUASH_ROOT);
+	assert_true(b->root_squash);
+	assert_false(b->all_squash);
 	assert_false(b->rw);
 	assert_int_equal(ex->v[1].fsid, 0);
 	assert_true(ex->v[2].fsid != 0);
@@ -107,7 +123,114 @@ static void test_no_all_squash_keeps_no_root_squash(void **state)
 
 	(void)state;
 	assert_non_null(ex);
-	assert_int_equal(ex->v[0].clients[0].opts.squash, SQUASH_NONE);
+	assert_false(ex->v[0].clients[0].opts.root_squash);
+	assert_false(ex->v[0].clients[0].opts.all_squash);
+	exports_free(ex);
+}
+
+/* nfs-utils keeps two flags: a later root_squash or no_root_squash does
+ * not cancel all_squash (it did when one enum held all three). */
+static void test_all_squash_survives_later_root_squash_options(void **state)
+{
+	struct exports *ex = parse("/a *(all_squash,no_root_squash)\n"
+				   "/b *(all_squash,root_squash)\n"
+				   "/c *(no_root_squash,all_squash,no_all_squash)\n");
+
+	(void)state;
+	assert_non_null(ex);
+	assert_true(ex->v[0].clients[0].opts.all_squash);
+	assert_false(ex->v[0].clients[0].opts.root_squash);
+	assert_true(ex->v[1].clients[0].opts.all_squash);
+	assert_false(ex->v[2].clients[0].opts.all_squash);
+	assert_false(ex->v[2].clients[0].opts.root_squash);
+	exports_free(ex);
+}
+
+/* What an existing /etc/exports written for knfsd carries must not stop
+ * the daemons: nfs-utils 2.6's options are accepted (ignored when they
+ * mean nothing for NFSv3, with a warning when they ask for something not
+ * done); only what would weaken security is refused. */
+static void test_nfs_utils_options_do_not_stop_the_daemons(void **state)
+{
+	struct exports *ex = parse(
+		"/a *(ro,nocrossmnt,security_label,xprtsec=none,pnfs,no_pnfs,sign_fh,hide,"
+		"wdelay,no_wdelay,secure_locks,insecure_locks,auth_nlm,no_auth_nlm,acl,no_acl)\n"
+		"/b *(sec=krb5p:sys,xprtsec=tls:none,mp,mp=/b,mountpoint,refer=/x@h,replicas=/y@h)\n"
+		"/c *(nohide,crossmnt)\n");
+
+	(void)state;
+	if (ex == NULL)
+		fail_msg("refused:\n%s", sb_str(&diag));
+	assert_int_equal(ex->n, 3);
+	assert_null(strstr(sb_str(&diag), "exports:1:"));
+	assert_non_null(strstr(sb_str(&diag), "exports:2: warning: option \"mp\" is not supported"));
+	assert_non_null(strstr(sb_str(&diag), "exports:2: warning: option \"refer\""));
+	assert_non_null(strstr(sb_str(&diag), "exports:3: warning: option \"nohide\""));
+	exports_free(ex);
+	refused("/a *(xprtsec=tls)\n", "xprtsec=tls is not supported");
+	refused("/a *(xprtsec=mtls:tls)\n", "xprtsec=mtls:tls is not supported");
+	refused("/a *(sec=krb5:krb5i)\n", "sec=krb5:krb5i is not supported");
+	refused("/a *(sec=none)\n", "sec=none is not supported");
+	refused("/a *(sys)\n", "unknown keyword \"sys\"");
+}
+
+static void test_paths_are_normalized(void **state)
+{
+	struct exports *ex = parse("/srv//images/ *(ro)\n// 10.0.0.1(ro)\n/srv/images *(rw)\n");
+	char asked[] = "//srv///images/debian//", bad[] = "/srv/./x", rel[] = "srv";
+	const char *rest = NULL;
+
+	(void)state;
+	assert_non_null(ex);
+	assert_int_equal(ex->n, 2);
+	assert_string_equal(ex->v[0].path, "/srv/images");
+	assert_int_equal(ex->v[0].nclients, 2);
+	assert_string_equal(ex->v[1].path, "/");
+	assert_true(exports_normalize_path(asked));
+	assert_string_equal(asked, "/srv/images/debian");
+	assert_ptr_equal(exports_find_path(ex, asked, &rest), &ex->v[0]);
+	assert_string_equal(rest, "/debian");
+	assert_false(exports_normalize_path(bad));
+	assert_false(exports_normalize_path(rel));
+	exports_free(ex);
+}
+
+/* The loader makes paths canonical; a client may still ask for the path
+ * as written, and two spellings of one directory become one export. */
+static void test_canonical_paths_match_both_spellings_and_merge(void **state)
+{
+	struct exports *ex = exports_new();
+	const char *rest = NULL;
+
+	(void)state;
+	sb_reset(&diag);
+	assert_int_equal(exports_parse_text(ex, "/srv/link *(ro)\n", "exports", &diag), 0);
+	assert_int_equal(exports_parse_text(ex, "/srv/real 10.0.0.1(rw)\n", "exports.d/a.exports",
+					    &diag), 0);
+	/* what exports_load does after realpath */
+	ex->v[0].written = ex->v[0].path;
+	ex->v[0].path = strdup("/srv/real");
+	assert_int_equal(exports_finish(ex, &diag), 0);
+	assert_int_equal(ex->n, 1);
+	assert_int_equal(ex->v[0].nclients, 2);
+	assert_non_null(strstr(sb_str(&diag), "exports.d/a.exports:1: warning: /srv/real is the "
+			       "same directory as /srv/link (exports:1)"));
+	assert_ptr_equal(exports_find_path(ex, "/srv/link/x", &rest), &ex->v[0]);
+	assert_string_equal(rest, "/x");
+	assert_ptr_equal(exports_find_path(ex, "/srv/real", &rest), &ex->v[0]);
+	assert_string_equal(rest, "");
+	assert_string_equal(export_shown_path(&ex->v[0]), "/srv/link");
+	exports_free(ex);
+
+	/* the other order: the symlink's spelling is kept all the same */
+	ex = exports_new();
+	assert_int_equal(exports_parse_text(ex, "/srv/real *(ro)\n/srv/link *(rw)\n", "exports",
+					    &diag), 0);
+	ex->v[1].written = ex->v[1].path;
+	ex->v[1].path = strdup("/srv/real");
+	assert_int_equal(exports_finish(ex, &diag), 0);
+	assert_int_equal(ex->n, 1);
+	assert_ptr_equal(exports_find_path(ex, "/srv/link", &rest), &ex->v[0]);
 	exports_free(ex);
 }
 
@@ -131,7 +254,7 @@ static void test_line_defaults_continuations_and_quotes(void **state)
 	assert_int_equal(ex->v[0].nclients, 2);
 	assert_true(ex->v[0].clients[0].opts.rw);
 	assert_false(ex->v[0].clients[0].opts.secure);
-	assert_int_equal(ex->v[0].clients[0].opts.squash, SQUASH_NONE);
+	assert_false(ex->v[0].clients[0].opts.root_squash);
 	assert_false(ex->v[0].clients[1].opts.rw);
 	assert_string_equal(ex->v[1].path, "/srv/with space");
 	assert_string_equal(ex->v[2].path, "/srv/octal name");
@@ -196,12 +319,19 @@ static void test_host_matching_follows_precedence(void **state)
 	(void)state;
 	assert_non_null(ex);
 	e = &ex->v[0];
+	e->clients[3].addrs = calloc(1, sizeof *e->clients[3].addrs);
+	e->clients[3].naddrs = 1;
+	e->clients[3].addrs[0].family = AF_INET;
+	inet_pton(AF_INET, "198.51.100.7", e->clients[3].addrs[0].addr);
 	/* an address beats a network, which beats a wildcard, which beats * */
 	assert_string_equal(match(e, "192.0.2.9", "node1.lab.example"), "192.0.2.9");
 	assert_string_equal(match(e, "192.0.2.10", "node1.lab.example"), "192.0.2.0/24");
 	assert_string_equal(match(e, "198.51.100.1", "node1.lab.example"), "*.lab.example");
-	assert_string_equal(match(e, "198.51.100.1", "node7.lab.example"), "node7.lab.example");
-	assert_string_equal(match(e, "198.51.100.1", "NODE7.LAB.EXAMPLE"), "node7.lab.example");
+	/* a host name by its addresses (the loader looks them up), never by
+	 * the PTR name */
+	assert_string_equal(match(e, "198.51.100.1", "node7.lab.example"), "*.lab.example");
+	assert_string_equal(match(e, "198.51.100.1", "NODE1.LAB.EXAMPLE"), "*.lab.example");
+	assert_string_equal(match(e, "198.51.100.7", "other.example"), "node7.lab.example");
 	assert_string_equal(match(e, "198.51.100.1", NULL), "*");
 	assert_string_equal(match(e, "10.1.200.3", NULL), "10.1.0.0/255.255.0.0");
 	assert_string_equal(match(e, "2001:db8::5", NULL), "2001:db8::/32");
@@ -232,10 +362,10 @@ static void test_paths_match_on_component_boundaries(void **state)
 
 	(void)state;
 	assert_non_null(ex);
-	assert_string_equal(exports_find_path(ex, "/srv/images/debian")->path, "/srv/images");
-	assert_string_equal(exports_find_path(ex, "/srv/images")->path, "/srv/images");
-	assert_string_equal(exports_find_path(ex, "/srv/imagesX")->path, "/srv");
-	assert_string_equal(exports_find_path(ex, "/etc")->path, "/");
+	assert_string_equal(exports_find_path(ex, "/srv/images/debian", NULL)->path, "/srv/images");
+	assert_string_equal(exports_find_path(ex, "/srv/images", NULL)->path, "/srv/images");
+	assert_string_equal(exports_find_path(ex, "/srv/imagesX", NULL)->path, "/srv");
+	assert_string_equal(exports_find_path(ex, "/etc", NULL)->path, "/");
 	assert_ptr_equal(exports_find_fsid(ex, ex->v[1].fsid), &ex->v[1]);
 	assert_null(exports_find_fsid(ex, ex->v[0].fsid + 1 == ex->v[1].fsid ||
 					  ex->v[0].fsid + 1 == ex->v[2].fsid ? 12345 : ex->v[0].fsid + 1));
@@ -262,7 +392,8 @@ static void test_options_format_like_exportfs(void **state)
 	assert_non_null(ex);
 	export_options_format(&ex->v[0].clients[0].opts, &sb);
 	assert_string_equal(sb_str(&sb),
-			    "sync,no_subtree_check,rw,insecure,all_squash,anonuid=5,anongid=6,fsid=9");
+			    "sync,no_subtree_check,rw,insecure,root_squash,all_squash,"
+			    "anonuid=5,anongid=6,fsid=9");
 	sb_free(&sb);
 	exports_free(ex);
 }
@@ -280,6 +411,10 @@ int main(void)
 		cmocka_unit_test(test_defaults_are_knfsd_defaults),
 		cmocka_unit_test(test_every_option_is_understood),
 		cmocka_unit_test(test_no_all_squash_keeps_no_root_squash),
+		cmocka_unit_test(test_all_squash_survives_later_root_squash_options),
+		cmocka_unit_test(test_nfs_utils_options_do_not_stop_the_daemons),
+		cmocka_unit_test(test_paths_are_normalized),
+		cmocka_unit_test(test_canonical_paths_match_both_spellings_and_merge),
 		cmocka_unit_test(test_line_defaults_continuations_and_quotes),
 		cmocka_unit_test(test_warnings_for_missing_options_and_hosts),
 		cmocka_unit_test(test_bad_lines_are_refused_with_file_and_line),

@@ -200,7 +200,7 @@ static void test_permissions_follow_owner_group_other(void **state)
 
 static void test_squashing_maps_root_and_everyone(void **state)
 {
-	struct export_options o = { .squash = SQUASH_ROOT, .anonuid = 65534, .anongid = 65534 };
+	struct export_options o = { .root_squash = true, .anonuid = 65534, .anongid = 65534 };
 	struct rpc_cred cred = { .flavor = RPC_AUTH_SYS, .uid = 0, .gid = 0, .ngids = 2,
 				 .gids = { 0, 4 } };
 	struct identity id;
@@ -211,15 +211,15 @@ static void test_squashing_maps_root_and_everyone(void **state)
 	assert_int_equal(id.gid, 65534);
 	assert_int_equal(id.gids[0], 65534);
 	assert_int_equal(id.gids[1], 4);
-	o.squash = SQUASH_NONE;
+	o.root_squash = false;
 	squash_identity(&o, &cred, &id);
 	assert_int_equal(id.uid, 0);
-	o.squash = SQUASH_ALL;
+	o.all_squash = true;
 	cred.uid = 1000;
 	squash_identity(&o, &cred, &id);
 	assert_int_equal(id.uid, 65534);
 	assert_int_equal(id.ngids, 0);
-	o.squash = SQUASH_NONE;
+	o.all_squash = false;
 	cred.flavor = RPC_AUTH_NONE;
 	squash_identity(&o, &cred, &id);
 	assert_int_equal(id.uid, 65534);
