@@ -129,10 +129,15 @@ check "... no share check without a MOUNT service" has "$WORK/verify1.out" \
 check "... no progress when stdout is no tty" sh -c "! grep -q '%' '$WORK/verify1.err'"
 check "progress on a terminal" sh -c "script -qec '$PXEIMAGE verify bookworm' /dev/null | grep -q 'initrd.gz: 100%'"
 check "... but not with -q" sh -c "! script -qec '$PXEIMAGE -q verify bookworm' /dev/null | grep -q '%'"
+# pxe-mountd reads the drop-ins pxe-image wrote (-e FILE reads FILE.d/*.exports),
+# all but Ubuntu's, moved away while it starts
 start_rpcbind
-cat "$R/etc/exports.d/pxekit-rocky.exports" >"$WORK/exports"
+: >"$WORK/exports"
+ln -s "$R/etc/exports.d" "$WORK/exports.d"
+mv "$R/etc/exports.d/pxekit-ubuntu-server-26-04-amd64.exports" "$WORK/ubuntu.exports"
 start_nfs
-check "verify asks pxe-mountd: exported" run verify2 verify rocky
+mv "$WORK/ubuntu.exports" "$R/etc/exports.d/pxekit-ubuntu-server-26-04-amd64.exports"
+check "verify asks pxe-mountd, which read the drop-in: exported" run verify2 verify rocky
 check "... says so" has "$WORK/verify2.out" "share: $WORK/isos is exported (MOUNT EXPORT on localhost)"
 check "verify: a share pxe-mountd does not export fails" sh -c "! $PXEIMAGE verify ubuntu-server-26-04-amd64 >'$WORK/verify3.out'"
 check "... and says which" expect_line "^share: $WORK/ubuntu is not in the MOUNT service's export list" "$WORK/verify3.out"
