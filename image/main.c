@@ -729,8 +729,6 @@ static void make_plan(const struct config *cfg, struct source *s, struct image_r
 	state_line(&pl->facts, "note", f->note);
 	if (f->warning[0])
 		state_line(&pl->facts, "warning", f->warning);
-	for (size_t i = 0; i < pl->ndirs; i++)
-		state_line(&pl->facts, "dir", pl->dirs[i]);
 	free(imgdir);
 	free(rel_kernel);
 	free(rel_initrd);
@@ -818,6 +816,9 @@ static void state_text(const struct plan *pl, const char *status, struct strbuf 
 		   "# listed here while their checksum still matches\n");
 	sb_addf(sb, "status: %s\n", status);
 	sb_add(sb, sb_str(&pl->facts));
+	for (size_t i = 0; i < pl->ndirs; i++)
+		if (pl->dirs[i])
+			sb_addf(sb, "dir: %s\n", pl->dirs[i]);
 	for (size_t i = 0; i < pl->n; i++)
 		sb_addf(sb, "file: %s %llu %s\n", pl->out[i].sha256,
 			(unsigned long long)pl->out[i].size, pl->out[i].path);
@@ -858,6 +859,31 @@ static int load_state(const struct config *cfg, const char *name, struct image_s
 	sb_free(&diag);
 	free(path);
 	return rc;
+}
+
+static bool state_has_dir(const struct image_state *st, const char *path)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->key[i], "dir") && !strcmp(st->value[i], path))
+			return true;
+	return false;
+}
+
+/* What a failed add leaves: its temporary files, and the directories it
+ * created while no state file names them yet. */
+static struct plan *cleanup_plan;
+static bool cleanup_dirs;
+
+static void cleanup(void)
+{
+	if (cleanup_plan == NULL)
+		return;
+	for (size_t i = 0; i < cleanup_plan->n; i++)
+		if (cleanup_plan->out[i].tmp)
+			unlink(cleanup_plan->out[i].tmp);
+	for (size_t i = cleanup_plan->ndirs; cleanup_dirs && i-- > 0;)
+		if (cleanup_plan->dirs[i])
+			rmdir(cleanup_plan->dirs[i]);
 }
 
 static bool state_has_file(const struct image_state *st, const char *path)
@@ -968,11 +994,21 @@ static int add(const struct config *cfg, const char *arg)
 			fatal(1, "%s: exists and was not written by pxe-image; nothing was changed",
 			      pl->out[i].path);
 	}
+	/* a directory that exists is recorded only if this image made it */
+	for (size_t i = 0; i < pl->ndirs; i++) {
+		struct stat st;
+
+		if (lstat(pl->dirs[i], &st) == 0 && !(have_old && state_has_dir(&old, pl->dirs[i]))) {
+			free(pl->dirs[i]);
+			pl->dirs[i] = NULL;
+		}
+	}
 	if (cfg->dry_run) {
 		stage(cfg, &s, pl, false);
 		printf("# pxe-image add --dry-run: nothing is written\n");
 		for (size_t i = 0; i < pl->ndirs; i++)
-			printf("would create directory: %s\n", pl->dirs[i]);
+			if (pl->dirs[i])
+				printf("would create directory: %s\n", pl->dirs[i]);
 		for (size_t i = 0; i < pl->n; i++)
 			printf("would write: %s (%llu bytes%s%s)\n", pl->out[i].path,
 			       (unsigned long long)pl->out[i].size, pl->out[i].from ? " from " : "",
@@ -1013,14 +1049,18 @@ static int add(const struct config *cfg, const char *arg)
 	mkdir_p(cfg->exports_dir);
 	mkdir_p(cfg->profiles_dir);
 	mkdir_p(cfg->tftp_root);
+	cleanup_plan = pl;
+	cleanup_dirs = !have_old;
+	atexit(cleanup);
 	for (size_t i = 0; i < pl->ndirs; i++)
-		if (mkdir(pl->dirs[i], 0755) != 0 && errno != EEXIST)
+		if (pl->dirs[i] && mkdir(pl->dirs[i], 0755) != 0 && errno != EEXIST)
 			fatal(1, "%s: %m", pl->dirs[i]);
 	stage(cfg, &s, pl, true);
 	/* intent first: the state names every file before any is in place,
 	 * so remove can take back an add that was interrupted */
 	if (write_state(cfg, name, pl, "adding") != 0)
 		fatal(1, "%s: nothing was changed", name);
+	cleanup_dirs = false;	/* the state names them now */
 	for (size_t i = 0; i < pl->n; i++) {
 		if (rename(pl->out[i].tmp, pl->out[i].path) != 0)
 			fatal(1, "%s: %m; pxe-image remove %s takes back what was written", pl->out[i].path, name);
@@ -1034,6 +1074,7 @@ static int add(const struct config *cfg, const char *arg)
 		print_facts(sb_str(&pl->facts));
 	}
 done:
+	cleanup_plan = NULL;
 	image_state_free(&old);
 	plan_free(pl);
 	free(pl);

@@ -156,7 +156,9 @@ fails() {	# fails STATUS PATTERN ARGS...
 	[ "$rc" = "$want" ] || { echo "exit $rc, not $want"; cat "$WORK/fail.err"; return 1; }
 	expect_line "$pat" "$WORK/fail.err"
 }
-snapshot "$WORK/before-bad"
+# (directory times left out: a failed add creates and removes images/half)
+listing() { (cd "$R" && find . -printf '%p %y %s\n' | sort) >"$1"; }
+listing "$WORK/before-bad"
 head -c 100000 "$WORK/isos/rocky.iso" >"$WORK/isos/truncated.iso"
 check "a truncated ISO is refused" fails 1 "truncated.iso: image is shorter than its volume space" add "$WORK/isos/truncated.iso"
 check "a name with '/'" fails 2 "--name a/b: a name may hold only letters, digits and '-'" add --name a/b "$WORK/ubuntu"
@@ -165,8 +167,11 @@ check "a name taken by another source" fails 1 "rocky: already registered from $
 check "an unrecognised tree without --kernel/--initrd" fails 1 "not recognised; give --kernel and --initrd" add "$WORK/empty"
 check "a server that is not an IPv4 address" fails 2 "not an IPv4 address" add --server host.example "$WORK/ubuntu"
 check "show of an unknown image" fails 1 "nosuch: no such image" show nosuch
-snapshot "$WORK/after-bad"
-check "refusals wrote nothing" diff "$WORK/before-bad" "$WORK/after-bad"
+: >"$WORK/notadir"
+check "a failure half-way (exports dir is a file)" fails 1 "notadir/.pxe-image.*: Not a directory" \
+	add --name half --exports-dir "$WORK/notadir" "$NETBOOT"
+listing "$WORK/after-bad"
+check "refusals wrote nothing (no temporary file, no directory left)" diff "$WORK/before-bad" "$WORK/after-bad"
 printf 'status: complete\nfile: 0000 12 ../../etc/passwd\n' >"$R/state/evil.state"
 check "a damaged state file is refused, nothing removed" fails 1 "evil.state:2: error: not 'file: SHA256 SIZE /ABSOLUTE/PATH'" remove evil
 rm "$R/state/evil.state"
