@@ -157,19 +157,35 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
 }
 
+/* A directory that does not exist matches nothing, like an empty one;
+ * one that cannot be read is an error. */
+static int glob_error;
+
+static int include_glob_error(const char *path, int err)
+{
+	(void)path;
+	if (err == ENOENT || err == ENOTDIR)
+		return 0;
+	glob_error = err;
+	return 1;
+}
+
 static int include_glob(void *ctx, const char *pattern, char ***names, size_t *n)
 {
 	glob_t g;
-	int rc = glob(pattern, GLOB_ERR, NULL, &g);
+	int rc;
 
 	(void)ctx;
 	*names = NULL;
 	*n = 0;
+	glob_error = 0;
+	rc = glob(pattern, 0, include_glob_error, &g);
 	if (rc == GLOB_NOMATCH)
 		return 0;
 	if (rc != 0) {
-		if (rc == GLOB_NOSPACE)
-			errno = ENOMEM;
+		errno = rc == GLOB_NOSPACE ? ENOMEM : glob_error ? glob_error : EIO;
+		if (rc != GLOB_NOSPACE)
+			globfree(&g);
 		return -1;
 	}
 	*names = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof **names);

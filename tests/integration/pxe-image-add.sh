@@ -87,6 +87,14 @@ check "... as key: value lines" has "$WORK/show.out" "family: rhel" "version: 10
 gen() { "$GEN" -q -c "$R/etc/pxekit/pxekit.conf" -o "$WORK/dhcp.conf" -t "$WORK/menus" \
 	--manifest "$WORK/manifest" --no-checker; }
 check "pxe-dhcpgen reads images.d through include" gen
+printf 'server 192.0.2.1\nboot bios p.0\ninclude "/nonexistent/*.conf"\ninclude "%s/empty/*.conf"\n' "$WORK" >"$WORK/inc.conf"
+check "include of a missing or empty directory is no error" \
+	"$GEN" -q -c "$WORK/inc.conf" -o - --no-checker
+mkdir "$WORK/locked" && touch "$WORK/locked/a.conf" && chmod 000 "$WORK/locked"
+printf 'server 192.0.2.1\nboot bios p.0\ninclude "%s/locked/*.conf"\n' "$WORK" >"$WORK/inc2.conf"
+check "... a directory that cannot be read is (as a non-root user)" sh -c \
+	"setpriv --reuid=65534 --regid=65534 --clear-groups $GEN -q -c '$WORK/inc2.conf' -o - --no-checker 2>&1 |
+	grep -q 'inc2.conf:3:9: error: .*locked/\\*.conf: Permission denied'"
 check "the menu boots the image with its command line" has "$WORK/menus/bios/pxelinux.cfg/default" \
 	"LABEL rocky" "  MENU LABEL Rocky Linux 10.0 x86_64" \
 	"  APPEND inst.repo=nfs:nfsvers=3:192.0.2.1:$WORK/isos/rocky.iso ip=dhcp"
