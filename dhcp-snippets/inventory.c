@@ -35,6 +35,8 @@ struct parser {
 	struct strbuf *diag;
 	unsigned errors;
 	struct inventory *inv;
+	const struct inv_include_ops *inc;
+	unsigned depth;
 };
 
 /* One statement: its tokens, and whether a '{' ended it. */
@@ -48,7 +50,8 @@ struct stmt {
 static void __attribute__((format(printf, 4, 0)))
 diag(struct parser *ps, const char *kind, struct inv_pos pos, const char *fmt, va_list ap)
 {
-	sb_addf(ps->diag, "%s:%u:%u: %s: ", ps->source, pos.line, pos.col, kind);
+	sb_addf(ps->diag, "%s:%u:%u: %s: ", pos.file ? pos.file : ps->source, pos.line, pos.col,
+		kind);
 	sb_vaddf(ps->diag, fmt, ap);
 	sb_add(ps->diag, "\n");
 }
@@ -1507,6 +1510,72 @@ static void stmt_timeout(struct parser *ps, struct stmt *st)
 	ps->inv->timeout = (unsigned)v;
 }
 
+static void parse_statements(struct parser *ps);
+
+/* include "PATTERN": every file the glob matches, in name order, as if
+ * written here; a relative pattern is relative to the including file. */
+static void stmt_include(struct parser *ps, struct stmt *st)
+{
+	const char *cur = ps->at.file ? ps->at.file : ps->source, *slash = strrchr(cur, '/');
+	char **names = NULL, *pattern;
+	size_t n = 0;
+
+	if (st->n != 2 || st->tok[1].type != TOK_STRING) {
+		error_at(ps, st->tok[0].pos, "write: include \"PATTERN\"");
+		return;
+	}
+	if (!ps->inc) {
+		error_at(ps, st->tok[0].pos, "include is not allowed here");
+		return;
+	}
+	if (ps->depth >= INV_INCLUDE_DEPTH) {
+		error_at(ps, st->tok[0].pos, "includes nested more than %d deep (a loop?)",
+			 INV_INCLUDE_DEPTH);
+		return;
+	}
+	if (st->tok[1].text[0] == '/' || !slash)
+		pattern = strdup(st->tok[1].text);
+	else if (asprintf(&pattern, "%.*s/%s", (int)(slash - cur), cur, st->tok[1].text) < 0)
+		pattern = NULL;
+	if (!pattern || ps->inc->glob(ps->inc->ctx, pattern, &names, &n) < 0) {
+		error_at(ps, st->tok[1].pos, "%s: %m", pattern ? pattern : st->tok[1].text);
+		free(pattern);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf text = STRBUF_INIT;
+		char **list = realloc(ps->inv->included,
+				      (ps->inv->nincluded + 1) * sizeof *list);
+
+		if (!list) {
+			error_at(ps, st->tok[1].pos, "out of memory");
+			free(names[i]);
+			continue;
+		}
+		ps->inv->included = list;
+		list[ps->inv->nincluded++] = names[i];
+		if (ps->inc->read(ps->inc->ctx, names[i], &text) < 0) {
+			error_at(ps, st->tok[1].pos, "%s: %m", names[i]);
+		} else {
+			struct parser sub = {
+				.p = text.buf ? text.buf : "", .at = { 1, 1, names[i] },
+				.source = ps->source, .diag = ps->diag, .inv = ps->inv,
+				.inc = ps->inc, .depth = ps->depth + 1,
+			};
+
+			sub.end = sub.p + text.len;
+			if (memchr(sub.p, '\0', text.len))
+				error_at(&sub, sub.at, "the file contains a NUL byte: is it text?");
+			else
+				parse_statements(&sub);
+			ps->errors += sub.errors;
+		}
+		sb_free(&text);
+	}
+	free(names);
+	free(pattern);
+}
+
 static const struct statement {
 	const char *keyword;
 	void (*parse)(struct parser *ps, struct stmt *st);
@@ -1523,6 +1592,7 @@ static const struct statement {
 	{ "subnet6", stmt_subnet6, true },
 	{ "profile", stmt_profile, true },
 	{ "host", stmt_host, true },
+	{ "include", stmt_include, false },
 	{ "group", stmt_group, true },
 };
 
@@ -1851,7 +1921,7 @@ static void check_boots(struct parser *ps)
 		}
 	}
 	if (inv->nboots == 0 && inv->nboots6 == 0 && !ps->errors)
-		warning_at(ps, (struct inv_pos){ 1, 1 },
+		warning_at(ps, (struct inv_pos){ 1, 1, NULL },
 			   "no boot statements: clients will get no boot file");
 }
 
@@ -2198,9 +2268,16 @@ static char *comment_safe(const char *source)
 struct inventory *inventory_parse(const char *source, const char *text, size_t len,
 				  struct strbuf *diag_out)
 {
+	return inventory_parse_includes(source, text, len, NULL, diag_out);
+}
+
+struct inventory *inventory_parse_includes(const char *source, const char *text, size_t len,
+					   const struct inv_include_ops *ops,
+					   struct strbuf *diag_out)
+{
 	struct parser ps = {
-		.p = text, .end = text + len, .at = { 1, 1 },
-		.source = source, .diag = diag_out,
+		.p = text, .end = text + len, .at = { 1, 1, NULL },
+		.source = source, .diag = diag_out, .inc = ops,
 	};
 
 	ps.inv = calloc(1, sizeof *ps.inv);
@@ -2276,6 +2353,9 @@ void inventory_free(struct inventory *inv)
 	free(inv->profiles);
 	free(inv->hosts);
 	free(inv->default_profile);
+	for (size_t i = 0; i < inv->nincluded; i++)
+		free(inv->included[i]);
+	free(inv->included);
 	free(inv->source);
 	free(inv);
 }

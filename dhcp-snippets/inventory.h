@@ -21,6 +21,7 @@
 /* Where a statement came from, for compiler-style messages. */
 struct inv_pos {
 	unsigned line, col;
+	const char *file;	/* an included file; NULL: the inventory itself */
 };
 
 struct inv_subnet {
@@ -140,6 +141,8 @@ struct inventory {
 	bool has_server6;
 	uint8_t server6[16];	/* TFTP server for tftp://[server6]/path */
 	struct inv_pos server_pos, default_profile_pos, server6_pos;
+	size_t nincluded;
+	char **included;	/* the files "include" read, named by inv_pos.file */
 };
 
 /* Parses and checks text[0..len) (need not be NUL-terminated). Messages
@@ -148,6 +151,20 @@ struct inventory {
 struct inventory *inventory_parse(const char *source, const char *text, size_t len,
 				  struct strbuf *diag);
 void inventory_free(struct inventory *inv);
+
+/* How "include" statements read files; inventory_parse refuses them. */
+#define INV_INCLUDE_DEPTH 8
+struct inv_include_ops {
+	/* the files a glob pattern matches, sorted (none is no error):
+	 * 0, or -1 with errno; *names is freed with free() */
+	int (*glob)(void *ctx, const char *pattern, char ***names, size_t *n);
+	/* a file's text: 0, or -1 with errno */
+	int (*read)(void *ctx, const char *path, struct strbuf *text);
+	void *ctx;
+};
+struct inventory *inventory_parse_includes(const char *source, const char *text, size_t len,
+					   const struct inv_include_ops *ops,
+					   struct strbuf *diag);
 
 /* Helpers the emitters share. */
 bool inv_is_url(const char *s);	/* http://, https:// or tftp:// */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,14 +157,62 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
 }
 
+/* A directory that does not exist matches nothing, like an empty one;
+ * one that cannot be read is an error. */
+static int glob_error;
+
+static int include_glob_error(const char *path, int err)
+{
+	(void)path;
+	if (err == ENOENT || err == ENOTDIR)
+		return 0;
+	glob_error = err;
+	return 1;
+}
+
+static int include_glob(void *ctx, const char *pattern, char ***names, size_t *n)
+{
+	glob_t g;
+	int rc;
+
+	(void)ctx;
+	*names = NULL;
+	*n = 0;
+	glob_error = 0;
+	rc = glob(pattern, 0, include_glob_error, &g);
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0) {
+		errno = rc == GLOB_NOSPACE ? ENOMEM : glob_error ? glob_error : EIO;
+		if (rc != GLOB_NOSPACE)
+			globfree(&g);
+		return -1;
+	}
+	*names = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof **names);
+	for (size_t i = 0; *names && i < g.gl_pathc; i++)
+		if (((*names)[(*n)++] = strdup(g.gl_pathv[i])) == NULL)
+			fatal(1, "out of memory");
+	globfree(&g);
+	if (!*names)
+		fatal(1, "out of memory");
+	return 0;
+}
+
+static int include_read(void *ctx, const char *path, struct strbuf *text)
+{
+	(void)ctx;
+	return read_text_file(path, 0, MAX_INVENTORY, text) < 0 ? -1 : 0;
+}
+
 static struct inventory *load_inventory(const char *path)
 {
+	static const struct inv_include_ops include_ops = { include_glob, include_read, NULL };
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
 
 	if (read_text_file(path, 0, MAX_INVENTORY, &text) < 0)
 		fatal(1, errno == EFBIG ? "%s: larger than 256 MiB; is it an inventory?" : "%s: %m", path);
-	inv = inventory_parse(path, sb_str(&text), text.len, &diag);
+	inv = inventory_parse_includes(path, sb_str(&text), text.len, &include_ops, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);
 	sb_free(&diag);

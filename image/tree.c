@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "tree.h"
 
 /* ---- a directory ------------------------------------------------------ */
@@ -203,4 +204,99 @@ void iso_tree_close(struct iso_tree *it)
 	if (it->fd >= 0)
 		close(it->fd);
 	it->fd = -1;
+}
+
+/* ---- copying a file out of either kind of tree -------------------------- */
+
+#define COPY_CHUNK (1u << 20)
+
+static int64_t copy_out(int in, uint64_t pos, uint64_t size, uint64_t total, uint64_t done,
+			const struct tree_copy *c)
+{
+	char *buf = malloc(COPY_CHUNK);
+
+	if (buf == NULL)
+		return -1;
+	while (size > 0) {
+		size_t want = size < COPY_CHUNK ? (size_t)size : COPY_CHUNK;
+		ssize_t n = pread(in, buf, want, (off_t)pos);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0)
+				errno = EIO;	/* shorter than it says */
+			free(buf);
+			return -1;
+		}
+		sha256_update(c->sum, buf, (size_t)n);
+		if (c->out >= 0 && write_all(c->out, buf, (size_t)n) != 0) {
+			free(buf);
+			return -1;
+		}
+		pos += (uint64_t)n;
+		size -= (uint64_t)n;
+		done += (uint64_t)n;
+		if (c->progress)
+			c->progress(c->arg, done, total);
+	}
+	free(buf);
+	return (int64_t)done;
+}
+
+int64_t dir_tree_copy(struct dir_tree *d, const char *path, const struct tree_copy *c)
+{
+	struct stat st;
+	int64_t rc = -1;
+	int fd = open_in(d->root, path, O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto out;
+	}
+	rc = copy_out(fd, 0, (uint64_t)st.st_size, (uint64_t)st.st_size, 0, c);
+out:
+	close(fd);
+	return rc;
+}
+
+int64_t iso_tree_copy(struct iso_tree *it, const char *path, const struct tree_copy *c)
+{
+	uint64_t off = 0, done = 0;
+	int rc = iso_lookup_path(&it->v, path, &it->e);
+
+	if (rc != 0 || !S_ISREG(it->e.mode)) {
+		errno = rc == ISO_E_NOENT ? ENOENT : rc != 0 ? EIO : EINVAL;
+		return -1;
+	}
+	while (off < it->e.size) {
+		uint64_t pos, run;
+		int64_t n;
+
+		if (iso_map(&it->e, off, &pos, &run) != 0 || run == 0) {
+			errno = EIO;
+			return -1;
+		}
+		if (run > it->e.size - off)
+			run = it->e.size - off;
+		n = copy_out(it->fd, pos, run, it->e.size, done, c);
+		if (n < 0)
+			return -1;
+		done = (uint64_t)n;
+		off += run;
+	}
+	return (int64_t)done;
+}
+
+int64_t fd_copy(int fd, const struct tree_copy *c)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	return copy_out(fd, 0, (uint64_t)st.st_size, (uint64_t)st.st_size, 0, c);
 }

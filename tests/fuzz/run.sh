@@ -12,7 +12,8 @@ for tool in xorriso genisoimage; do
 	command -v $tool >/dev/null || { echo "missing $tool (tools/install-deps --test)"; exit 99; }
 done
 mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
-	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-record"
+	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-state" \
+	"$out/corpus-record"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -63,6 +64,9 @@ iso_seed geniso-plain genisoimage -no-pad
 } >"$out/corpus-detect/seed"
 # Two fragments (one empty) of a record, then a one-fragment record.
 printf '\0\0\0\0\0\0\0\3abc\200\0\0\2de\200\0\0\1f' >"$out/corpus-record/fragments"
+# a state file as pxe-image add writes it
+printf '# pxe-image state\nstatus: complete\nname: rocky\nsource: /srv/iso/rocky.iso\ndir: /srv/tftp/images/rocky\nfile: %s 6 /srv/tftp/images/rocky/vmlinuz\n' \
+	"$(printf '%064d' 0)" >"$out/corpus-state/seed"
 for x in nfs3_prot mount_prot; do
 	rpcgen -h <"$top_srcdir/nfs-helper/$x.x" | sed "s/_STDIN_H_RPCGEN/PXEKIT_${x}_H/" >"$out/$x.h"
 	{ echo "#include \"$x.h\""; rpcgen -c <"$top_srcdir/nfs-helper/$x.x"; } >"$out/${x}_xdr.c"
@@ -103,15 +107,17 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir"/nfs-helper/fhandle.c "$top_srcdir"/nfs-helper/fdcache.c \
 	"$top_srcdir"/nfs-helper/record.c "$out/nfs3_prot_xdr.c" \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
-fuzzer record -I"$top_srcdir/nfs-helper" \
-	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
 fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
 fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
 	"$top_srcdir/image/detect.c" "$top_srcdir/image/facts.c" "$top_srcdir/image/rules.c" \
 	"$top_srcdir/lib/strbuf.c"
+fuzzer state -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_state.c" \
+	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c"
+fuzzer record -I"$top_srcdir/nfs-helper" \
+	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
 cd "$out"
 status=0
-for target in ${FUZZ_TARGETS:-request remap inventory exports rpc iso9660 detect record}; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc record iso9660 detect state}; do
 	rc=0
 	max_len=4096
 	[ "$target" = iso9660 ] && max_len=65536	# descriptors and a few directories

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <fnmatch.h>
 
 #include "inventory.h"
 
@@ -361,6 +363,126 @@ static void test_formatting_helpers(void **state)
 	assert_false(inv_is_url("x/http://"));
 }
 
+
+/* "include": an in-memory file system; glob is fnmatch over its names,
+ * which are listed in sorted order. */
+static const char *const *fake_files;	/* name, text, name, text, ..., NULL */
+
+static int fake_glob(void *ctx, const char *pattern, char ***names, size_t *n)
+{
+	(void)ctx;
+	*n = 0;
+	*names = calloc(16, sizeof **names);
+	if (strstr(pattern, "unreadable-dir"))
+		return errno = EACCES, free(*names), -1;
+	for (size_t i = 0; fake_files[i]; i += 2)
+		if (fnmatch(pattern, fake_files[i], FNM_PATHNAME) == 0 && *n < 16)
+			(*names)[(*n)++] = strdup(fake_files[i]);
+	return 0;
+}
+
+static int fake_read(void *ctx, const char *path, struct strbuf *text)
+{
+	(void)ctx;
+	for (size_t i = 0; fake_files[i]; i += 2)
+		if (strcmp(fake_files[i], path) == 0) {
+			if (!fake_files[i + 1])
+				return errno = EACCES, -1;
+			sb_add(text, fake_files[i + 1]);
+			return 0;
+		}
+	return errno = ENOENT, -1;
+}
+
+static struct inventory *parse_inc(const char *text, const char *const *files)
+{
+	static const struct inv_include_ops ops = { fake_glob, fake_read, NULL };
+
+	fake_files = files;
+	sb_reset(&diag);
+	return inventory_parse_includes("/etc/pxekit/pxekit.conf", text, strlen(text), &ops, &diag);
+}
+
+static void test_include_reads_matches_in_name_order(void **state)
+{
+	static const char *const files[] = {
+		"/etc/pxekit/images.d/b.conf", "profile b kernel b/k initrd b/i\n",
+		"/etc/pxekit/images.d/a.conf", "profile a {\n  kernel a/k\n  append \"x=1\"\n}\n",
+		"/etc/pxekit/images.d/a.txt", "garbage\n",
+		NULL };
+	/* sorted by the glob: the fake lists in table order, so sort here */
+	static const char *const sorted[] = {
+		"/etc/pxekit/images.d/a.conf", "profile a {\n  kernel a/k\n  append \"x=1\"\n}\n",
+		"/etc/pxekit/images.d/a.txt", "garbage\n",
+		"/etc/pxekit/images.d/b.conf", "profile b kernel b/k initrd b/i\n",
+		NULL };
+	struct inventory *inv;
+
+	(void)state;
+	(void)files;
+	inv = parse_inc(SERVER "include \"images.d/*.conf\"\ndefault-profile b\n", sorted);
+	assert_non_null(inv);
+	assert_null(strstr(sb_str(&diag), "error"));
+	assert_int_equal(inv->nprofiles, 2);
+	assert_string_equal(inv->profiles[0].name, "a");
+	assert_string_equal(inv->profiles[0].append, "x=1");
+	assert_string_equal(inv->profiles[1].name, "b");
+	assert_string_equal(inv->default_prof->name, "b");
+	inventory_free(inv);
+
+	/* a pattern that matches nothing is no error */
+	inv = parse_inc(SERVER "include \"/nowhere/*.conf\"\n", sorted);
+	assert_non_null(inv);
+	assert_int_equal(inv->nprofiles, 0);
+	inventory_free(inv);
+}
+
+/* The included file's errors name it, with its own lines and columns. */
+static void test_include_errors_name_the_included_file(void **state)
+{
+	static const char *const files[] = {
+		"/i/one.conf", "profile ok kernel k\n\nprofile bad! kernel k\n",
+		"/i/two.conf", "profile ok kernel k2\n",
+		"/i/three.conf", NULL,	/* unreadable */
+		NULL };
+	struct inventory *inv;
+
+	(void)state;
+	inv = parse_inc(SERVER "include \"/i/one.conf\"\n", files);
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "/i/one.conf:3:12: error: character '!'"));
+	/* a duplicate across files: named where the second one is */
+	inv = parse_inc(SERVER "include \"/i/one.conf\"\ninclude \"/i/two.conf\"\n",
+			(const char *const[]){ "/i/one.conf", "profile ok kernel k\n",
+					       "/i/two.conf", "profile ok kernel k2\n", NULL });
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "/i/two.conf:1:"));
+	inv = parse_inc(SERVER "include \"/i/three.conf\"\n", files);
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag),
+			       "pxekit.conf:3:9: error: /i/three.conf: Permission denied"));
+	inv = parse_inc(SERVER "include \"/unreadable-dir/*\"\n", files);
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "/unreadable-dir/*: Permission denied"));
+	inv = parse_inc(SERVER "include /i/one.conf\n", files);
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "write: include \"PATTERN\""));
+}
+
+static void test_include_loops_and_plain_parse(void **state)
+{
+	static const char *const files[] = {
+		"/etc/pxekit/self.conf", "include \"self.conf\"\n", NULL };
+	struct inventory *inv;
+
+	(void)state;
+	inv = parse_inc(SERVER "include \"self.conf\"\n", files);
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "/etc/pxekit/self.conf:1:1: error: includes nested more than 8 deep"));
+	/* without include operations (the fuzzer, other callers) it is refused */
+	assert_error(SERVER "include \"x\"\n", "inv:3:1: error: include is not allowed here");
+}
+
 /* ---- what admins expect beside the basics (issue 19) ---------------- */
 
 static void test_subnet_options_are_parsed(void **state)
@@ -568,6 +690,9 @@ int main(void)
 		cmocka_unit_test(test_profile_and_host_rules),
 		cmocka_unit_test(test_error_count_is_bounded),
 		cmocka_unit_test(test_formatting_helpers),
+		cmocka_unit_test(test_include_reads_matches_in_name_order),
+		cmocka_unit_test(test_include_errors_name_the_included_file),
+		cmocka_unit_test(test_include_loops_and_plain_parse),
 		cmocka_unit_test(test_subnet_options_are_parsed),
 		cmocka_unit_test(test_subnet_option_errors),
 		cmocka_unit_test(test_ipv6_is_parsed),
