@@ -38,6 +38,7 @@ dhcp-server s1 address 10.9.0.2
 dhcp-server s2 {
     address 10.9.0.3
     port 847
+    next-server 10.9.0.3
 }
 failover boot-ha {
     peer s1 primary
@@ -48,8 +49,9 @@ failover boot-ha {
     auto-partner-down 5
 }
 INV
-# The same site with Kea in hot standby.
-sed -e 's/peer s2 secondary/peer s2 standby/' -e 's/max-response-delay 5/max-response-delay 3\n    heartbeat-delay 1\n    max-ack-delay 1\n    max-unacked-clients 0/' \
+# The same site with Kea in hot standby; the subnet names its own TFTP
+# server, which beats the peer's.
+sed -e 's/peer s2 secondary/peer s2 standby/' -e 's/lease-time 600/lease-time 600\n    next-server 10.9.0.5/' -e 's/max-response-delay 5/max-response-delay 3\n    heartbeat-delay 1\n    max-ack-delay 1\n    max-unacked-clients 0/' \
 	"$WORK/inventory" >"$WORK/inventory.kea"
 
 gen() { "$GEN" --manifest "$WORK/manifest" -t "$WORK/tftp" --no-loaders --no-main-config "$@"; }
@@ -66,10 +68,15 @@ check "the primary's file declares it primary with the partner's address and por
 check "mclt and split only on the primary" sh -c "
 	grep -q '^  mclt 10;' '$WORK/isc/pxekit-s1.conf' && grep -q '^  split 128;' '$WORK/isc/pxekit-s1.conf' &&
 	! grep -Eq 'mclt|split' '$WORK/isc/pxekit-s2.conf' && grep -q '^  secondary;' '$WORK/isc/pxekit-s2.conf'"
+check "each peer's file names its own TFTP server (next-server)" sh -c "
+	grep -q '^  next-server 10.9.0.1;' '$WORK/isc/pxekit-s1.conf' && ! grep -q 'next-server 10.9.0.3' '$WORK/isc/pxekit-s1.conf' &&
+	grep -q '^  next-server 10.9.0.3;' '$WORK/isc/pxekit-s2.conf' && ! grep -q 'next-server 10.9.0.1' '$WORK/isc/pxekit-s2.conf'"
 check "the range sits in a pool naming the failover peer" \
 	sh -c "grep -A2 '^  pool {' '$WORK/isc/pxekit-s2.conf' | grep -q 'failover peer \"boot-ha\";'"
 # host and boot lines: everything but the failover declaration.
-host_boot() { sed -n '/^class\|^group/,$p' "$1" | grep -Ev 'pool|failover peer|^  }$'; }
+# host and boot lines: everything but the failover declaration and the
+# next-server, which s2 sets to itself.
+host_boot() { sed -n '/^class\|^group/,$p' "$1" | grep -Ev 'pool|failover peer|next-server|^  }$'; }
 host_boot "$WORK/isc/pxekit-s1.conf" >"$WORK/isc/s1.hosts"
 host_boot "$WORK/isc/pxekit-s2.conf" >"$WORK/isc/s2.hosts"
 check "the two ISC files have the same hosts and boot files" sh -c \
@@ -200,10 +207,17 @@ S2_PID=$LAST_PID
 check "ISC primary reaches normal" until_log "$WORK/isc/s1.log" 'failover peer boot-ha: I move from .* to normal' 60
 check "ISC secondary reaches normal" until_log "$WORK/isc/s2.log" 'failover peer boot-ha: I move from .* to normal' 60
 
+# siaddr_of_peer NAME: the answer named the TFTP server of the peer that
+# gave it (load balancing picks the peer by the client's MAC).
+siaddr_of_peer() {
+	grep -q '^serverid=10.9.0.2$' "$WORK/$1" && grep -q '^siaddr=10.9.0.1$' "$WORK/$1" && return 0
+	grep -q '^serverid=10.9.0.3$' "$WORK/$1" && grep -q '^siaddr=10.9.0.3$' "$WORK/$1" && return 0
+	cat "$WORK/$1"; return 1
+}
 ask bios 52:54:00:aa:00:01 $PXE_BIOS
-check "a PXE BIOS client gets a pool address and pxelinux.0 from 10.9.0.1" sh -c "
-	grep -q '^ip=10.9.0.1[0-5][0-9]$' '$WORK/bios' && grep -q '^siaddr=10.9.0.1$' '$WORK/bios' &&
-	grep -q '^boot_file=bios/pxelinux.0$' '$WORK/bios'"
+check "a PXE BIOS client gets a pool address and pxelinux.0" sh -c "
+	grep -q '^ip=10.9.0.1[0-5][0-9]$' '$WORK/bios' && grep -q '^boot_file=bios/pxelinux.0$' '$WORK/bios'"
+check "... from the TFTP server of the peer that answered" siaddr_of_peer bios
 ask node02 52:54:00:12:34:02 $PXE_X64
 check "known host node02 gets its fixed address and own file" sh -c "
 	grep -q '^ip=10.9.0.12$' '$WORK/node02' && grep -q '^boot_file=efi64/ipxe.efi$' '$WORK/node02'"
@@ -212,8 +226,9 @@ stop "$S1_PID"
 check "with the primary gone the secondary leaves normal" \
 	until_log "$WORK/isc/s2.log" 'failover peer boot-ha: I move from normal to communications-interrupted' 30
 ask node01 52:54:00:12:34:01 $PXE_BIOS
-check "the secondary alone answers known host node01 (fixed address, boot file)" sh -c "
+check "the secondary alone answers known host node01 (fixed address, its next-server, boot file)" sh -c "
 	grep -q '^ip=10.9.0.11$' '$WORK/node01' && grep -q '^serverid=10.9.0.3$' '$WORK/node01' &&
+	grep -q '^siaddr=10.9.0.3$' '$WORK/node01' &&
 	grep -q '^boot_file=bios/pxelinux.0$' '$WORK/node01'"
 check "auto-partner-down moves the secondary to partner-down" \
 	until_log "$WORK/isc/s2.log" 'failover peer boot-ha: I move from communications-interrupted to partner-down' 30
@@ -265,8 +280,9 @@ K2_PID=$LAST_PID
 check "Kea primary reaches hot-standby" until_log "$WORK/kea/s1.log" 'HA_STATE_TRANSITION.* to HOT-STANDBY state' 30
 check "Kea standby reaches hot-standby" until_log "$WORK/kea/s2.log" 'HA_STATE_TRANSITION.* to HOT-STANDBY state' 30
 ask kea_bios 52:54:00:bb:00:01 $PXE_BIOS
-check "the Kea primary answers a PXE client with its boot file" sh -c "
+check "the Kea primary answers a PXE client with its boot file and the subnet's next-server" sh -c "
 	grep -q '^ip=10.9.0.1[0-5][0-9]$' '$WORK/kea_bios' && grep -q '^serverid=10.9.0.2$' '$WORK/kea_bios' &&
+	grep -q '^siaddr=10.9.0.5$' '$WORK/kea_bios' &&
 	grep -q '^boot_file=bios/pxelinux.0$' '$WORK/kea_bios'"
 
 kill -KILL "$K1_PID"
@@ -283,7 +299,8 @@ while [ $n -lt 8 ]; do
 done
 t1=$(date +%s)
 check "the standby answers after the primary is killed, with the boot file" sh -c "
-	grep -q '^serverid=10.9.0.3$' '$WORK/kea_after' && grep -q '^boot_file=efi64/grubx64.efi$' '$WORK/kea_after'"
+	grep -q '^serverid=10.9.0.3$' '$WORK/kea_after' && grep -q '^boot_file=efi64/grubx64.efi$' '$WORK/kea_after' &&
+	grep -q '^siaddr=10.9.0.5$' '$WORK/kea_after'"
 check "the standby went to partner-down" until_log "$WORK/kea/s2.log" 'HA_STATE_TRANSITION.* to PARTNER-DOWN state' 5
 echo "# standby answered $((t1 - t0)) s after the kill ($n unanswered exchanges first)"
 check "it answered within max-response-delay + heartbeat + 2 client exchanges (12 s)" test $((t1 - t0)) -le 12
