@@ -1725,7 +1725,7 @@ static const struct failover_number {
 	const char *what;
 } failover_numbers[] = {
 	{ "mclt", offsetof(struct inv_failover, mclt), 1, 86400, "a time in seconds" },
-	{ "split", offsetof(struct inv_failover, split), 0, 256, "a split (0-256)" },
+	{ "split", offsetof(struct inv_failover, split), 0, 256, "a split" },
 	{ "max-response-delay", offsetof(struct inv_failover, max_response_delay), 1, 3600,
 	  "a time in seconds" },
 	{ "max-unacked-updates", offsetof(struct inv_failover, max_unacked_updates), 1, 65535,
