@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "failover.h"
 #include "inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,6 +74,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sb_reset(&out);
 			emit_dhcp((enum dhcp_format)f, inv, &out);
 			check_output(&out);
+		}
+		/* Each failover peer's ISC and Kea file, and the format checks. */
+		for (size_t p = 0; inv->failover && p < inv->failover->npeers; p++) {
+			struct inventory view = failover_view(inv, inv->failover->peer[p].server);
+
+			for (int f = FORMAT_ISC; f <= FORMAT_KEA; f++) {
+				sb_reset(&out);
+				emit_dhcp((enum dhcp_format)f, &view, &out);
+				check_output(&out);
+				sb_reset(&diag);
+				failover_check_format(inv, (enum dhcp_format)f, &diag);
+			}
 		}
 		emit_loaders(inv, &lf);
 		for (size_t i = 0; i < lf.n; i++) {

@@ -24,6 +24,8 @@ printf '\0PXELINUX.CFG\\01-AA' >"$out/corpus-remap/pxe"
 printf '\2ip/x\nxyzxy' >"$out/corpus-remap/ip"
 cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" \
 	"$top_srcdir/tests/unit/golden/features.conf" "$out/corpus-inventory/"
+# A failover site (dhcp-server, failover, subnet next-server).
+printf 'server 10.0.0.1\nsubnet 10.0.0.0/24 range 10.0.0.100 10.0.0.150 next-server 10.0.0.5\nboot bios p.0\nhost h1 mac 52:54:00:00:00:01 address 10.0.0.11\ndhcp-server a address 10.0.0.2\ndhcp-server b {\n address 10.0.0.3\n port 847\n next-server 10.0.0.3\n}\nfailover f {\n peer a primary\n peer b secondary\n mclt 60\n split 255\n}\n' >"$out/corpus-inventory/failover"
 # Menu text iPXE would split if it reached a script as words.
 printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z && w #c" kernel k append "a ; b #x"\nhost h mac 52:54:00:00:00:01 profile a\n' >"$out/corpus-inventory/hostile"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
@@ -91,6 +93,7 @@ fuzzer remap -I"$top_srcdir/tftpd" \
 fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir/tests/fuzz/fuzz_inventory.c" "$top_srcdir"/dhcp-snippets/inventory.c \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
+	"$top_srcdir/dhcp-snippets/failover.c" \
 	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
 fuzzer exports -I"$top_srcdir/nfs-helper" \
 	$(pkg-config --cflags libtirpc) \

@@ -309,4 +309,25 @@ check "the standby answers known host node02 with its fixed address and file" sh
 	grep -q '^ip=10.9.0.12$' '$WORK/kea_known' && grep -q '^boot_file=efi64/ipxe.efi$' '$WORK/kea_known'"
 stop "$K2_PID"
 
+# ---- a subnet's own next-server, one dhcpd, no failover ---------------
+sed -e '/^dhcp-server/,$d' -e 's/lease-time 600/lease-time 600\n    next-server 10.9.0.5/' \
+	"$WORK/inventory" >"$WORK/inventory.subnet"
+check "a subnet's next-server passes dhcpd -t and kea-dhcp4 -t" sh -c "
+	'$GEN' -c '$WORK/inventory.subnet' -f isc -o '$WORK/isc/pxekit-s1.conf' --manifest '$WORK/manifest' \
+		-t '$WORK/tftp' --no-loaders --no-main-config --checker '$DHCPD' -q &&
+	KEA_LOCKFILE_DIR='$WORK/kea' KEA_PIDFILE_DIR='$WORK/kea' '$GEN' -c '$WORK/inventory.subnet' -f kea -o - \
+		--no-main-config --checker '$KEA' -q >/dev/null"
+rm -f "$WORK/isc/s1.leases"
+start_isc s1
+S1_PID=$LAST_PID
+until_log "$WORK/isc/s1.log" 'Server starting service' 10 >/dev/null || true
+ask sub_bios 52:54:00:cc:00:01 $PXE_BIOS
+check "dhcpd gives a PXE client the subnet's next-server" sh -c "
+	grep -q '^siaddr=10.9.0.5$' '$WORK/sub_bios' && grep -q '^boot_file=bios/pxelinux.0$' '$WORK/sub_bios'"
+ask sub_node02 52:54:00:12:34:02 $PXE_X64
+check "... and a known host its own file from the subnet's next-server" sh -c "
+	grep -q '^ip=10.9.0.12$' '$WORK/sub_node02' && grep -q '^siaddr=10.9.0.5$' '$WORK/sub_node02' &&
+	grep -q '^boot_file=efi64/ipxe.efi$' '$WORK/sub_node02'"
+stop "$S1_PID"
+
 finish
