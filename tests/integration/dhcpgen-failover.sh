@@ -12,6 +12,8 @@
 #   hook's own HTTP listener, no kea-ctrl-agent) reach hot-standby; the
 #   primary answers; killed, the standby goes partner-down and answers
 #   within max-response-delay plus a heartbeat and the client's retries.
+# - Kea load balancing: each answer comes from the pool half of the
+#   class HA_<name> of the server that gave it.
 # - Bad failover declarations are refused with file:line, nothing written.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need busybox ip diff
@@ -307,6 +309,47 @@ check "it answered within max-response-delay + heartbeat + 2 client exchanges (1
 ask kea_known 52:54:00:12:34:02 $PXE_X64
 check "the standby answers known host node02 with its fixed address and file" sh -c "
 	grep -q '^ip=10.9.0.12$' '$WORK/kea_known' && grep -q '^boot_file=efi64/ipxe.efi$' '$WORK/kea_known'"
+stop "$K2_PID"
+
+# ---- Kea HA, load balancing ------------------------------------------
+# Each server leases from the half of the range its class HA_<name> gets.
+for ns in s1 s2; do mv "$WORK/kea/$ns.log" "$WORK/kea/$ns.hot-standby.log"; done
+check "the load-balancing files pass kea-dhcp4 -t" env KEA_LOCKFILE_DIR="$WORK/kea" KEA_PIDFILE_DIR="$WORK/kea" \
+	"$GEN" -c "$WORK/inventory.lb" --manifest "$WORK/manifest" -t "$WORK/tftp" --no-loaders \
+	--no-main-config -f kea -o "$WORK/kea/pxekit.json" --checker "$KEA" -q
+start_kea s1
+K1_PID=$LAST_PID
+start_kea s2
+K2_PID=$LAST_PID
+check "Kea peers reach load-balancing" sh -c "
+	i=0
+	until grep -q 'HA_STATE_TRANSITION.* to LOAD-BALANCING state' '$WORK/kea/s1.log' 2>/dev/null &&
+	      grep -q 'HA_STATE_TRANSITION.* to LOAD-BALANCING state' '$WORK/kea/s2.log' 2>/dev/null; do
+		[ \$i -lt 120 ] || exit 1
+		sleep 0.25; i=\$((i + 1))
+	done"
+# in_own_half NAME: answered from the pool half of the server that answered.
+in_own_half() {
+	ip=$(sed -n 's/^ip=10.9.0.//p' "$WORK/$1")
+	sid=$(sed -n 's/^serverid=//p' "$WORK/$1")
+	grep -q '^boot_file=bios/pxelinux.0$' "$WORK/$1" || { cat "$WORK/$1"; return 1; }
+	case "$sid" in
+	10.9.0.2) [ "$ip" -ge 100 ] && [ "$ip" -le 125 ] ;;
+	10.9.0.3) [ "$ip" -ge 126 ] && [ "$ip" -le 150 ] ;;
+	*) false ;;
+	esac || { cat "$WORK/$1"; return 1; }
+}
+seen=""
+for m in 01 02 03 04 05 06; do
+	ask lb_$m 52:54:00:dd:00:$m $PXE_BIOS
+	check "load balancing: client $m gets its boot file from the pool of the server that answered" in_own_half lb_$m
+	seen="$seen $(sed -n 's/^serverid=//p' "$WORK/lb_$m")"
+done
+echo "# answered by:$seen"
+# These six MACs hash to both servers (Kea's load-balancing hash is
+# deterministic), so each must have answered some.
+check "load balancing: both servers answered" sh -c "echo '$seen' | grep -q 10.9.0.2 && echo '$seen' | grep -q 10.9.0.3"
+stop "$K1_PID"
 stop "$K2_PID"
 
 # ---- a subnet's own next-server, one dhcpd, no failover ---------------
