@@ -26,6 +26,8 @@ cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" 
 	"$top_srcdir/tests/unit/golden/features.conf" "$out/corpus-inventory/"
 # Menu text iPXE would split if it reached a script as words.
 printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z && w #c" kernel k append "a ; b #x"\nhost h mac 52:54:00:00:00:01 profile a\n' >"$out/corpus-inventory/hostile"
+# include: the files after each form feed are /f1, /f2, ... (one includes itself)
+printf 'server 10.0.0.1\nboot bios p.0\ninclude "/f*"\n\fprofile a kernel k\n\fhost h mac 52:54:00:00:00:01 profile a\ninclude "f2"\n' >"$out/corpus-inventory/include"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"
