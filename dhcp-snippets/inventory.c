@@ -37,6 +37,7 @@ struct parser {
 	struct inventory *inv;
 	const struct inv_include_ops *inc;
 	unsigned depth;
+	const struct parser *includer;	/* the file whose include this is */
 };
 
 /* One statement: its tokens, and whether a '{' ended it. */
@@ -1516,6 +1517,15 @@ static void stmt_timeout(struct parser *ps, struct stmt *st)
 
 static void parse_statements(struct parser *ps);
 
+/* Whether path is the file being parsed or one that includes it. */
+static bool includes_itself(const struct parser *ps, const char *path)
+{
+	for (; ps; ps = ps->includer)
+		if (!strcmp(ps->at.file ? ps->at.file : ps->source, path))
+			return true;
+	return false;
+}
+
 /* include "PATTERN": every file the glob matches, in name order, as if
  * written here; a relative pattern is relative to the including file. */
 static void stmt_include(struct parser *ps, struct stmt *st)
@@ -1558,13 +1568,18 @@ static void stmt_include(struct parser *ps, struct stmt *st)
 		}
 		ps->inv->included = list;
 		list[ps->inv->nincluded++] = names[i];
-		if (ps->inc->read(ps->inc->ctx, names[i], &text) < 0) {
+		if (includes_itself(ps, names[i])) {
+			/* "*.conf" beside the main file matches it: without this,
+			 * N such files would be read N^INV_INCLUDE_DEPTH times */
+			error_at(ps, st->tok[1].pos, "%s includes itself (through \"%s\")",
+				 names[i], st->tok[1].text);
+		} else if (ps->inc->read(ps->inc->ctx, names[i], &text) < 0) {
 			error_at(ps, st->tok[1].pos, "%s: %m", names[i]);
 		} else {
 			struct parser sub = {
 				.p = text.buf ? text.buf : "", .at = { 1, 1, names[i] },
 				.source = ps->source, .diag = ps->diag, .inv = ps->inv,
-				.inc = ps->inc, .depth = ps->depth + 1,
+				.inc = ps->inc, .depth = ps->depth + 1, .includer = ps,
 			};
 
 			sub.end = sub.p + text.len;

@@ -28,6 +28,8 @@ cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" 
 printf 'server 10.0.0.1\nsubnet 10.0.0.0/24 range 10.0.0.100 10.0.0.150 next-server 10.0.0.5\nboot bios p.0\nhost h1 mac 52:54:00:00:00:01 address 10.0.0.11\ndhcp-server a address 10.0.0.2\ndhcp-server b {\n address 10.0.0.3\n port 847\n next-server 10.0.0.3\n}\nfailover f {\n peer a primary\n peer b secondary\n mclt 60\n split 255\n}\n' >"$out/corpus-inventory/failover"
 # Menu text iPXE would split if it reached a script as words.
 printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z && w #c" kernel k append "a ; b #x"\nhost h mac 52:54:00:00:00:01 profile a\n' >"$out/corpus-inventory/hostile"
+# include: the files after each form feed are /f1, /f2, ... (one includes itself)
+printf 'server 10.0.0.1\nboot bios p.0\ninclude "/f*"\n\fprofile a kernel k\n\fhost h mac 52:54:00:00:00:01 profile a\ninclude "f2"\n' >"$out/corpus-inventory/include"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"
