@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "daemon.h"
+#include "detach.h"
 #include "exports_load.h"
 #include "log.h"
 #include "pidfile.h"
@@ -445,7 +446,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		fatal(EX_CONFIG, "no usable exports in %s", d->opts.exports_file);
 	d->svc = server_open(&cfg);
 	if (!d->opts.foreground) {
-		if (daemon(0, 0) < 0)
+		if (!detach_daemon(false, false))
 			fatal(EX_OSERR, "daemon: %m");
 		log_set_target(LOG_TO_SYSLOG);
 	}
