@@ -771,7 +771,7 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 	int rc = tftp_parse_request(buf, n, &req, &errmsg);
 
 	if (rc != 0) {
-		if (cfg->verbosity >= 1)
+		if (log_verbose(1))
 			logmsg(LOG_NOTICE, "malformed request (%zu bytes, %s) from %s: %s", n,
 			       tftp_opcode_name(n >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0),
 			       addr_ntop(addr_unmap_v4((struct sockaddr *)from, &u), text,
@@ -927,6 +927,7 @@ int main(int argc, char **argv)
 	parse_args(&cfg, argc, argv);
 	if (cfg.log_stderr)
 		log_set_target(LOG_TO_STDERR);
+	log_set_verbosity(cfg.verbosity);
 	if (!cfg.umask_set)
 		cfg.umask = cfg.permissive ? current_umask() : 0;
 	resolve_user(&cfg);
