@@ -1,8 +1,8 @@
 /* Start-up and shutdown of pxe-mountd and pxe-nfsd: the state both hold,
  * and the order in which a daemon acquires, detaches, drops and serves.
- * The command line, the key file, the export table and the caller's
- * access each have a file of their own (included here for the
- * programs). */
+ * The command line, the key file and the export table each have a file
+ * of their own (included here for the programs); the procedures' access
+ * check is caller.h. */
 #ifndef PXEKIT_NFS_DAEMON_H
 #define PXEKIT_NFS_DAEMON_H
 
@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "caller.h"
 #include "daemon_opts.h"
 #include "export_table.h"
 #include "fhandle.h"

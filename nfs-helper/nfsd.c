@@ -18,6 +18,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "daemon.h"
 #include "fdcache.h"
 #include "log.h"
