@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "diag.h"
 #include "inventory.h"
 #include "strnum.h"
 
@@ -51,10 +52,8 @@ struct stmt {
 static void __attribute__((format(printf, 4, 0)))
 diag(struct parser *ps, const char *kind, struct inv_pos pos, const char *fmt, va_list ap)
 {
-	sb_addf(ps->diag, "%s:%u:%u: %s: ", pos.file ? pos.file : ps->source, pos.line, pos.col,
-		kind);
-	sb_vaddf(ps->diag, fmt, ap);
-	sb_add(ps->diag, "\n");
+	diag_vadd(ps->diag, (struct diag_pos){ pos.file ? pos.file : ps->source, pos.line, pos.col },
+		  kind, fmt, ap);
 }
 
 static void __attribute__((format(printf, 3, 4)))
