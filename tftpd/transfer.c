@@ -43,6 +43,7 @@ struct xfer {
 	uint64_t bytes;
 	unsigned retransmits;
 	unsigned spurious;		/* retransmissions found needless */
+	unsigned oversized;		/* packets dropped as larger than a block */
 	uint64_t deadline;
 	uint64_t last_progress;
 	uint64_t progress;		/* counts windows and blocks done */
@@ -692,7 +693,8 @@ enum transfer_status transfer_input(struct xfer *x, unsigned max)
 			return socket_failed(x, "read") < 0 ? TRANSFER_FAILED : TRANSFER_RUNNING;
 		}
 		if ((size_t)n > x->rxsize) {
-			if (x->t->verbosity >= 1)
+			/* Once a transfer: a flood of them is no flood of the log. */
+			if (x->oversized++ == 0 && x->t->verbosity >= 1)
 				logmsg(LOG_NOTICE, "%s: dropped an oversized packet (%zd bytes) from %s",
 				       x->t->filename, n, x->peer_text);
 			continue;
