@@ -177,18 +177,31 @@ static int take_handoff(struct engine *e)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1;
+	if ((size_t)n <= sizeof(h))
+		return -1;	/* not from our listener: serve no more */
+	memcpy(&h, buf, sizeof(h));
 	c = CMSG_FIRSTHDR(&msg);
 	if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(fds)))
-		return -1;	/* not from our listener: give up serving */
+	    c->cmsg_len != CMSG_LEN(sizeof(fds))) {
+		/* The sockets did not come (out of descriptors: MSG_CTRUNC):
+		 * this request is lost, the client will ask again. */
+		logmsg(LOG_ERR, "a request came without its sockets%s",
+		       msg.msg_flags & MSG_CTRUNC ? " (out of descriptors)" : "");
+		if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			memcpy(fds, CMSG_DATA(c), sizeof(int));
+			close(fds[0]);	/* one of the two came */
+		}
+		release(e, h.cost);
+		return 1;
+	}
 	memcpy(fds, CMSG_DATA(c), sizeof(fds));
-	if ((size_t)n <= sizeof(h) ||
-	    tftp_parse_request(buf + sizeof(h), (size_t)n - sizeof(h), &req, &errmsg) != 0) {
+	if (tftp_parse_request(buf + sizeof(h), (size_t)n - sizeof(h), &req, &errmsg) != 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return -1;	/* the listener parsed it already */
+		release(e, h.cost);
+		return 1;	/* the listener parsed it already: cannot be */
 	}
-	memcpy(&h, buf, sizeof(h));
 	start_job(e, &h, &req, fds[0], fds[1]);
 	return 1;
 }
