@@ -405,16 +405,20 @@ static enum transfer_status send_window(struct xfer *x)
 	x->sent_at = now_us();
 	if (x->first_sent_at == 0)
 		x->first_sent_at = x->sent_at;
-	if (blocksrc_prefetch(&x->src, x->base + x->n) < 0)
-		return read_failed(x), TRANSFER_FAILED;
+	if (blocksrc_prefetch(&x->src, x->base + x->n) < 0) {
+		read_failed(x);
+		return TRANSFER_FAILED;
+	}
 	x->deadline = next_deadline(x, x->sent_at, x->last_progress);
 	return TRANSFER_RUNNING;
 }
 
 static enum transfer_status next_window(struct xfer *x)
 {
-	if (build_window(x, x->base, &x->n) < 0)
-		return read_failed(x), TRANSFER_FAILED;
+	if (build_window(x, x->base, &x->n) < 0) {
+		read_failed(x);
+		return TRANSFER_FAILED;
+	}
 	x->resent = false;
 	x->first_sent_at = 0;
 	return send_window(x);
