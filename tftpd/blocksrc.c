@@ -9,11 +9,6 @@
 #include "blocksrc.h"
 #include "log.h"
 
-#define NETASCII_READ_CHUNK 65536
-/* Lock-step reads this much of the file ahead in one call (at least
- * two blocks), instead of a system call for every block. Reading 32 KiB
- * a call instead of a block saves 6-8% of the CPU at blksize 512-1468. */
-#define STAGE_BYTES 32768
 /* The mapped file is faulted in this far ahead of the window, in one
  * call, rather than a page fault at a time while sending. */
 #define POPULATE_CHUNK (2u << 20)
@@ -44,9 +39,7 @@ int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file
 			 * next ones are read ahead into a buffer that stays in
 			 * the CPU cache, so that after the ACK only the send
 			 * remains (tftpd-hpa reads ahead for the same reason). */
-			b->stage_slots = STAGE_BYTES / blksize;
-			if (b->stage_slots < 2)
-				b->stage_slots = 2;
+			b->stage_slots = blocksrc_stage_slots(blksize);
 			b->stage = malloc((size_t)b->stage_slots * blksize);
 			return b->stage ? 0 : -1;
 		}
@@ -66,7 +59,7 @@ int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file
 	b->gen_next = 1;
 	b->ring = malloc((size_t)windowsize * blksize);
 	b->ring_len = calloc(windowsize, sizeof(*b->ring_len));
-	b->inbuf = malloc(NETASCII_READ_CHUNK);
+	b->inbuf = malloc(BLOCKSRC_NETASCII_READ_CHUNK);
 	return b->ring && b->ring_len && b->inbuf ? 0 : -1;
 }
 
@@ -103,7 +96,7 @@ static int produce_netascii_block(struct blocksrc *b)
 		size_t used;
 
 		if (b->in_off == b->in_len && !b->in_eof) {
-			ssize_t n = read(b->fd, b->inbuf, NETASCII_READ_CHUNK);
+			ssize_t n = read(b->fd, b->inbuf, BLOCKSRC_NETASCII_READ_CHUNK);
 
 			if (n < 0)
 				return -1;

@@ -1,6 +1,6 @@
-/* in.tftpd: start-up, the listening loop, and a child per transfer.
- * The parent keeps its privileges only to fork and bind; each child
- * chroots, drops to the -u user and serves exactly one request. */
+/* in.tftpd: start-up and the listening loop. This process keeps its
+ * privileges only to fork and to bind transfer ports; what serves the
+ * transfers (worker.c) chroots and drops to the -u user. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,14 +34,31 @@
 #include "sigflags.h"
 #include "strnum.h"
 #include "tftpd.h"
+#include "engine.h"
+#include "tid.h"
 #include "transfer.h"
+#include "worker.h"
 
 #define MAX_LISTEN_FDS 16
-/* Socket buffers sized for a whole window of the largest blocks. */
-#define TRANSFER_SOCKBUF (4 << 20)
 
 /* The signal mask outside serve()'s wait, for ppoll and for children. */
 static sigset_t unblocked_mask;
+
+/* Enough for 1000 lock-step transfers at blksize 1468 with room to
+ * spare (budget_transfer_bytes: about 38 KiB each). */
+#define DEFAULT_MEMORY_LIMIT (64u << 20)
+
+/* One worker per CPU this process may run on. */
+static int default_workers(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > ENGINE_MAX_WORKERS ? ENGINE_MAX_WORKERS : n;
+}
 
 static void usage(FILE *out)
 {
@@ -68,6 +83,10 @@ static void usage(FILE *out)
 "  -W, --windowsize-max N    largest RFC 7440 windowsize granted (default 64)\n"
 "  -T, --retransmit USEC     initial retransmit timeout (default 1000000)\n"
 "  -R, --port-range LO:HI    transfer ports from this range\n"
+"      --workers N           processes serving transfers (default: one per CPU;\n"
+"                            0: a process per transfer)\n"
+"      --memory-limit KIB    buffer memory of all transfers (default 65536)\n"
+"      --no-gso              send windows without UDP segmentation offload\n"
 "  -v, --verbose             log more (repeat for more)\n"
 "      --verbosity N         set the log level\n"
 "      --stderr              log to standard error instead of syslog\n"
@@ -85,6 +104,9 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "verbosity", required_argument, NULL, 1 },
 	{ "stderr", no_argument, NULL, 2 },
+	{ "workers", required_argument, NULL, 3 },
+	{ "memory-limit", required_argument, NULL, 4 },
+	{ "no-gso", no_argument, NULL, 5 },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "listen", no_argument, NULL, 'l' },
@@ -140,6 +162,14 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 		case 'v': cfg->verbosity++; break;
 		case 1: cfg->verbosity = (int)number_arg("verbosity", optarg, 0, 100); break;
 		case 2: cfg->log_stderr = true; break;
+		case 3:
+			cfg->workers = (int)number_arg("workers", optarg, 0, ENGINE_MAX_WORKERS);
+			break;
+		case 4:
+			cfg->memory_limit = 1024 * number_arg("memory-limit", optarg, 0,
+							      UINT64_MAX / 1024);
+			break;
+		case 5: transfer_use_gso(0); break;
 		case 'V':
 			printf("pxekit in.tftpd %s, with remap, with windowsize (RFC 7440)\n",
 			       PACKAGE_VERSION);
@@ -474,294 +504,10 @@ static ssize_t recv_request(int fd, uint8_t *buf, size_t size, struct sockaddr_s
 	return n;
 }
 
-/* Room for a whole window in the direction the data flows; forced past
- * rmem_max/wmem_max while we still may (it costs nothing until used). */
-static void size_buffer(int fd, bool send)
-{
-	int size = TRANSFER_SOCKBUF;
-
-	if (setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUFFORCE : SO_RCVBUFFORCE, &size,
-		       sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, send ? SO_SNDBUF : SO_RCVBUF, &size, sizeof(size));
-}
-
-/* Held by a child while it makes its transfer sockets, so that no two
- * children of ours ever share a port (see transfer_sockets()). */
-static int bind_lock_fd = -1;
-
-static void bind_lock(short type)
-{
-	struct flock l = { .l_type = type, .l_whence = SEEK_SET };
-
-	while (fcntl(bind_lock_fd, type == F_UNLCK ? F_SETLK : F_SETLKW, &l) < 0 &&
-	       errno == EINTR)
-		;
-}
-
-/* SO_REUSEPORT, not SO_REUSEADDR: on UDP the kernel lets any user join
- * a SO_REUSEADDR port, but a SO_REUSEPORT one only with the same uid. */
-static int udp_socket(int family)
-{
-	int on = 1, fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Once both sockets are bound, the port is closed to everyone: a bind
- * to it fails with EADDRINUSE, whoever asks and with whatever option. */
-static int close_port(int fd)
-{
-	int off = 0;
-
-	return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &off, sizeof(off));
-}
-
-static int bind_tid(const struct tftpd_config *cfg, int fd, struct sockaddr_storage *local)
-{
-	struct sockaddr *sa = (struct sockaddr *)local;
-	unsigned span, start, i;
-
-	if (cfg->port_lo == 0)
-		return bind(fd, sa, addr_len(sa));
-	span = cfg->port_hi - cfg->port_lo + 1;
-	start = (unsigned)getpid() % span;
-	for (i = 0; i < span; i++) {
-		addr_set_port(sa, cfg->port_lo + (start + i) % span);
-		if (bind(fd, sa, addr_len(sa)) == 0)
-			return 0;
-		if (errno != EADDRINUSE)
-			break;
-	}
-	return -1;
-}
-
-/* The transfer's port (its TID) on the address the request came to, from
- * -R's range if given. Two sockets share it: one connected to the client,
- * so sends need no route lookup and the kernel hands it the client's
- * packets only, and one unconnected, which receives everyone else's so
- * they can be told ERROR 5 (RFC 1350) while the transfer carries on.
- * Sharing needs SO_REUSEPORT at bind time; between the first bind and
- * close_port() another child of ours (same uid) could join the port (a
- * bind to port 0 may even pick it), so that stretch runs under
- * bind_lock: afterwards the port is this transfer's alone, and with -R
- * the next child moves on to the next port. */
-static int transfer_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local,
-			    const struct tftp_request *req, const struct sockaddr *client,
-			    int *stranger)
-{
-	socklen_t len = sizeof(*local);
-	int fd = udp_socket(local->ss_family);
-
-	*stranger = -1;
-	if (fd >= 0)
-		size_buffer(fd, req->opcode == TFTP_RRQ);
-	bind_lock(F_WRLCK);
-	if (fd < 0 || bind_tid(cfg, fd, local) < 0 ||
-	    getsockname(fd, (struct sockaddr *)local, &len) < 0) {
-		logmsg(LOG_ERR, "bind: %m");
-		goto fail;
-	}
-	*stranger = udp_socket(local->ss_family);
-	if (*stranger < 0 || bind(*stranger, (struct sockaddr *)local, len) < 0 ||
-	    close_port(fd) < 0 || close_port(*stranger) < 0) {
-		logmsg(LOG_ERR, "bind: %m");
-		goto fail;
-	}
-	bind_lock(F_UNLCK);
-	if (connect(fd, client, addr_len(client)) < 0) {
-		logmsg(LOG_ERR, "connect: %m");
-		goto fail;
-	}
-	return fd;
-fail:
-	bind_lock(F_UNLCK);
-	if (fd >= 0)
-		close(fd);
-	if (*stranger >= 0)
-		close(*stranger);
-	return -1;
-}
-
-/* chroot (with -s), then every id: groups, gid, uid, each checked. */
-static int drop_privileges(const struct tftpd_config *cfg)
-{
-	uid_t r, e, s;
-
-	if (cfg->secure && (chroot(".") < 0 || chdir("/") < 0)) {
-		logmsg(LOG_ERR, "chroot: %m");
-		return -1;
-	}
-	if (setgroups((size_t)cfg->ngroups, cfg->groups) < 0 && errno != EPERM) {
-		logmsg(LOG_ERR, "cannot set groups for user %s: %m", cfg->user);
-		return -1;
-	}
-	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0 ||
-	    setresuid(cfg->uid, cfg->uid, cfg->uid) < 0) {
-		/* Already unprivileged (a user namespace, a test): only fine
-		 * if we are the user we were asked to be. */
-		if (errno != EPERM || geteuid() != cfg->uid) {
-			logmsg(LOG_ERR, "cannot drop privileges: %m");
-			return -1;
-		}
-	}
-	if (getresuid(&r, &e, &s) < 0 || r != cfg->uid || e != cfg->uid || s != cfg->uid) {
-		logmsg(LOG_ERR, "cannot drop privileges: uid still %ld", (long)e);
-		return -1;
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	return 0;
-}
-
-/* What a forked process does before it knows its request: it is no
- * listener, and the signals that only tell the parent something end it. */
-static void child_prologue(int *listen_fds, size_t nfds)
-{
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &unblocked_mask, NULL);
-	for (size_t i = 0; i < nfds; i++)
-		close(listen_fds[i]);
-}
-
-static void child(struct tftpd_config *cfg, const struct tftp_request *req,
-		  struct sockaddr_storage *from, struct sockaddr_storage *local)
-{
-	int sock, stranger;
-
-	sock = transfer_sockets(cfg, local, req, (struct sockaddr *)from, &stranger);
-	if (sock < 0)
-		_exit(EX_IOERR);
-	close(bind_lock_fd);	/* the transfer may not hold up the others */
-	if (drop_privileges(cfg) < 0)
-		_exit(EX_OSERR);
-	if (cfg->secure) {
-		cfg->dirfds[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (cfg->dirfds[0] < 0) {
-			logmsg(LOG_ERR, "open /: %m");
-			_exit(EX_OSERR);
-		}
-	}
-	umask(cfg->umask);
-	/* A transfer is bulk work: as SCHED_BATCH, a transfer woken by its
-	 * client's ACK does not preempt the one running, so with hundreds
-	 * of transfers each CPU serves several in a row instead of
-	 * switching at every packet (1.0 context switches per packet
-	 * instead of 1.4, and a fifth more throughput, at 256 clients). */
-	sched_setscheduler(0, SCHED_BATCH, &(struct sched_param){ 0 });
-	_exit(session_run(cfg, req, (struct sockaddr *)from, sock, stranger));
-}
-
-/* A request goes from the parent to the spare child as one datagram:
- * the client's address, the local address, the request itself. */
-static void handoff_msg(struct msghdr *msg, struct iovec iov[3], struct sockaddr_storage *from,
-			struct sockaddr_storage *local, void *request, size_t len)
-{
-	iov[0] = (struct iovec){ from, sizeof(*from) };
-	iov[1] = (struct iovec){ local, sizeof(*local) };
-	iov[2] = (struct iovec){ request, len };
-	*msg = (struct msghdr){ .msg_iov = iov, .msg_iovlen = 3 };
-}
-
-/* The parent's end of the connection to the spare child, or -1. */
-static int spare_fd = -1;
-
-/* The spare: a child forked before its request came. It waits for the
- * parent to hand one over, then serves it like any other child; it ends
- * when the parent closes its end (exit, or a reload that the spare would
- * not have seen). Forking ahead takes the fork, the costliest step of a
- * transfer, out of the time a client waits for its first packet. */
-static void spare_wait(struct tftpd_config *cfg, int *fds, size_t nfds, int conn)
-{
-	static uint8_t request[TFTP_MAX_REQUEST + 1];
-	struct sockaddr_storage from, local;
-	struct tftp_request req;
-	struct iovec iov[3];
-	struct msghdr msg;
-	const char *errmsg;
-	ssize_t n;
-
-	child_prologue(fds, nfds);
-	handoff_msg(&msg, iov, &from, &local, request, sizeof(request));
-	do
-		n = recvmsg(conn, &msg, 0);
-	while (n < 0 && errno == EINTR);
-	if (n <= (ssize_t)(iov[0].iov_len + iov[1].iov_len))
-		_exit(0);
-	close(conn);
-	n -= (ssize_t)(iov[0].iov_len + iov[1].iov_len);
-	if (tftp_parse_request(request, (size_t)n, &req, &errmsg) != 0)
-		_exit(EX_SOFTWARE);	/* the parent parsed it already */
-	child(cfg, &req, &from, &local);
-}
-
-static void spawn_spare(struct tftpd_config *cfg, int *fds, size_t nfds)
-{
-	int sv[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return;		/* then each request forks when it comes */
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		spare_wait(cfg, fds, nfds, sv[1]);
-	}
-	close(sv[1]);
-	if (pid < 0) {
-		close(sv[0]);
-		return;
-	}
-	spare_fd = sv[0];
-}
-
-static void drop_spare(void)
-{
-	if (spare_fd >= 0)
-		close(spare_fd);
-	spare_fd = -1;
-}
-
-/* Hands the request to the spare, or forks a child for it if there is
- * none (or it is gone); then forks the next spare. */
-static void start_child(struct tftpd_config *cfg, int *fds, size_t nfds, const uint8_t *buf,
-			size_t n, const struct tftp_request *req, struct sockaddr_storage *from,
-			struct sockaddr_storage *local)
-{
-	bool handed = false;
-	pid_t pid;
-
-	if (spare_fd >= 0) {
-		struct iovec iov[3];
-		struct msghdr msg;
-
-		handoff_msg(&msg, iov, from, local, (void *)buf, n);
-		handed = sendmsg(spare_fd, &msg, MSG_NOSIGNAL) >= 0;
-		if (!handed)
-			logmsg(LOG_WARNING, "spare child: %m; forking instead");
-		drop_spare();
-	}
-	if (!handed) {
-		pid = fork();
-		if (pid < 0) {
-			logmsg(LOG_ERR, "fork: %m");
-		} else if (pid == 0) {
-			child_prologue(fds, nfds);
-			child(cfg, req, from, local);
-		}
-	}
-	spawn_spare(cfg, fds, nfds);
-}
-
 /* Parses in the parent, so a malformed request costs no fork: it gets
  * its ERROR from the listening socket, or nothing if it was an ERROR. */
-static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t nfds,
-			    uint8_t *buf, size_t n, struct sockaddr_storage *from,
+static void handle_datagram(struct tftpd_config *cfg, int fd, uint8_t *buf, size_t n,
+			    struct sockaddr_storage *from,
 			    struct sockaddr_storage *local)
 {
 	struct tftp_request req;
@@ -782,12 +528,12 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 					    errmsg, cfg->verbosity);
 		return;
 	}
-	start_child(cfg, fds, nfds, buf, n, &req, from, local);
+	servers_dispatch(buf, n, &req, from, local);
 }
 
 /* SIGHUP: the map file again; a broken or missing one keeps the rules
  * in force (load_remap said why). */
-static void reload(struct tftpd_config *cfg, int *fds, size_t nfds)
+static void reload(struct tftpd_config *cfg)
 {
 	struct remap *m;
 
@@ -796,8 +542,8 @@ static void reload(struct tftpd_config *cfg, int *fds, size_t nfds)
 	remap_free(cfg->remap);
 	cfg->remap = m;
 	logmsg(LOG_NOTICE, "reloaded %s", cfg->mapfile);
-	drop_spare();	/* it has the old rules */
-	spawn_spare(cfg, fds, nfds);
+	servers_retire();	/* they have the old rules */
+	servers_start();
 }
 
 /* Whether a child (a transfer) is still running. Children are reaped by
@@ -831,7 +577,8 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	 * packet (a SIGTERM to an idle standalone server would be). */
 	sigflags_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &unblocked_mask);
-	spawn_spare(cfg, fds, nfds);
+	servers_init(cfg, fds, nfds, &unblocked_mask);
+	servers_start();
 	for (;;) {
 		int rc = ppoll(pfd, nfds, idle_exit ? (draining ? &tick : &idle) : NULL,
 			       &unblocked_mask);
@@ -846,7 +593,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			sigflag_reload = 0;
 			if (idle_exit)
 				return 0;	/* inetd starts a fresh one */
-			reload(cfg, fds, nfds);
+			reload(cfg);
 		}
 		if (rc < 0 && err != EINTR) {
 			errno = err;
@@ -858,7 +605,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			 * transfers still running have ended, since systemd
 			 * ends a service's processes with it. Meanwhile we
 			 * still answer, and look again every second. */
-			drop_spare();
+			servers_retire();
 			if (!children_running())
 				return 0;
 			draining = true;
@@ -884,7 +631,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			}
 			if ((size_t)n > sizeof(buf) - 1)
 				n = sizeof(buf) - 1;
-			handle_datagram(cfg, fds[i], fds, nfds, buf, (size_t)n, &from, &local);
+			handle_datagram(cfg, fds[i], buf, (size_t)n, &from, &local);
 		}
 	}
 }
@@ -915,6 +662,8 @@ int main(int argc, char **argv)
 		.retransmit_us = TFTP_DEFAULT_TIMEOUT_US,
 		.max_blksize = TFTP_MAX_BLKSIZE,
 		.max_windowsize = TFTP_DEFAULT_MAX_WINDOWSIZE,
+		.workers = -1,
+		.memory_limit = DEFAULT_MEMORY_LIMIT,
 	};
 	/* Under inetd, fds 0-2 are all the client socket: nothing may be
 	 * written to stderr there, so log to syslog from the first line. */
@@ -925,6 +674,8 @@ int main(int argc, char **argv)
 
 	log_open(argv[0], inetd_socket ? LOG_TO_SYSLOG : LOG_TO_BOTH, LOG_DAEMON);
 	parse_args(&cfg, argc, argv);
+	if (cfg.workers < 0)
+		cfg.workers = default_workers();
 	if (cfg.log_stderr)
 		log_set_target(LOG_TO_STDERR);
 	log_set_verbosity(cfg.verbosity);
@@ -936,9 +687,7 @@ int main(int argc, char **argv)
 		exit(EX_CONFIG);
 	install_signals();
 	transfer_share_floor();
-	bind_lock_fd = memfd_create("in.tftpd-bind", MFD_CLOEXEC);
-	if (bind_lock_fd < 0)
-		fatal(EX_OSERR, "memfd_create: %m");
+	tid_init();
 
 	if (cfg.standalone) {
 		nfds = open_standalone(&cfg, fds);

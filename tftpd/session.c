@@ -29,6 +29,12 @@ struct session {
 	int sock, stranger_sock;
 	char client_text[ADDR_STRLEN];
 	char *name_text;		/* the requested name, escaped for the log */
+	char *mapped, *mapped_text;	/* the name after remap rules, if changed */
+	struct transfer t;
+	uint8_t oack[512];
+	struct upload up;
+	int original;			/* the file opened, when t.fd is another */
+	int dirfd;			/* WRQ beside the original: its directory */
 };
 
 static const char *op_name(const struct session *s)
@@ -92,7 +98,10 @@ static int open_beneath(const struct tftpd_config *cfg, int dirfd, const char *r
  * lock held by the child already serving it: -1, and it stays silent.
  * Where locks cannot be had at all (ENOLCK: an NFS root without lockd)
  * the file is served without one, as tftpd-hpa (which never locks)
- * would, and the log says why, rather than every request vanishing. */
+ * would, and the log says why, rather than every request vanishing.
+ * Open file description locks, not POSIX ones: a worker serves many
+ * transfers, and a POSIX lock would neither keep its other transfers
+ * out nor survive the close of another descriptor of the file. */
 static int lock_file(const struct session *s, int fd)
 {
 	bool wrq = s->req->opcode == TFTP_WRQ;
@@ -101,7 +110,7 @@ static int lock_file(const struct session *s, int fd)
 	struct flock lock = { .l_type = wrq ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET,
 			      .l_len = wrq ? 0 : 1 };
 
-	if (fcntl(fd, F_SETLK, &lock) == 0)
+	if (fcntl(fd, F_OFD_SETLK, &lock) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
 		return -1;
@@ -284,85 +293,130 @@ static int write_beside(const struct tftpd_config *cfg, int where, const char *r
 		close(dirfd);
 		return -1;
 	}
-	fcntl(t->fd, F_SETLK, &byte0);
+	fcntl(t->fd, F_OFD_SETLK, &byte0);
 	t->fd = fd;
 	t->commit = commit_upload;
 	t->commit_arg = up;
 	return dirfd;
 }
 
+/* Opens the file, negotiates, and readies s->t; -1 when the request
+ * was answered (or ignored) already. */
 static int serve_file(struct session *s, const char *name, const char *name_text)
 {
 	const struct tftpd_config *cfg = s->cfg;
 	const struct tftp_request *req = s->req;
-	struct transfer t = { .sock = s->sock, .stranger_sock = s->stranger_sock,
-			      .opcode = req->opcode, .mode = req->mode,
-			      .verbosity = cfg->verbosity };
-	uint8_t oack[512];
-	struct upload up;
+	struct transfer *t = &s->t;
 	struct stat st;
 	const char *msg, *rel;
-	int code, rc, where, original, dirfd = -1;
+	int code, where;
 
+	*t = (struct transfer){ .sock = s->sock, .stranger_sock = s->stranger_sock,
+				.opcode = req->opcode, .mode = req->mode,
+				.verbosity = cfg->verbosity };
 	log_request(s, name, name_text);
-	t.fd = open_file(s, name, &st, &where, &rel, &code, &msg);
-	if (t.fd < 0) {
+	t->fd = open_file(s, name, &st, &where, &rel, &code, &msg);
+	if (t->fd < 0) {
 		if (code < 0) {
 			if (cfg->verbosity >= 1)
 				logmsg(LOG_NOTICE, "%s: already in transfer, request ignored",
 				       s->name_text);
-			return 0;
+			return -1;
 		}
-		return refuse(s, (enum tftp_error)code, msg);
+		refuse(s, (enum tftp_error)code, msg);
+		return -1;
 	}
-	memcpy(&t.peer, s->client, addr_len(s->client));
-	t.file_size = (uint64_t)st.st_size;
-	t.filename = name_text;
-	if (negotiate(s, &st, &t, oack, sizeof(oack)) < 0) {
-		close(t.fd);
-		return 0;
+	memcpy(&t->peer, s->client, addr_len(s->client));
+	t->file_size = (uint64_t)st.st_size;
+	t->filename = name_text;
+	if (negotiate(s, &st, t, s->oack, sizeof(s->oack)) < 0) {
+		close(t->fd);
+		t->fd = -1;
+		return -1;
 	}
-	original = t.fd;
-	if (req->opcode == TFTP_WRQ)
-		dirfd = write_beside(cfg, where, rel, &st, &t, &up);
-	rc = transfer_run(&t);
-	if (t.fd >= 0)
-		close(t.fd);
-	if (dirfd >= 0) {
-		if (rc != 0)
-			upload_abort(&up);
-		close(original);
-		close(dirfd);
+	if (req->opcode == TFTP_WRQ) {
+		int original = t->fd;
+
+		s->dirfd = write_beside(cfg, where, rel, &st, t, &s->up);
+		if (s->dirfd >= 0)
+			s->original = original;
 	}
-	return rc == 0 ? 0 : 1;
+	return 0;
+}
+
+struct session *session_open(const struct tftpd_config *cfg, const struct tftp_request *req,
+			     const struct sockaddr *client, int sock, int stranger_sock)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	const char *name;
+
+	if (s == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		close(sock);
+		if (stranger_sock >= 0)
+			close(stranger_sock);
+		return NULL;
+	}
+	*s = (struct session){ .cfg = cfg, .req = req, .client = client, .sock = sock,
+			       .stranger_sock = stranger_sock, .original = -1, .dirfd = -1 };
+	s->t.fd = -1;
+	s->client_seen = addr_unmap_v4(client, &s->unmapped);
+	addr_ntop(s->client_seen, s->client_text, sizeof(s->client_text));
+	s->name_text = log_escape(req->filename);
+	if (s->name_text == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		goto fail;
+	}
+	if (req->ignored_opts && cfg->verbosity >= 2)
+		logmsg(LOG_INFO, "%s from %s: ignored %zu malformed or surplus options",
+		       op_name(s), s->client_text, req->ignored_opts);
+	name = remapped_name(s, &s->mapped);
+	if (name == NULL)
+		goto fail;
+	s->mapped_text = s->mapped ? log_escape(s->mapped) : NULL;
+	if (serve_file(s, name, s->mapped_text ? s->mapped_text : s->name_text) < 0)
+		goto fail;
+	/* The request and the client's address are the caller's: from here
+	 * on only the copies in s->t are used. */
+	s->req = NULL;
+	s->client = NULL;
+	return s;
+fail:
+	session_close(s, 0);
+	return NULL;
+}
+
+struct transfer *session_transfer(struct session *s)
+{
+	return &s->t;
+}
+
+int session_close(struct session *s, int transfer_rc)
+{
+	if (s->t.fd >= 0)
+		close(s->t.fd);
+	if (s->dirfd >= 0 && transfer_rc != 0)
+		upload_abort(&s->up);
+	if (s->original >= 0)
+		close(s->original);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	close(s->sock);
+	if (s->stranger_sock >= 0)
+		close(s->stranger_sock);
+	free(s->mapped_text);
+	free(s->mapped);
+	free(s->name_text);
+	free(s);
+	return transfer_rc == 0 ? 0 : 1;
 }
 
 int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
 		const struct sockaddr *client, int sock, int stranger_sock)
 {
-	struct session s = { .cfg = cfg, .req = req, .client = client, .sock = sock,
-			     .stranger_sock = stranger_sock };
-	char *mapped, *mapped_text = NULL;
-	const char *name;
-	int rc = 0;
+	struct session *s = session_open(cfg, req, client, sock, stranger_sock);
 
-	s.client_seen = addr_unmap_v4(client, &s.unmapped);
-	addr_ntop(s.client_seen, s.client_text, sizeof(s.client_text));
-	s.name_text = log_escape(req->filename);
-	if (s.name_text == NULL) {
-		logmsg(LOG_ERR, "out of memory");
-		return 1;
-	}
-	if (req->ignored_opts && cfg->verbosity >= 2)
-		logmsg(LOG_INFO, "%s from %s: ignored %zu malformed or surplus options",
-		       op_name(&s), s.client_text, req->ignored_opts);
-	name = remapped_name(&s, &mapped);
-	if (name != NULL) {
-		mapped_text = mapped ? log_escape(mapped) : NULL;
-		rc = serve_file(&s, name, mapped_text ? mapped_text : s.name_text);
-	}
-	free(mapped_text);
-	free(mapped);
-	free(s.name_text);
-	return rc;
+	if (s == NULL)
+		return 0;
+	return session_close(s, transfer_run(&s->t));
 }

@@ -31,6 +31,8 @@ struct tftpd_config {
 	unsigned max_blksize;		/* -B */
 	unsigned max_windowsize;
 	unsigned port_lo, port_hi;	/* -R */
+	int workers;			/* --workers; 0: a process per transfer */
+	uint64_t memory_limit;		/* --memory-limit, bytes; 0: none */
 	size_t ndirs;
 	char **dirs;
 
@@ -44,9 +46,21 @@ struct tftpd_config {
 	struct path_policy policy;
 };
 
-/* The child's whole life after fork and privilege drop: answers the
- * request on sock (a fresh TID, connected to the client; stranger_sock
- * shares its port for everyone else). Returns the exit status. */
+/* One request, served after privileges are dropped, on sock (a fresh
+ * TID, connected to the client; stranger_sock shares its port for
+ * everyone else). session_open applies the remap rules, opens the file
+ * and negotiates; NULL when that already answered the request (an
+ * ERROR, or silence for a repeated one), else the transfer is ready to
+ * run. It owns the sockets from then on: session_close (after the
+ * transfer, with its result) closes them and every file, and returns
+ * the exit status a process serving only this request would have. */
+struct session;
+struct transfer;
+struct session *session_open(const struct tftpd_config *cfg, const struct tftp_request *req,
+			     const struct sockaddr *client, int sock, int stranger_sock);
+struct transfer *session_transfer(struct session *s);
+int session_close(struct session *s, int transfer_rc);
+/* All three, with the transfer run in the calling process. */
 int session_run(const struct tftpd_config *cfg, const struct tftp_request *req,
 		const struct sockaddr *client, int sock, int stranger_sock);
 

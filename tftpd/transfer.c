@@ -1,11 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,9 +20,21 @@
 #include "transfer.h"
 #include "window.h"
 
-/* Runtime state of one transfer; lives on the child's stack. */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103		/* Linux 4.18 */
+#endif
+/* The kernel's cap on segments per UDP GSO send (UDP_MAX_SEGMENTS, 64
+ * before Linux 5.4), and the most bytes one send may carry. */
+#define GSO_MAX_SEGMENTS 64u
+#define GSO_MAX_BYTES 65000u
+
+enum phase { PHASE_RRQ, PHASE_WRQ, PHASE_LINGER };
+
+/* Runtime state of one transfer: what the blocking loop kept in local
+ * variables, kept here so that one process can serve many. */
 struct xfer {
 	struct transfer *t;
+	enum phase phase;
 	struct rto rto;
 	char peer_text[ADDR_STRLEN];
 	uint8_t *rx;
@@ -28,22 +42,48 @@ struct xfer {
 	uint64_t start_us;
 	uint64_t bytes;
 	unsigned retransmits;
-	uint64_t timeo_us;		/* SO_RCVTIMEO now set on the socket */
-	unsigned since_stranger_check;
-	uint64_t late_deadline;		/* wait_packet's looks after a deadline */
-	unsigned late_looks;
 	unsigned spurious;		/* retransmissions found needless */
+	unsigned oversized;		/* packets dropped as larger than a block */
+	uint64_t deadline;
+	uint64_t last_progress;
+	uint64_t progress;		/* counts windows and blocks done */
 
-	struct blocksrc src;		/* RRQ: where the blocks come from */
+	/* RRQ */
+	struct blocksrc src;
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	uint8_t (*hdr)[TFTP_HEADER_SIZE];
+	uint64_t base;			/* first block of the window out */
+	unsigned n;			/* its block count */
+	bool resent;
+	uint64_t sent_at, first_sent_at;
+	/* After a window that was resent and then acknowledged, a second
+	 * ACK of its last block means the client had the original too:
+	 * the resend was needless (rto_spurious). */
+	bool check_spurious;
+	/* But a client (or a link) that repeats ACKs when nothing was
+	 * resent, a duplicating link or a windowed client telling of a
+	 * gap, makes a repeat no proof: then the floor stays as it is. */
+	bool dups_unprovoked;
+	uint16_t spurious_ack;
+	uint64_t original_rtt;
+
+	/* WRQ */
+	struct netascii_decoder dec;
+	uint8_t ack[TFTP_HEADER_SIZE];
+	uint8_t *scratch;
+	const uint8_t *reply;
+	size_t reply_len;
+	uint64_t expected;
+	unsigned unacked;
+	bool resync_sent;
+	uint16_t last_wire;
 };
 
-/* Packets taken from the queue after a deadline passed, at most. */
+/* Packets taken from the queue after a deadline passed, at most, before
+ * the timeout counts: on a busy host an answer may have come while the
+ * process waited for the CPU. A few, so a flood cannot hold it off. */
 #define LATE_LOOKS 8
-/* Packets between two looks at the stranger socket. */
-#define STRANGER_CHECK 64
 
 /* The floor shared by the transfer processes (transfer_share_floor). */
 struct shared_floor {
@@ -52,6 +92,13 @@ struct shared_floor {
 };
 static struct shared_floor *shared_floor;
 #define RTO_SHARED_HOLD_US 10000000u
+
+static bool gso_on = true;
+
+void transfer_use_gso(int on)
+{
+	gso_on = on != 0;
+}
 
 void transfer_share_floor(void)
 {
@@ -62,13 +109,14 @@ void transfer_share_floor(void)
 		shared_floor = p;
 }
 
-static uint64_t now_us(void)
+uint64_t transfer_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
+#define now_us transfer_now_us
 
 /* Takes up the shared floor, if another transfer raised it lately. */
 static void adopt_shared_floor(struct xfer *x)
@@ -147,8 +195,9 @@ static int socket_failed(struct xfer *x, const char *what)
 
 /* RFC 1350 section 4: a packet from another TID gets ERROR 5, and the
  * transfer it intruded on carries on. Strangers arrive on the second,
- * unconnected socket bound to the same port. */
-static void answer_strangers(struct xfer *x)
+ * unconnected socket bound to the same port; at most max are answered
+ * a call, so that a flood of them is paid for in turns like any other. */
+void transfer_strangers(struct xfer *x, unsigned max)
 {
 	uint8_t junk[16];
 	struct sockaddr_storage from, u;
@@ -157,7 +206,8 @@ static void answer_strangers(struct xfer *x)
 
 	if (x->t->stranger_sock < 0)
 		return;
-	while (recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
+	while (max-- > 0 &&
+	       recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
 			(struct sockaddr *)&from, &fromlen) >= 0) {
 		/* The kernel prefers the connected socket for the peer's
 		 * packets; should one still land here, it is no stranger's. */
@@ -171,73 +221,6 @@ static void answer_strangers(struct xfer *x)
 					    TFTP_EBADID, NULL, x->t->verbosity);
 		}
 		fromlen = sizeof(from);
-	}
-}
-
-/* The receive timeout of the connected socket is only changed when the
- * wait really differs: in steady lock-step it is the same every packet. */
-static void set_recv_timeout(struct xfer *x, uint64_t left)
-{
-	struct timeval tv;
-
-	if (left + left / 8 >= x->timeo_us && left <= x->timeo_us)
-		return;
-	tv.tv_sec = (time_t)(left / 1000000u);
-	tv.tv_usec = (suseconds_t)(left % 1000000u);
-	if (left == 0)
-		tv.tv_usec = 1;		/* 0 would mean "wait for ever" */
-	if (setsockopt(x->t->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
-		x->timeo_us = left;
-}
-
-/* Waits until the deadline for a packet from the peer. Returns 1 with
- * *len set, 0 on timeout, -1 when the transfer cannot go on (logged).
- * A plain blocking recv, no poll: one system call per packet matters
- * when hundreds of transfers share two cores. Strangers are answered
- * every STRANGER_CHECK packets and at every timeout. */
-static int wait_packet(struct xfer *x, uint64_t deadline, size_t *len)
-{
-	for (;;) {
-		uint64_t now = now_us();
-		ssize_t n;
-
-		if (++x->since_stranger_check >= STRANGER_CHECK || now >= deadline) {
-			x->since_stranger_check = 0;
-			answer_strangers(x);
-		}
-		if (now >= deadline) {
-			/* The timer fired, but on a busy host the process may
-			 * have waited for the CPU since, and the kernel does not
-			 * look at the queue again once the wait has run out:
-			 * an answer that came meanwhile is no loss. A few such
-			 * looks per deadline, so a flood cannot hold it off. */
-			if (x->late_deadline != deadline) {
-				x->late_deadline = deadline;
-				x->late_looks = 0;
-			}
-			if (x->late_looks++ >= LATE_LOOKS)
-				return 0;
-			n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC | MSG_DONTWAIT);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				return 0;
-		} else {
-			set_recv_timeout(x, deadline - now);
-			n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;	/* the deadline check decides */
-		}
-		if (n < 0) {
-			socket_failed(x, "read");
-			return -1;
-		}
-		if ((size_t)n > x->rxsize) {
-			if (x->t->verbosity >= 1)
-				logmsg(LOG_NOTICE, "%s: dropped an oversized packet (%zd bytes) from %s",
-				       x->t->filename, n, x->peer_text);
-			continue;
-		}
-		*len = (size_t)n;
-		return 1;
 	}
 }
 
@@ -281,29 +264,98 @@ static int read_failed(struct xfer *x)
 	return -1;
 }
 
-/* Sends msgs[0..n); a datagram the kernel will not take now counts as
- * lost, and the retransmission timer recovers it. */
-static int send_msgs(struct xfer *x, unsigned n)
+/* The kernel met the end of a mapped file cut short under us. */
+static int send_failed(struct xfer *x, const char *what)
 {
-	unsigned done = 0;
+	if (errno == EFAULT && blocksrc_mapped(&x->src)) {
+		blocksrc_shrank(&x->src);
+		return read_failed(x);
+	}
+	return socket_failed(x, what);
+}
 
+/* Sends msgs[first..first+n) as one UDP GSO datagram cut into segments
+ * of the first one's size (only the last may be shorter). 1: sent (or
+ * lost as any datagram may be), 0: the kernel refuses GSO here, -1:
+ * failed (logged). */
+static int send_segmented(struct xfer *x, unsigned first, unsigned n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &x->iov[2 * first], .msg_iovlen = 2 * (size_t)n,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	uint16_t seg = (uint16_t)(x->iov[2 * first].iov_len + x->iov[2 * first + 1].iov_len);
+
+	memset(&control, 0, sizeof(control));
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	while (sendmsg(x->t->sock, &msg, 0) < 0) {
+		if (errno == EINTR)
+			continue;
+		/* No GSO on this kernel or this route (EIO: no checksum
+		 * offload on the device): plain sends from now on. */
+		if (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
+		    errno == EOPNOTSUPP) {
+			if (gso_on)
+				logmsg(LOG_NOTICE, "UDP_SEGMENT refused (%m): sending windows "
+				       "a datagram at a time");
+			gso_on = false;
+			return 0;
+		}
+		return send_failed(x, "write") < 0 ? -1 : 1;
+	}
+	return 1;
+}
+
+/* Sends msgs[0..n) with sendmmsg; a datagram the kernel will not take
+ * now counts as lost, and the retransmission timer recovers it. */
+static int send_each(struct xfer *x, unsigned done, unsigned n)
+{
 	while (done < n) {
 		int rc = sendmmsg(x->t->sock, x->msgs + done, n - done, 0);
 
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EFAULT && blocksrc_mapped(&x->src)) {
-				/* The kernel met the end of a mapped file
-				 * cut short under us. */
-				blocksrc_shrank(&x->src);
-				return read_failed(x);
-			}
-			return socket_failed(x, "write");
+			return send_failed(x, "write");
 		}
 		done += (unsigned)rc;
 	}
 	return 0;
+}
+
+/* A window of DATA: with GSO, as few sends as the kernel's limits
+ * allow; a window of one, the OACK, and blocks too large to pair go
+ * one datagram each. */
+static int send_msgs(struct xfer *x, unsigned n)
+{
+	unsigned done = 0;
+
+	if (gso_on && n > 1 && x->base > 0) {
+		size_t seg = TFTP_HEADER_SIZE + x->t->params.blksize;
+		unsigned per = (unsigned)(GSO_MAX_BYTES / seg);
+
+		if (per > GSO_MAX_SEGMENTS)
+			per = GSO_MAX_SEGMENTS;
+		while (per > 1 && n - done > 1) {
+			unsigned k = n - done < per ? n - done : per;
+			int rc = send_segmented(x, done, k);
+
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				break;
+			done += k;
+		}
+	}
+	return send_each(x, done, n);
 }
 
 static void set_msg(struct xfer *x, unsigned i, const void *head, size_t headlen,
@@ -344,13 +396,40 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
 	return 0;
 }
 
-static int rrq_run(struct xfer *x)
+/* (Re)sends the window at x->base, reads ahead behind it, and sets the
+ * deadline. */
+static enum transfer_status send_window(struct xfer *x)
+{
+	if (send_msgs(x, x->n) < 0)
+		return TRANSFER_FAILED;
+	x->sent_at = now_us();
+	if (x->first_sent_at == 0)
+		x->first_sent_at = x->sent_at;
+	if (blocksrc_prefetch(&x->src, x->base + x->n) < 0) {
+		read_failed(x);
+		return TRANSFER_FAILED;
+	}
+	x->deadline = next_deadline(x, x->sent_at, x->last_progress);
+	return TRANSFER_RUNNING;
+}
+
+static enum transfer_status next_window(struct xfer *x)
+{
+	if (build_window(x, x->base, &x->n) < 0) {
+		read_failed(x);
+		return TRANSFER_FAILED;
+	}
+	x->resent = false;
+	x->first_sent_at = 0;
+	return send_window(x);
+}
+
+static enum transfer_status rrq_begin(struct xfer *x)
 {
 	struct transfer *t = x->t;
-	uint64_t base = t->oack ? 0 : 1, last_progress = now_us();
-
 	unsigned w = t->params.windowsize;
 
+	x->base = t->oack ? 0 : 1;
 	x->msgs = calloc(w, sizeof(*x->msgs));
 	x->iov = calloc(2 * (size_t)w, sizeof(*x->iov));
 	x->hdr = calloc(w, sizeof(*x->hdr));
@@ -359,116 +438,93 @@ static int rrq_run(struct xfer *x)
 			  t->filename) < 0) {
 		logmsg(LOG_ERR, "%s: cannot set up the transfer: %m", t->filename);
 		send_error(x, TFTP_EUNDEF, strerror(errno));
-		return -1;
+		return TRANSFER_FAILED;
 	}
-	/* After a window that was resent and then acknowledged, a second
-	 * ACK of its last block means the client had the original too:
-	 * the resend was needless (rto_spurious). */
-	bool check_spurious = false;
-	/* But a client (or a link) that repeats ACKs when nothing was
-	 * resent, a duplicating link or a windowed client telling of a
-	 * gap, makes a repeat no proof: then the floor stays as it is. */
-	bool dups_unprovoked = false;
-	uint16_t spurious_ack = 0;
-	uint64_t original_rtt = 0;
-
-	for (;;) {
-		bool resent = false;
-		uint64_t sent_at, first_sent_at;
-		unsigned n;
-
-		if (build_window(x, base, &n) < 0)
-			return read_failed(x);
-		first_sent_at = 0;
-send:
-		if (send_msgs(x, n) < 0)
-			return -1;
-		sent_at = now_us();
-		if (first_sent_at == 0)
-			first_sent_at = sent_at;
-		if (blocksrc_prefetch(&x->src, base + n) < 0)
-			return read_failed(x);
-		for (;;) {
-			uint16_t op, arg;
-			unsigned acked;
-			size_t len;
-			int rc = wait_packet(x, next_deadline(x, sent_at, last_progress), &len);
-
-			if (rc < 0)
-				return -1;
-			if (rc == 0) {
-				if (timed_out_for_good(x, last_progress))
-					return -1;
-				/* Before resending, a floor another transfer
-				 * learnt meanwhile: resend only if that has
-				 * run out too. */
-				if (!resent) {
-					uint64_t floor = x->rto.min_us;
-
-					adopt_shared_floor(x);
-					if (x->rto.min_us > floor) {
-						rto_reset_backoff(&x->rto);
-						if (now_us() < next_deadline(x, sent_at, last_progress))
-							continue;
-					}
-				}
-				rto_backoff(&x->rto);
-				x->retransmits++;
-				resent = true;
-				goto send;
-			}
-			if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
-				continue;
-			if (op == TFTP_ERROR) {
-				log_peer_error(x, arg, len, base == 0);
-				return -1;
-			}
-			if (op != TFTP_ACK)
-				continue;
-			acked = acked_blocks(base, n, arg, t->params.rollover);
-			if (acked == 0) {
-				/* A repeat of the ACK that brought us here. */
-				if (base > 0 && arg == wire_block(base - 1, t->params.rollover)) {
-					if (!check_spurious)
-						dups_unprovoked = true;
-					else if (arg == spurious_ack && !dups_unprovoked)
-						found_spurious(x, original_rtt);
-					check_spurious = false;
-				}
-				continue;
-			}
-			check_spurious = resent;
-			if (resent) {
-				spurious_ack = arg;
-				original_rtt = now_us() - first_sent_at;
-			} else {
-				rto_sample(&x->rto, now_us() - sent_at);
-			}
-			rto_reset_backoff(&x->rto);
-			last_progress = now_us();
-			for (unsigned i = 0; base > 0 && i < acked; i++)
-				x->bytes += x->iov[2 * i + 1].iov_len;
-			base += acked;
-			if (blocksrc_final(&x->src) && base > blocksrc_final(&x->src))
-				return 0;
-			break;
-		}
-	}
+	return next_window(x);
 }
 
-static int store_block(struct xfer *x, struct netascii_decoder *dec, uint8_t *scratch,
-		       const uint8_t *data, size_t len, bool last)
+/* An ACK that acknowledges nothing new: a repeat of the one that brought
+ * us here, which may prove a resend needless. */
+static void rrq_repeat(struct xfer *x, uint16_t arg)
+{
+	if (x->base == 0 || arg != wire_block(x->base - 1, x->t->params.rollover))
+		return;
+	if (!x->check_spurious)
+		x->dups_unprovoked = true;
+	else if (arg == x->spurious_ack && !x->dups_unprovoked)
+		found_spurious(x, x->original_rtt);
+	x->check_spurious = false;
+}
+
+static enum transfer_status rrq_packet(struct xfer *x, size_t len)
+{
+	struct transfer *t = x->t;
+	uint16_t op, arg;
+	unsigned acked;
+
+	if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
+		return TRANSFER_RUNNING;
+	if (op == TFTP_ERROR) {
+		log_peer_error(x, arg, len, x->base == 0);
+		return TRANSFER_FAILED;
+	}
+	if (op != TFTP_ACK)
+		return TRANSFER_RUNNING;
+	acked = acked_blocks(x->base, x->n, arg, t->params.rollover);
+	if (acked == 0) {
+		rrq_repeat(x, arg);
+		return TRANSFER_RUNNING;
+	}
+	x->check_spurious = x->resent;
+	if (x->resent) {
+		x->spurious_ack = arg;
+		x->original_rtt = now_us() - x->first_sent_at;
+	} else {
+		rto_sample(&x->rto, now_us() - x->sent_at);
+	}
+	rto_reset_backoff(&x->rto);
+	x->last_progress = now_us();
+	x->progress++;
+	for (unsigned i = 0; x->base > 0 && i < acked; i++)
+		x->bytes += x->iov[2 * i + 1].iov_len;
+	x->base += acked;
+	if (blocksrc_final(&x->src) && x->base > blocksrc_final(&x->src))
+		return TRANSFER_DONE;
+	return next_window(x);
+}
+
+static enum transfer_status rrq_timeout(struct xfer *x)
+{
+	/* Before resending, a floor another transfer learnt meanwhile:
+	 * resend only if that has run out too. */
+	if (!x->resent) {
+		uint64_t floor = x->rto.min_us;
+
+		adopt_shared_floor(x);
+		if (x->rto.min_us > floor) {
+			rto_reset_backoff(&x->rto);
+			x->deadline = next_deadline(x, x->sent_at, x->last_progress);
+			if (now_us() < x->deadline)
+				return TRANSFER_RUNNING;
+		}
+	}
+	rto_backoff(&x->rto);
+	x->retransmits++;
+	x->resent = true;
+	return send_window(x);
+}
+static int store_block(struct xfer *x, const uint8_t *data, size_t len, bool last)
 {
 	int rc;
 
 	if (x->t->mode == TFTP_MODE_OCTET) {
 		rc = write_all(x->t->fd, data, len);
 	} else {
-		size_t n = netascii_decode(dec, data, len, scratch);
+		size_t n = netascii_decode(&x->dec, data, len, x->scratch);
 
 		if (last)
-			n += netascii_decode_finish(dec, scratch + n);
-		rc = write_all(x->t->fd, scratch, n);
+			n += netascii_decode_finish(&x->dec, x->scratch + n);
+		rc = write_all(x->t->fd, x->scratch, n);
 	}
 	if (rc < 0) {
 		logmsg(LOG_WARNING, "WRQ %s from %s: write: %m", x->t->filename, x->peer_text);
@@ -499,130 +555,194 @@ static int send_reply(struct xfer *x, const uint8_t *buf, size_t len)
 	return send(x->t->sock, buf, len, 0) < 0 ? socket_failed(x, "write(ack)") : 0;
 }
 
-/* After the final ACK the client may not have heard it: answer a repeat
- * of the last DATA for one base timeout, then stop. */
-static void linger_final(struct xfer *x, const uint8_t *ack, uint16_t last_wire)
+static enum transfer_status wrq_send(struct xfer *x)
 {
-	uint64_t deadline = now_us() + x->rto.base_us;
-	size_t len;
-
-	while (wait_packet(x, deadline, &len) == 1) {
-		uint16_t op, arg;
-
-		if (tftp_parse_header(x->rx, len, &op, &arg) == 0 && op == TFTP_DATA &&
-		    arg == last_wire)
-			send_reply(x, ack, TFTP_HEADER_SIZE);
-	}
+	if (send_reply(x, x->reply, x->reply_len) < 0)
+		return TRANSFER_FAILED;
+	x->deadline = next_deadline(x, now_us(), x->last_progress);
+	return TRANSFER_RUNNING;
 }
 
-static int wrq_run(struct xfer *x)
+static enum transfer_status wrq_begin(struct xfer *x)
 {
 	struct transfer *t = x->t;
-	struct netascii_decoder dec;
-	uint8_t ack[TFTP_HEADER_SIZE], *scratch = NULL;
-	const uint8_t *reply = t->oack ? t->oack : ack;
-	size_t reply_len = t->oack ? t->oack_len : TFTP_HEADER_SIZE;
-	uint64_t expected = 1, last_progress = now_us(), deadline;
-	unsigned unacked = 0;
-	bool resync_sent = false;
-	int ret = -1;
 
-	netascii_decoder_init(&dec);
-	tftp_put_header(ack, TFTP_ACK, 0);
-	if (t->mode == TFTP_MODE_NETASCII && (scratch = malloc(t->params.blksize + 1)) == NULL)
-		goto out;
-send:
-	if (send_reply(x, reply, reply_len) < 0)
-		goto out;
-	deadline = next_deadline(x, now_us(), last_progress);
-	for (;;) {
-		uint16_t op, arg;
-		size_t len, payload;
-		int rc = wait_packet(x, deadline, &len);
-
-		if (rc < 0)
-			goto out;
-		if (rc == 0) {
-			if (timed_out_for_good(x, last_progress))
-				goto out;
-			rto_backoff(&x->rto);
-			x->retransmits++;
-			goto send;
-		}
-		if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
-			continue;
-		if (op == TFTP_ERROR) {
-			log_peer_error(x, arg, len, false);
-			goto out;
-		}
-		if (op != TFTP_DATA)
-			continue;
-		payload = len - TFTP_HEADER_SIZE;
-		if (payload > t->params.blksize)
-			continue;	/* cannot be ours: larger than negotiated */
-		if (arg != wire_block(expected, t->params.rollover)) {
-			/* An old block (our ACK was lost) or a gap (their DATA
-			 * was): say once where we are (RFC 7440 section 4). */
-			if (resync_sent)
-				continue;
-			resync_sent = true;
-			unacked = 0;
-			reply = ack;
-			reply_len = TFTP_HEADER_SIZE;
-			goto send;
-		}
-		if (expected == 1 && empty_file(x) < 0)
-			goto out;
-		if (store_block(x, &dec, scratch, x->rx + TFTP_HEADER_SIZE, payload,
-				payload < t->params.blksize) < 0)
-			goto out;
-		tftp_put_header(ack, TFTP_ACK, arg);
-		reply = ack;
-		reply_len = TFTP_HEADER_SIZE;
-		last_progress = now_us();
-		rto_reset_backoff(&x->rto);
-		resync_sent = false;
-		expected++;
-		if (payload < t->params.blksize) {
-			/* Close (and unlock) before lingering, so the next
-			 * request for this file need not wait for us. */
-			if (close(t->fd) < 0) {
-				t->fd = -1;
-				logmsg(LOG_WARNING, "WRQ %s from %s: close: %m", t->filename,
-				       x->peer_text);
-				send_error(x, TFTP_ENOSPACE, NULL);
-				goto out;
-			}
-			t->fd = -1;
-			if (t->commit && t->commit(t->commit_arg) < 0) {
-				logmsg(LOG_WARNING, "WRQ %s from %s: cannot put the file in place: %m",
-				       t->filename, x->peer_text);
-				send_error(x, TFTP_EUNDEF, strerror(errno));
-				goto out;
-			}
-			if (send_reply(x, ack, TFTP_HEADER_SIZE) == 0) {
-				linger_final(x, ack, arg);
-				ret = 0;
-			}
-			goto out;
-		}
-		if (++unacked >= t->params.windowsize) {
-			unacked = 0;
-			goto send;
-		}
-		deadline = next_deadline(x, now_us(), last_progress);
+	netascii_decoder_init(&x->dec);
+	tftp_put_header(x->ack, TFTP_ACK, 0);
+	x->reply = t->oack ? t->oack : x->ack;
+	x->reply_len = t->oack ? t->oack_len : TFTP_HEADER_SIZE;
+	x->expected = 1;
+	if (t->mode == TFTP_MODE_NETASCII &&
+	    (x->scratch = malloc(t->params.blksize + 1)) == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		return TRANSFER_FAILED;
 	}
-out:
-	free(scratch);
-	return ret;
+	return wrq_send(x);
 }
 
-static void log_done(const struct xfer *x, int rc)
+/* The last block is in: close (and unlock) before lingering, so the
+ * next request for this file need not wait for us, put the file in
+ * place, and only then tell the client it is done. */
+static enum transfer_status wrq_last(struct xfer *x, uint16_t arg)
+{
+	struct transfer *t = x->t;
+	int rc = close(t->fd);
+
+	t->fd = -1;
+	if (rc < 0) {
+		logmsg(LOG_WARNING, "WRQ %s from %s: close: %m", t->filename, x->peer_text);
+		send_error(x, TFTP_ENOSPACE, NULL);
+		return TRANSFER_FAILED;
+	}
+	if (t->commit && t->commit(t->commit_arg) < 0) {
+		logmsg(LOG_WARNING, "WRQ %s from %s: cannot put the file in place: %m",
+		       t->filename, x->peer_text);
+		send_error(x, TFTP_EUNDEF, strerror(errno));
+		return TRANSFER_FAILED;
+	}
+	if (send_reply(x, x->ack, TFTP_HEADER_SIZE) < 0)
+		return TRANSFER_FAILED;
+	/* The client may not have heard the final ACK: a repeat of the
+	 * last DATA is answered for one base timeout, then we stop. */
+	x->phase = PHASE_LINGER;
+	x->last_wire = arg;
+	x->deadline = now_us() + x->rto.base_us;
+	return TRANSFER_RUNNING;
+}
+
+static enum transfer_status wrq_packet(struct xfer *x, size_t len)
+{
+	struct transfer *t = x->t;
+	uint16_t op, arg;
+	size_t payload;
+
+	if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
+		return TRANSFER_RUNNING;
+	if (op == TFTP_ERROR) {
+		log_peer_error(x, arg, len, false);
+		return TRANSFER_FAILED;
+	}
+	if (op != TFTP_DATA)
+		return TRANSFER_RUNNING;
+	payload = len - TFTP_HEADER_SIZE;
+	if (payload > t->params.blksize)
+		return TRANSFER_RUNNING;	/* cannot be ours: larger than negotiated */
+	if (arg != wire_block(x->expected, t->params.rollover)) {
+		/* An old block (our ACK was lost) or a gap (their DATA
+		 * was): say once where we are (RFC 7440 section 4). */
+		if (x->resync_sent)
+			return TRANSFER_RUNNING;
+		x->resync_sent = true;
+		x->unacked = 0;
+		x->reply = x->ack;
+		x->reply_len = TFTP_HEADER_SIZE;
+		return wrq_send(x);
+	}
+	if (x->expected == 1 && empty_file(x) < 0)
+		return TRANSFER_FAILED;
+	if (store_block(x, x->rx + TFTP_HEADER_SIZE, payload, payload < t->params.blksize) < 0)
+		return TRANSFER_FAILED;
+	tftp_put_header(x->ack, TFTP_ACK, arg);
+	x->reply = x->ack;
+	x->reply_len = TFTP_HEADER_SIZE;
+	x->last_progress = now_us();
+	x->progress++;
+	rto_reset_backoff(&x->rto);
+	x->resync_sent = false;
+	x->expected++;
+	if (payload < t->params.blksize)
+		return wrq_last(x, arg);
+	if (++x->unacked >= t->params.windowsize) {
+		x->unacked = 0;
+		return wrq_send(x);
+	}
+	x->deadline = next_deadline(x, now_us(), x->last_progress);
+	return TRANSFER_RUNNING;
+}
+
+static enum transfer_status linger_packet(struct xfer *x, size_t len)
+{
+	uint16_t op, arg;
+
+	if (tftp_parse_header(x->rx, len, &op, &arg) == 0 && op == TFTP_DATA &&
+	    arg == x->last_wire && send(x->t->sock, x->ack, TFTP_HEADER_SIZE, 0) < 0)
+		return TRANSFER_DONE;
+	return TRANSFER_RUNNING;
+}
+
+static enum transfer_status handle_packet(struct xfer *x, size_t len)
+{
+	switch (x->phase) {
+	case PHASE_RRQ:
+		return rrq_packet(x, len);
+	case PHASE_WRQ:
+		return wrq_packet(x, len);
+	case PHASE_LINGER:
+		break;
+	}
+	return linger_packet(x, len);
+}
+
+enum transfer_status transfer_input(struct xfer *x, unsigned max)
+{
+	while (max-- > 0) {
+		ssize_t n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC | MSG_DONTWAIT);
+		enum transfer_status st;
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			if (x->phase == PHASE_LINGER)
+				return TRANSFER_DONE;
+			return socket_failed(x, "read") < 0 ? TRANSFER_FAILED : TRANSFER_RUNNING;
+		}
+		if ((size_t)n > x->rxsize) {
+			/* Once a transfer: a flood of them is no flood of the log. */
+			if (x->oversized++ == 0 && x->t->verbosity >= 1)
+				logmsg(LOG_NOTICE, "%s: dropped an oversized packet (%zd bytes) from %s",
+				       x->t->filename, n, x->peer_text);
+			continue;
+		}
+		st = handle_packet(x, (size_t)n);
+		if (st != TRANSFER_RUNNING)
+			return st;
+	}
+	return TRANSFER_RUNNING;
+}
+
+enum transfer_status transfer_expired(struct xfer *x)
+{
+	uint64_t progress = x->progress;
+	enum transfer_status st;
+
+	if (x->phase == PHASE_LINGER)
+		return TRANSFER_DONE;
+	/* The timer fired, but on a busy host the process may have waited
+	 * for the CPU since: an answer that came meanwhile is no loss. */
+	st = transfer_input(x, LATE_LOOKS);
+	if (st != TRANSFER_RUNNING || x->progress != progress || x->phase == PHASE_LINGER)
+		return st;
+	if (timed_out_for_good(x, x->last_progress))
+		return TRANSFER_FAILED;
+	if (x->phase == PHASE_WRQ) {
+		rto_backoff(&x->rto);
+		x->retransmits++;
+		return wrq_send(x);
+	}
+	return rrq_timeout(x);
+}
+
+uint64_t transfer_deadline(const struct xfer *x)
+{
+	return x->deadline;
+}
+
+static void log_done(const struct xfer *x, enum transfer_status st)
 {
 	const struct transfer *t = x->t;
 	double secs = (double)(now_us() - x->start_us) / 1e6;
 
-	if (rc != 0 || t->verbosity < 1)
+	if (st != TRANSFER_DONE || t->verbosity < 1)
 		return;
 	logmsg(LOG_NOTICE, "%s from %s filename %s: %s %ju bytes in %.3f s "
 	       "(blksize %u, windowsize %u, %u retransmissions, %u needless)",
@@ -631,30 +751,76 @@ static void log_done(const struct xfer *x, int rc)
 	       t->params.blksize, t->params.windowsize, x->retransmits, x->spurious);
 }
 
+struct xfer *transfer_begin(struct transfer *t, enum transfer_status *status)
+{
+	struct xfer *x = calloc(1, sizeof(*x));
+	struct sockaddr_storage u;
+
+	if (x == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		return NULL;
+	}
+	x->t = t;
+	x->src.fd = -1;
+	x->start_us = x->last_progress = now_us();
+	addr_ntop(addr_unmap_v4((struct sockaddr *)&t->peer, &u), x->peer_text,
+		  sizeof(x->peer_text));
+	rto_init(&x->rto, t->params.timeout_us, !t->params.timeout_negotiated);
+	adopt_shared_floor(x);
+	/* One byte more than a full block, to tell an oversized one. */
+	x->rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;
+	x->rx = malloc(x->rxsize);
+	if (x->rx == NULL) {
+		logmsg(LOG_ERR, "out of memory");
+		*status = TRANSFER_FAILED;
+		return x;
+	}
+	x->phase = t->opcode == TFTP_WRQ ? PHASE_WRQ : PHASE_RRQ;
+	*status = x->phase == PHASE_WRQ ? wrq_begin(x) : rrq_begin(x);
+	return x;
+}
+
+void transfer_end(struct xfer *x, enum transfer_status status)
+{
+	log_done(x, status);
+	if (x->t->opcode == TFTP_RRQ)
+		blocksrc_close(&x->src);
+	free(x->scratch);
+	free(x->rx);
+	free(x->msgs);
+	free(x->iov);
+	free(x->hdr);
+	free(x);
+}
+
+/* Packets read per wake-up of a transfer that has its process alone. */
+#define RUN_BATCH 64
+
 int transfer_run(struct transfer *t)
 {
-	struct xfer x = { .t = t };
-	struct sockaddr_storage u;
-	int rc;
+	enum transfer_status st;
+	struct xfer *x = transfer_begin(t, &st);
 
-	x.start_us = now_us();
-	addr_ntop(addr_unmap_v4((struct sockaddr *)&t->peer, &u), x.peer_text,
-		  sizeof(x.peer_text));
-	rto_init(&x.rto, t->params.timeout_us, !t->params.timeout_negotiated);
-	adopt_shared_floor(&x);
-	/* One byte more than a full block, to tell an oversized one. */
-	x.rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;
-	x.rx = malloc(x.rxsize);
-	if (x.rx == NULL) {
-		logmsg(LOG_ERR, "out of memory");
+	if (x == NULL)
 		return -1;
+	while (st == TRANSFER_RUNNING) {
+		struct pollfd pfd[2] = { { t->sock, POLLIN, 0 }, { t->stranger_sock, POLLIN, 0 } };
+		uint64_t now = now_us();
+		int ms = x->deadline > now ? (int)((x->deadline - now + 999) / 1000) : 0;
+		int rc = poll(pfd, t->stranger_sock >= 0 ? 2 : 1, ms);
+
+		if (rc < 0 && errno != EINTR) {
+			logmsg(LOG_ERR, "poll: %m");
+			st = TRANSFER_FAILED;
+			break;
+		}
+		if (rc > 0 && (pfd[1].revents & POLLIN))
+			transfer_strangers(x, RUN_BATCH);
+		if (rc > 0 && pfd[0].revents)
+			st = transfer_input(x, RUN_BATCH);
+		if (st == TRANSFER_RUNNING && now_us() >= x->deadline)
+			st = transfer_expired(x);
 	}
-	rc = t->opcode == TFTP_WRQ ? wrq_run(&x) : rrq_run(&x);
-	log_done(&x, rc);
-	blocksrc_close(&x.src);
-	free(x.rx);
-	free(x.msgs);
-	free(x.iov);
-	free(x.hdr);
-	return rc;
+	transfer_end(x, st);
+	return st == TRANSFER_DONE ? 0 : -1;
 }

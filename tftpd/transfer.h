@@ -36,9 +36,43 @@ struct transfer {
 	void *commit_arg;
 };
 
-/* Run to the end; returns 0 when the last block was acknowledged. Every
- * way it can end is logged here. */
+/* A transfer is driven by events: the loop that serves it (a worker's
+ * epoll loop, or transfer_run for a process of its own) calls
+ * transfer_input when its socket is readable, transfer_expired once
+ * transfer_deadline has passed, and transfer_strangers when the stranger
+ * socket is readable. Each returns TRANSFER_RUNNING while the transfer
+ * goes on, then TRANSFER_DONE (the last block was acknowledged) or
+ * TRANSFER_FAILED; every way it can end is logged here. */
+enum transfer_status { TRANSFER_FAILED = -1, TRANSFER_DONE = 0, TRANSFER_RUNNING = 1 };
+
+struct xfer;
+
+/* Sets up t's run and sends its first packet; NULL (logged) when it
+ * cannot start, else *status says whether it goes on. */
+struct xfer *transfer_begin(struct transfer *t, enum transfer_status *status);
+/* Reads at most max packets that are waiting (never blocks). */
+enum transfer_status transfer_input(struct xfer *x, unsigned max);
+/* The deadline passed: what was waiting is looked at first, then the
+ * window (or the ACK) is sent again, or the transfer given up. */
+enum transfer_status transfer_expired(struct xfer *x);
+/* When transfer_expired is due (CLOCK_MONOTONIC microseconds). */
+uint64_t transfer_deadline(const struct xfer *x);
+/* Answers at most max packets waiting on the stranger socket. */
+void transfer_strangers(struct xfer *x, unsigned max);
+/* Logs the outcome and frees x (not t). */
+void transfer_end(struct xfer *x, enum transfer_status status);
+
+/* A whole transfer in the calling process; returns 0 when the last
+ * block was acknowledged. */
 int transfer_run(struct transfer *t);
+
+/* CLOCK_MONOTONIC in microseconds, the clock of every deadline. */
+uint64_t transfer_now_us(void);
+
+/* UDP_SEGMENT (UDP GSO): a window of equal-size DATA packets goes to
+ * the kernel in one send, not one per block. On by default; off, or off
+ * once the kernel refuses it (then each window is sent with sendmmsg). */
+void transfer_use_gso(int on);
 
 /* Called once before the first fork: a page shared by every transfer
  * process, where a transfer that found a retransmission needless leaves

@@ -70,9 +70,12 @@ kill -HUP "$TFTPD_PID"
 sleep 0.3
 check "SIGHUP reloads the remap file" sh -c "busybox tftp -g -r alias -l $WORK/h.2 127.0.0.1 && cmp $ROOT/f513 $WORK/h.2"
 
-# The spare child: forked ahead, it takes the next request and a new one
-# is forked; one that is gone costs only a fork on demand; it ends with
-# the server.
+stop "$TFTPD_PID"
+
+# --workers 0, a process per transfer. The spare child: forked ahead, it
+# takes the next request and a new one is forked; one that is gone costs
+# only a fork on demand; it ends with the server.
+start_tftpd -s "$ROOT" -m "$WORK/map" -a 127.0.0.1:69 --workers 0
 spare() { for c in $(children "$TFTPD_PID"); do chrt -p "$c" | grep -q SCHED_OTHER && echo "$c"; done; }
 S1=$(spare)
 check "one spare child waits while the server is idle" test "$(echo "$S1" | wc -w)" = 1

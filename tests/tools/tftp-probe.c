@@ -17,7 +17,9 @@
  * ones (a client that slows down once the server has measured it fast),
  * rerrq=1 sends the request twice, as firmware that retransmits it
  * does, stop=N ends a put once N blocks are acknowledged (an abandoned
- * upload; with stall=MS it stays silent that long first). "raw -" sends an empty datagram. It prints what
+ * upload; with stall=MS it stays silent that long first), flood=N sends
+ * N junk datagrams with every ACK (repeats of ACK 0, unknown opcodes,
+ * oversized ones), a client flooding its own transfer. "raw -" sends an empty datagram. It prints what
  * the server answered ("OACK name=value ...", "ERROR code message") and
  * exits 0 on a complete transfer, 2 on an ERROR, 3 on a timeout. */
 #include "config.h"
@@ -45,6 +47,7 @@ struct client {
 	uint16_t rollover;	/* block number after 65535 */
 	bool abort_oack;	/* answer an OACK with ERROR 8, as edk2's tsize probe */
 	bool dup_acks;		/* send every ACK twice: the server must not resend */
+	unsigned flood;		/* flood=N: junk datagrams with every ACK */
 	unsigned stall_ms;	/* stall=MS: hold still after the first block */
 	unsigned pace_ms;	/* pace=MS: wait before each ACK */
 	unsigned lag_from, lag_ms;	/* lag=N:MS */
@@ -125,6 +128,8 @@ static size_t build_request(struct client *c, uint8_t *p, int opcode, const char
 			c->abort_oack = true;
 		if (strcmp(opts[i], "dupack=1") == 0)
 			c->dup_acks = true;
+		if (strncmp(opts[i], "flood=", 6) == 0)
+			c->flood = (unsigned)atoi(opts[i] + 6);
 		if (strncmp(opts[i], "stall=", 6) == 0)
 			c->stall_ms = (unsigned)atoi(opts[i] + 6);
 		if (strncmp(opts[i], "pace=", 5) == 0)
@@ -208,6 +213,17 @@ static void send_ack(struct client *c, uint16_t block)
 	send_pkt(c, a, 4);
 	if (c->dup_acks)
 		send_pkt(c, a, 4);
+	for (unsigned i = 0; i < c->flood; i++) {
+		static const uint8_t ack0[4] = { 0, 4, 0, 0 }, junk[6] = { 0, 9, 1, 2, 3, 4 };
+		static uint8_t big[2000] = { 0, 3 };
+
+		if (i % 3 == 0)
+			send_pkt(c, ack0, sizeof(ack0));
+		else if (i % 3 == 1)
+			send_pkt(c, junk, sizeof(junk));
+		else
+			send_pkt(c, big, sizeof(big));
+	}
 }
 
 static int do_get(struct client *c, const char *file, const char *out, char **opts, int nopts,

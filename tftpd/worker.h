@@ -1,0 +1,37 @@
+/* The processes that serve transfers, seen from the listening process.
+ * Two ways (in.tftpd(8), --workers):
+ * - workers (the default): a few long-lived processes, one per CPU,
+ *   each serving many transfers from one event loop (engine.c). The
+ *   listening process makes each transfer's sockets while it still has
+ *   root and hands them over with the request.
+ * - a process per transfer (--workers 0): a spare child, forked ahead,
+ *   takes the next request, makes its sockets and serves it alone.
+ * Either way what serves transfers runs chrooted (-s), as the -u user,
+ * with no-new-privs. */
+#ifndef TFTPD_WORKER_H
+#define TFTPD_WORKER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "packet.h"
+#include "tftpd.h"
+
+/* Once, before serving: what every forked process needs to know (the
+ * listening sockets to close, the signal mask to restore). */
+void servers_init(struct tftpd_config *cfg, int *listen_fds, size_t nfds,
+		  const sigset_t *child_mask);
+/* Forks what waits for the first request (the spare), if anything. */
+void servers_start(void);
+/* Serves a parsed request (buf, n: its bytes) that came from *from to
+ * *local. */
+void servers_dispatch(const uint8_t *buf, size_t n, const struct tftp_request *req,
+		      struct sockaddr_storage *from, struct sockaddr_storage *local);
+/* The processes waiting for requests are let go: they finish what they
+ * serve and end (a reload: they have the old rules; idle: inetd or
+ * systemd is to get the socket back). New ones are forked on demand. */
+void servers_retire(void);
+
+#endif
