@@ -506,7 +506,7 @@ static ssize_t recv_request(int fd, uint8_t *buf, size_t size, struct sockaddr_s
 
 /* Parses in the parent, so a malformed request costs no fork: it gets
  * its ERROR from the listening socket, or nothing if it was an ERROR. */
-static void handle_datagram(struct tftpd_config *cfg, int fd, uint8_t *buf, size_t n,
+static void handle_datagram(int fd, uint8_t *buf, size_t n,
 			    struct sockaddr_storage *from,
 			    struct sockaddr_storage *local)
 {
@@ -525,7 +525,7 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, uint8_t *buf, size
 			       rc < 0 ? "ignored" : errmsg);
 		if (rc > 0)
 			transfer_send_error(fd, (struct sockaddr *)from, (enum tftp_error)rc,
-					    errmsg, cfg->verbosity);
+					    errmsg);
 		return;
 	}
 	servers_dispatch(buf, n, &req, from, local);
@@ -631,7 +631,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			}
 			if ((size_t)n > sizeof(buf) - 1)
 				n = sizeof(buf) - 1;
-			handle_datagram(cfg, fds[i], buf, (size_t)n, &from, &local);
+			handle_datagram(fds[i], buf, (size_t)n, &from, &local);
 		}
 	}
 }

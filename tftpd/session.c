@@ -44,7 +44,7 @@ static const char *op_name(const struct session *s)
 
 static int refuse(const struct session *s, enum tftp_error code, const char *msg)
 {
-	transfer_send_error(s->sock, s->client, code, msg, s->cfg->verbosity);
+	transfer_send_error(s->sock, s->client, code, msg);
 	return 0;
 }
 
@@ -192,14 +192,14 @@ static const char *remapped_name(struct session *s, char **mapped)
 	struct remap_request rq = {
 		.is_wrq = s->req->opcode == TFTP_WRQ,
 		.client = s->client_seen,
-		.trace = cfg->verbosity >= 3,
+		.trace = log_verbose(3),
 	};
 
 	*mapped = NULL;
 	if (cfg->remap == NULL)
 		return s->req->filename;
 	if (remap_apply(cfg->remap, s->req->filename, &rq, mapped) == REMAP_DENY) {
-		if (cfg->verbosity >= 1)
+		if (log_verbose(1))
 			logmsg(LOG_NOTICE, "%s from %s filename %s refused by remap rules",
 			       op_name(s), s->client_text, s->name_text);
 		refuse(s, TFTP_EACCESS, *mapped);
@@ -212,7 +212,7 @@ static const char *remapped_name(struct session *s, char **mapped)
 
 static void log_request(const struct session *s, const char *name, const char *name_text)
 {
-	if (s->cfg->verbosity < 1)
+	if (!log_verbose(1))
 		return;
 	if (strcmp(name, s->req->filename) == 0)
 		logmsg(LOG_NOTICE, "%s from %s filename %s", op_name(s), s->client_text,
@@ -248,7 +248,7 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 			      (int64_t)st->st_size : -1,
 			      &t->params, &granted, &msg);
 	if (code != 0) {
-		if (cfg->verbosity >= 1)
+		if (log_verbose(1))
 			logmsg(LOG_NOTICE, "%s from %s filename %s: %s", op_name(s),
 			       s->client_text, s->name_text, msg);
 		refuse(s, (enum tftp_error)code, msg);
@@ -312,13 +312,12 @@ static int serve_file(struct session *s, const char *name, const char *name_text
 	int code, where;
 
 	*t = (struct transfer){ .sock = s->sock, .stranger_sock = s->stranger_sock,
-				.opcode = req->opcode, .mode = req->mode,
-				.verbosity = cfg->verbosity };
+				.opcode = req->opcode, .mode = req->mode };
 	log_request(s, name, name_text);
 	t->fd = open_file(s, name, &st, &where, &rel, &code, &msg);
 	if (t->fd < 0) {
 		if (code < 0) {
-			if (cfg->verbosity >= 1)
+			if (log_verbose(1))
 				logmsg(LOG_NOTICE, "%s: already in transfer, request ignored",
 				       s->name_text);
 			return -1;
@@ -367,7 +366,7 @@ struct session *session_open(const struct tftpd_config *cfg, const struct tftp_r
 		logmsg(LOG_ERR, "out of memory");
 		goto fail;
 	}
-	if (req->ignored_opts && cfg->verbosity >= 2)
+	if (req->ignored_opts && log_verbose(2))
 		logmsg(LOG_INFO, "%s from %s: ignored %zu malformed or surplus options",
 		       op_name(s), s->client_text, req->ignored_opts);
 	name = remapped_name(s, &s->mapped);

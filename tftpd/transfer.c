@@ -153,12 +153,12 @@ static const char *op_name(const struct transfer *t)
 }
 
 void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error code,
-			 const char *msg, int verbosity)
+			 const char *msg)
 {
 	uint8_t buf[TFTP_HEADER_SIZE + 256];
 	size_t len = tftp_put_error(buf, sizeof(buf), code, msg);
 
-	if (verbosity >= 2) {
+	if (log_verbose(2)) {
 		char text[ADDR_STRLEN];
 		struct sockaddr_storage u;
 
@@ -172,8 +172,7 @@ void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error 
 
 static void send_error(struct xfer *x, enum tftp_error code, const char *msg)
 {
-	transfer_send_error(x->t->sock, (struct sockaddr *)&x->t->peer, code, msg,
-			    x->t->verbosity);
+	transfer_send_error(x->t->sock, (struct sockaddr *)&x->t->peer, code, msg);
 }
 
 /* A send or receive on the transfer socket failed: a datagram the kernel
@@ -184,7 +183,7 @@ static int socket_failed(struct xfer *x, const char *what)
 	if (errno == ENOBUFS || errno == EAGAIN)
 		return 0;
 	if (errno == ECONNREFUSED) {
-		if (x->t->verbosity >= 1)
+		if (log_verbose(1))
 			logmsg(LOG_NOTICE, "%s %s: %s is gone (port unreachable)",
 			       op_name(x->t), x->t->filename, x->peer_text);
 	} else {
@@ -212,13 +211,13 @@ void transfer_strangers(struct xfer *x, unsigned max)
 		/* The kernel prefers the connected socket for the peer's
 		 * packets; should one still land here, it is no stranger's. */
 		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
-			if (x->t->verbosity >= 1)
+			if (log_verbose(1))
 				logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
 				       addr_ntop(addr_unmap_v4((struct sockaddr *)&from, &u),
 						 text, sizeof(text)),
 				       addr_port((struct sockaddr *)&from), x->t->filename);
 			transfer_send_error(x->t->stranger_sock, (struct sockaddr *)&from,
-					    TFTP_EBADID, NULL, x->t->verbosity);
+					    TFTP_EBADID, NULL);
 		}
 		fromlen = sizeof(from);
 	}
@@ -231,7 +230,7 @@ static void log_peer_error(struct xfer *x, uint16_t code, size_t len, bool durin
 	tftp_printable(msg, sizeof(msg), x->rx + TFTP_HEADER_SIZE, len - TFTP_HEADER_SIZE);
 	if (during_oack)
 		logmsg(LOG_WARNING, "tftp: client does not accept options");
-	if (x->t->verbosity >= 1)
+	if (log_verbose(1))
 		logmsg(LOG_NOTICE, "%s %s from %s: client sent ERROR %u (%s)", op_name(x->t),
 		       x->t->filename, x->peer_text, code, msg);
 }
@@ -698,7 +697,7 @@ enum transfer_status transfer_input(struct xfer *x, unsigned max)
 		}
 		if ((size_t)n > x->rxsize) {
 			/* Once a transfer: a flood of them is no flood of the log. */
-			if (x->oversized++ == 0 && x->t->verbosity >= 1)
+			if (x->oversized++ == 0 && log_verbose(1))
 				logmsg(LOG_NOTICE, "%s: dropped an oversized packet (%zd bytes) from %s",
 				       x->t->filename, n, x->peer_text);
 			continue;
@@ -742,7 +741,7 @@ static void log_done(const struct xfer *x, enum transfer_status st)
 	const struct transfer *t = x->t;
 	double secs = (double)(now_us() - x->start_us) / 1e6;
 
-	if (st != TRANSFER_DONE || t->verbosity < 1)
+	if (st != TRANSFER_DONE || !log_verbose(1))
 		return;
 	logmsg(LOG_NOTICE, "%s from %s filename %s: %s %ju bytes in %.3f s "
 	       "(blksize %u, windowsize %u, %u retransmissions, %u needless)",

@@ -27,7 +27,6 @@ struct transfer {
 	uint64_t file_size;		/* RRQ: size at open */
 	const uint8_t *oack;		/* NULL: no options were granted */
 	size_t oack_len;
-	int verbosity;
 	const char *filename;		/* for log lines */
 	/* WRQ: called once the last block is written and the file closed,
 	 * before the final ACK tells the client it is done; -1 (errno set)
@@ -84,6 +83,6 @@ void transfer_share_floor(void);
 
 /* ERROR packet to addr from sock. */
 void transfer_send_error(int sock, const struct sockaddr *addr, enum tftp_error code,
-			 const char *msg, int verbosity);
+			 const char *msg);
 
 #endif
