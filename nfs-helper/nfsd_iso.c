@@ -252,17 +252,15 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 		count = room;
 	if (a->offset >= o.e.size) {
 		got = 0;
-	} else if (req->tcp && count >= SENDFILE_MIN &&
-		   iso_map(&o.e, a->offset, &at, &run) == ISO_OK &&
+	} else if (req->tcp && iso_map(&o.e, a->offset, &at, &run) == ISO_OK &&
+		   (run < count ? run : count) >= SENDFILE_MIN &&
 		   (req->tail_fd = fcntl(o.fs->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 		got = run < count ? (size_t)run : count;
 		req->tail_off = (off_t)at;
 		req->tail_len = got;
 	} else {
-		int rc;
+		int rc = iso_read(&o.fs->vol, &o.e, data, count, a->offset, &got);
 
-		req->tail_fd = -1;
-		rc = iso_read(&o.fs->vol, &o.e, data, count, a->offset, &got);
 		if (rc != ISO_OK) {
 			r->status = NFS3ERR_IO;
 			return;
