@@ -237,6 +237,8 @@ static bool open_image(struct isofs *fs)
 			logmsg(LOG_ERR, "%s: cannot open the ISO image: %s", fs->path,
 			       fs->open_errno == EINVAL ? "not a regular file" :
 			       strerror(fs->open_errno));
+		/* the next refresh tries again whatever the file looks like */
+		memset(&fs->sb, 0, sizeof fs->sb);
 		goto fail;
 	}
 	src.size = (uint64_t)fs->sb.st_size;
@@ -260,11 +262,11 @@ static bool open_image(struct isofs *fs)
 		       (unsigned long long)fs->image_id);
 	return true;
 fail:
+	/* A broken image keeps its stat: it is read again only once the
+	 * file changes (isofs_refresh), not for every request. */
 	if (fs->fd >= 0)
 		close(fs->fd);
 	fs->fd = -1;
-	/* the next refresh tries again whatever the file looks like */
-	memset(&fs->sb, 0, sizeof fs->sb);
 	return false;
 }
 

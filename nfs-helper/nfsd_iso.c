@@ -274,15 +274,15 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 
 /* ---- directories --------------------------------------------------------- */
 
-static char *arena;
+/* Results of READDIR(PLUS) point into this until the next call; only
+ * the pages used are ever touched. */
+static _Alignas(16) char arena[ISO_ARENA_SIZE];
 static size_t arena_used;
 
 static void *arena_alloc(size_t size)
 {
 	void *p;
 
-	if (arena == NULL && (arena = malloc(ISO_ARENA_SIZE)) == NULL)
-		return NULL;
 	size = (size + 15) & ~(size_t)15;
 	if (arena_used + size > ISO_ARENA_SIZE)
 		return NULL;

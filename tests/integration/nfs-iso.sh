@@ -50,10 +50,10 @@ genisoimage -quiet -o "$IMG/plain.iso" "$WORK/small" 2>/dev/null
 cp "$PEERS/memtest86+/usr/lib/memtest86+/memtest86+x64.iso" "$IMG/memtest.iso"
 cp "$PEERS/ipxe/usr/lib/ipxe/ipxe.iso" "$IMG/ipxe.iso"
 # A multi-extent file (ECMA-119 6.5.1), small: a plain image with files
-# A (25 sectors) and B whose records are made one file: A's record gets
+# A (100 sectors) and B whose records are made one file: A's record gets
 # the "not the final extent" flag and B's takes A's name.
 mkdir -p "$WORK/multi"
-head -c 51200 /dev/urandom >"$WORK/multi/A"
+head -c 204800 /dev/urandom >"$WORK/multi/A"
 head -c 30000 /dev/urandom >"$WORK/multi/B"
 cat "$WORK/multi/A" "$WORK/multi/B" >"$WORK/multi.want"
 genisoimage -quiet -o "$IMG/multi.iso" "$WORK/multi" 2>/dev/null
@@ -185,15 +185,15 @@ MFH=$(probe 127.0.0.1 "$MOUNTPORT" mnt "$IMG/multi.iso" | field fh)
 AFH=$(probe 127.0.0.1 2049 lookup "$MFH" a | field fh)
 rm -f "$WORK/m1" "$WORK/m2"
 probe 127.0.0.1 2049 read "$AFH" 0 1048576 "$WORK/m1" >"$WORK/read1.out"
-check "a READ reaching a multi-extent file's seam stops there (count=51200)" \
-	expect_line "status=0 count=51200 eof=0" "$WORK/read1.out"
-probe 127.0.0.1 2049 read "$AFH" 51200 1048576 "$WORK/m2" >"$WORK/read2.out"
+check "a sendfile READ reaching a multi-extent file's seam stops there (count=204800)" \
+	expect_line "status=0 count=204800 eof=0" "$WORK/read1.out"
+probe 127.0.0.1 2049 read "$AFH" 204800 1048576 "$WORK/m2" >"$WORK/read2.out"
 check "the next READ gives the second extent and eof" expect_line "status=0 count=30000 eof=1" "$WORK/read2.out"
 cat "$WORK/m1" "$WORK/m2" >"$WORK/m.out"
 check "the multi-extent file's bytes are both extents" same "$WORK/multi.want" "$WORK/m.out"
-probe -d 127.0.0.1 2049 read "$AFH" 50000 4096 "$WORK/m3" >"$WORK/read3.out"
-check "a small READ across the seam (UDP, copied) is whole" expect_line "count=4096 eof=0" "$WORK/read3.out"
-dd if="$WORK/multi.want" bs=1 skip=50000 count=4096 2>/dev/null >"$WORK/m3.want"
+probe -d 127.0.0.1 2049 read "$AFH" 200000 8192 "$WORK/m3" >"$WORK/read3.out"
+check "a small READ across the seam (UDP, copied) is whole" expect_line "count=8192 eof=0" "$WORK/read3.out"
+dd if="$WORK/multi.want" bs=1 skip=200000 count=8192 2>/dev/null >"$WORK/m3.want"
 check "and has the right bytes" same "$WORK/m3.want" "$WORK/m3"
 
 # ---- handles -----------------------------------------------------------------
