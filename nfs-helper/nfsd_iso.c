@@ -20,6 +20,7 @@
  * past them, never below 68). */
 #define COOKIE_DOT 1
 #define COOKIE_DOTDOT 2
+#define READDIR_SCAN_MAX (1u << 16)
 
 struct iso_object {
 	const struct export_state *st;
@@ -381,7 +382,17 @@ static nfsstat3 read_entries(struct iso_object *dir, cookie3 cookie, struct dir_
 	rc = iso_cursor_open(&dir->fs->vol, &dir->e, cookie, &c);
 	if (rc != ISO_OK)
 		return rc == ISO_E_BADCOOKIE ? NFS3ERR_BAD_COOKIE : iso_status(rc);
-	for (;;) {
+	/* Refused records are skipped, not sent: a corrupt directory of
+	 * nothing but those (one per sector) ends the call here rather than
+	 * after the whole of a huge claimed size. */
+	for (unsigned scanned = 0;; scanned++) {
+		if (scanned == READDIR_SCAN_MAX) {
+			if (d->first)
+				break;
+			logmsg(LOG_WARNING, "%s: a directory with %u unreadable records in a row",
+			       dir->fs->path, scanned);
+			return NFS3ERR_IO;
+		}
 		next = cookie;
 		rc = iso_cursor_next(&c, &e, &next);
 		if (rc == ISO_END) {
