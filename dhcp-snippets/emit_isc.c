@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "failover.h"
 
 /* dhcpd compares option values as bytes: arch code 7 is 00:07. */
 static void isc_arch_test(struct strbuf *out, const struct inv_boot *b)
@@ -73,7 +74,9 @@ static void isc_pxe_class(struct strbuf *out, const struct inventory *inv)
 		    "  match if substring (option vendor-class-identifier, 0, 9) = \"PXEClient\"");
 	if (ipxe)
 		sb_add(out, "\n        or (exists user-class and option user-class = \"iPXE\")");
-	sb_addf(out, ";\n  next-server %s;\n", server);
+	sb_add(out, ";\n");
+	if (!inv_has_subnet_next_server(inv))	/* else the subnets say (failover.c) */
+		sb_addf(out, "  next-server %s;\n", server);
 	if (ipxe) {
 		/* iPXE asks again once it runs: answering it with the firmware's
 		 * boot file again would loop for ever (ipxe.org/howto/chainloading). */
@@ -111,18 +114,14 @@ static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 		/* A subnet with nothing to say (no range, router or dns) is
 		 * left to dhcpd.conf; one with a router or dns servers but no
 		 * range is declared, for its fixed-address hosts. */
-		if (!sn->has_range && !sn->has_router && !sn->ndns) {
+		if (!sn->has_range && !sn->has_router && !sn->ndns && !sn->has_next_server) {
 			sb_addf(out, "# subnet %s/%u is declared in dhcpd.conf, not here.\n", a,
 				sn->prefixlen);
 			continue;
 		}
 		format_ipv4(prefix_mask(sn->prefixlen), b);
 		sb_addf(out, "subnet %s netmask %s {\n", a, b);
-		if (sn->has_range) {
-			format_ipv4(sn->range_lo, a);
-			format_ipv4(sn->range_hi, b);
-			sb_addf(out, "  range %s %s;\n", a, b);
-		}
+		isc_subnet_range(inv, sn, out);	/* failover pool, next-server */
 		if (sn->has_router) {
 			format_ipv4(sn->router, a);
 			sb_addf(out, "  option routers %s;\n", a);
@@ -195,7 +194,10 @@ static void isc_hosts(struct strbuf *out, const struct inventory *inv)
 	format_ipv4(inv->server, text);
 	/* Host declarations are global in dhcpd whatever their nesting; the
 	 * group only carries next-server to hosts that match no class. */
-	sb_addf(out, "group {\n  next-server %s;\n", text);
+	if (inv_has_subnet_next_server(inv))
+		sb_add(out, "group {\n");
+	else
+		sb_addf(out, "group {\n  next-server %s;\n", text);
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
 
@@ -230,6 +232,7 @@ void emit_isc(const struct inventory *inv, struct strbuf *out)
 			    "option ipxe-encap-opts code 175 = encapsulate ipxe;\n"
 			    "option ipxe.no-pxedhcp code 176 = unsigned integer 8;\n");
 	sb_add(out, "\n");
+	isc_failover_globals(inv, out);
 	isc_http_class(out, inv);
 	isc_pxe_class(out, inv);
 	isc_subnets(out, inv);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "failover.h"
 
 #define TAG_MAX 96	/* "pxekit-host-" and a 63-character name */
 
@@ -57,7 +58,7 @@ static void kea_boot_fields(struct strbuf *out, const struct inventory *inv, con
 	char server[16];
 
 	format_ipv4(inv->server, server);
-	if (inv_is_url(file))
+	if (inv_is_url(file) || inv_has_subnet_next_server(inv))	/* subnets say */
 		sb_addf(out, "\",\n      \"boot-file-name\": \"%s\" }", file);
 	else
 		sb_addf(out, "\",\n      \"next-server\": \"%s\", \"boot-file-name\": \"%s\" }",
@@ -276,7 +277,7 @@ static void kea_addr_option(struct strbuf *out, size_t *n, const char *name,
 static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i)
 {
 	const struct inv_subnet *sn = &inv->subnets[i];
-	char a[16], b[16];
+	char a[16];
 	bool first = true;
 	size_t nopt = 0;
 
@@ -288,11 +289,7 @@ static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i
 	 * 255.255.255.254/255, which Kea does not take. */
 	sb_addf(out, "%s\n  { \"id\": %lu, \"subnet\": \"%s/%u\"", i ? "," : "",
 		(unsigned long)sn->network, a, sn->prefixlen);
-	if (sn->has_range) {
-		format_ipv4(sn->range_lo, a);
-		format_ipv4(sn->range_hi, b);
-		sb_addf(out, ",\n    \"pools\": [ { \"pool\": \"%s - %s\" } ]", a, b);
-	}
+	kea_subnet_pools(inv, sn, out);	/* HA classes, next-server: failover.c */
 	if (sn->lease_time)
 		sb_addf(out, ",\n    \"valid-lifetime\": %u", sn->lease_time);
 	if (sn->has_router) {
@@ -354,5 +351,6 @@ void emit_kea(const struct inventory *inv, struct strbuf *out)
 	}
 	if (!first)
 		sb_add(out, "\n]");
+	kea_ha_config(inv, out);
 	sb_add(out, "\n");
 }

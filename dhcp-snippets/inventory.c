@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "diag.h"
 #include "inventory.h"
 #include "strnum.h"
 
@@ -37,6 +38,7 @@ struct parser {
 	struct inventory *inv;
 	const struct inv_include_ops *inc;
 	unsigned depth;
+	const struct parser *includer;	/* the file whose include this is */
 };
 
 /* One statement: its tokens, and whether a '{' ended it. */
@@ -50,10 +52,8 @@ struct stmt {
 static void __attribute__((format(printf, 4, 0)))
 diag(struct parser *ps, const char *kind, struct inv_pos pos, const char *fmt, va_list ap)
 {
-	sb_addf(ps->diag, "%s:%u:%u: %s: ", pos.file ? pos.file : ps->source, pos.line, pos.col,
-		kind);
-	sb_vaddf(ps->diag, fmt, ap);
-	sb_add(ps->diag, "\n");
+	diag_vadd(ps->diag, (struct diag_pos){ pos.file ? pos.file : ps->source, pos.line, pos.col },
+		  kind, fmt, ap);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -624,6 +624,9 @@ static bool subnet_ntp(struct parser *ps, void *obj, const struct token *key,
 	return true;
 }
 
+static bool subnet_next_server(struct parser *ps, void *obj, const struct token *key,
+			       const struct token *a, size_t n);	/* DHCP failover block */
+
 static const struct setting subnet_settings[] = {
 	{ "range", 2, subnet_range, 0, NULL, NULL },
 	{ "router", 1, subnet_router, 0, NULL, NULL },
@@ -633,6 +636,7 @@ static const struct setting subnet_settings[] = {
 	{ "search", SIZE_MAX, subnet_search, 0, NULL, NULL },
 	{ "ntp", SIZE_MAX, subnet_ntp, 0, NULL, NULL },
 	FLAG_FIELD("proxy", struct inv_subnet, proxy),
+	{ "next-server", 1, subnet_next_server, 0, NULL, NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL },
 };
 
@@ -1512,6 +1516,15 @@ static void stmt_timeout(struct parser *ps, struct stmt *st)
 
 static void parse_statements(struct parser *ps);
 
+/* Whether path is the file being parsed or one that includes it. */
+static bool includes_itself(const struct parser *ps, const char *path)
+{
+	for (; ps; ps = ps->includer)
+		if (!strcmp(ps->at.file ? ps->at.file : ps->source, path))
+			return true;
+	return false;
+}
+
 /* include "PATTERN": every file the glob matches, in name order, as if
  * written here; a relative pattern is relative to the including file. */
 static void stmt_include(struct parser *ps, struct stmt *st)
@@ -1554,13 +1567,18 @@ static void stmt_include(struct parser *ps, struct stmt *st)
 		}
 		ps->inv->included = list;
 		list[ps->inv->nincluded++] = names[i];
-		if (ps->inc->read(ps->inc->ctx, names[i], &text) < 0) {
+		if (includes_itself(ps, names[i])) {
+			/* "*.conf" beside the main file matches it: without this,
+			 * N such files would be read N^INV_INCLUDE_DEPTH times */
+			error_at(ps, st->tok[1].pos, "%s includes itself (through \"%s\")",
+				 names[i], st->tok[1].text);
+		} else if (ps->inc->read(ps->inc->ctx, names[i], &text) < 0) {
 			error_at(ps, st->tok[1].pos, "%s: %m", names[i]);
 		} else {
 			struct parser sub = {
 				.p = text.buf ? text.buf : "", .at = { 1, 1, names[i] },
 				.source = ps->source, .diag = ps->diag, .inv = ps->inv,
-				.inc = ps->inc, .depth = ps->depth + 1,
+				.inc = ps->inc, .depth = ps->depth + 1, .includer = ps,
 			};
 
 			sub.end = sub.p + text.len;
@@ -1575,6 +1593,391 @@ static void stmt_include(struct parser *ps, struct stmt *st)
 	free(names);
 	free(pattern);
 }
+
+static bool in_range(const struct inv_subnet *sn, uint32_t a);
+
+/* ---- DHCP failover / HA: dhcp-server, failover, subnet next-server --
+ * (emitted by failover.c; pxekit.conf(5) FAILOVER AND HIGH AVAILABILITY) */
+
+static bool value_uint(struct parser *ps, const struct token *t, uintmax_t lo, uintmax_t hi,
+		       const char *what, unsigned *out)
+{
+	uintmax_t v;
+
+	if (!parse_uint(t->text, lo, hi, &v)) {
+		error_at(ps, t->pos, "'%s' is not %s (%ju-%ju)", t->text, what, lo, hi);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool subnet_next_server(struct parser *ps, void *obj, const struct token *key,
+			       const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	(void)n;
+	if (sn->has_next_server) {
+		error_at(ps, key->pos, "next-server given twice");
+		return false;
+	}
+	sn->has_next_server = value_ipv4(ps, &a[0], &sn->next_server);
+	return sn->has_next_server;
+}
+
+static bool dhcp_server_address(struct parser *ps, void *obj, const struct token *key,
+				const struct token *a, size_t n)
+{
+	struct inv_dhcp_server *s = obj;
+
+	(void)n;
+	if (s->has_address) {
+		error_at(ps, key->pos, "address given twice");
+		return false;
+	}
+	s->address_pos = a[0].pos;
+	s->has_address = value_ipv4(ps, &a[0], &s->address);
+	return s->has_address;
+}
+
+static bool dhcp_server_port(struct parser *ps, void *obj, const struct token *key,
+			     const struct token *a, size_t n)
+{
+	struct inv_dhcp_server *s = obj;
+
+	(void)n;
+	if (s->port) {
+		error_at(ps, key->pos, "port given twice");
+		return false;
+	}
+	return value_uint(ps, &a[0], 1, 65535, "a port", &s->port);
+}
+
+static bool dhcp_server_next_server(struct parser *ps, void *obj, const struct token *key,
+				    const struct token *a, size_t n)
+{
+	struct inv_dhcp_server *s = obj;
+
+	(void)n;
+	if (s->has_next_server) {
+		error_at(ps, key->pos, "next-server given twice");
+		return false;
+	}
+	s->has_next_server = value_ipv4(ps, &a[0], &s->next_server);
+	return s->has_next_server;
+}
+
+static const struct setting dhcp_server_settings[] = {
+	{ "address", 1, dhcp_server_address, 0, NULL, NULL },
+	{ "port", 1, dhcp_server_port, 0, NULL, NULL },
+	{ "next-server", 1, dhcp_server_next_server, 0, NULL, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+
+static void stmt_dhcp_server(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_dhcp_server *s;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "dhcp-server needs a name");
+		return;
+	}
+	s = grow(ps, &inv->dhcp_servers, &inv->ndhcp_servers, sizeof *s, st->tok[0].pos);
+	if (!s)
+		return;
+	s->pos = st->tok[1].pos;
+	if (check_name(ps, &st->tok[1], "server name"))
+		s->name = dup_value(ps, &st->tok[1]);
+	apply_settings(ps, dhcp_server_settings, "dhcp-server", s, st, 2);
+	if (st->block)
+		read_block(ps, dhcp_server_settings, "dhcp-server", s, st->end);
+}
+
+static const struct {
+	const char *name;
+	enum inv_role role;
+} failover_roles[] = {
+	{ "primary", ROLE_PRIMARY },
+	{ "secondary", ROLE_SECONDARY },
+	{ "standby", ROLE_STANDBY },
+};
+
+static bool failover_peer(struct parser *ps, void *obj, const struct token *key,
+			  const struct token *a, size_t n)
+{
+	struct inv_failover *f = obj;
+	struct inv_failover_peer *p;
+
+	(void)n;
+	if (f->npeers == 2) {
+		error_at(ps, key->pos, "a failover has two peers; this is a third");
+		return false;
+	}
+	p = &f->peer[f->npeers];
+	p->pos = a[0].pos;
+	for (size_t i = 0; i < sizeof failover_roles / sizeof failover_roles[0]; i++)
+		if (strcmp(a[1].text, failover_roles[i].name) == 0)
+			p->role = failover_roles[i].role;
+	if (p->role == ROLE_NONE) {
+		error_at(ps, a[1].pos, "unknown role '%s' (primary, secondary or standby)",
+			 a[1].text);
+		return false;
+	}
+	if (!check_name(ps, &a[0], "server name") || !(p->server_name = dup_value(ps, &a[0])))
+		return false;
+	f->npeers++;
+	return true;
+}
+
+/* The numeric settings: where they go, their range, what they are. */
+static const struct failover_number {
+	const char *key;
+	size_t offset;
+	uintmax_t lo, hi;
+	const char *what;
+} failover_numbers[] = {
+	{ "mclt", offsetof(struct inv_failover, mclt), 1, 86400, "a time in seconds" },
+	{ "split", offsetof(struct inv_failover, split), 0, 256, "a split" },
+	{ "max-response-delay", offsetof(struct inv_failover, max_response_delay), 1, 3600,
+	  "a time in seconds" },
+	{ "max-unacked-updates", offsetof(struct inv_failover, max_unacked_updates), 1, 65535,
+	  "a number of updates" },
+	{ "load-balance-max-seconds", offsetof(struct inv_failover, load_balance_max_seconds), 0,
+	  255, "a number of seconds" },
+	{ "auto-partner-down", offsetof(struct inv_failover, auto_partner_down), 0, 86400,
+	  "a time in seconds" },
+	{ "heartbeat-delay", offsetof(struct inv_failover, heartbeat_delay), 1, 3600,
+	  "a time in seconds" },
+	{ "max-ack-delay", offsetof(struct inv_failover, max_ack_delay), 1, 3600,
+	  "a time in seconds" },
+	{ "max-unacked-clients", offsetof(struct inv_failover, max_unacked_clients), 0, 1000,
+	  "a number of clients" },
+};
+
+/* Which numbers were given, to refuse a second one. */
+struct failover_parse {
+	struct inv_failover f;
+	bool given[sizeof failover_numbers / sizeof failover_numbers[0]];
+};
+
+static bool failover_number(struct parser *ps, void *obj, const struct token *key,
+			    const struct token *a, size_t n)
+{
+	struct failover_parse *fp = obj;
+
+	(void)n;
+	for (size_t i = 0; i < sizeof failover_numbers / sizeof failover_numbers[0]; i++) {
+		const struct failover_number *x = &failover_numbers[i];
+
+		if (strcmp(x->key, key->text) != 0)
+			continue;
+		if (fp->given[i]) {
+			error_at(ps, key->pos, "%s given twice", key->text);
+			return false;
+		}
+		fp->given[i] = true;
+		return value_uint(ps, &a[0], x->lo, x->hi, x->what,
+				  (unsigned *)((char *)&fp->f + x->offset));
+	}
+	return false;
+}
+
+static const struct setting failover_settings[] = {
+	{ "peer", 2, failover_peer, 0, NULL, NULL },
+	{ "mclt", 1, failover_number, 0, NULL, NULL },
+	{ "split", 1, failover_number, 0, NULL, NULL },
+	{ "max-response-delay", 1, failover_number, 0, NULL, NULL },
+	{ "max-unacked-updates", 1, failover_number, 0, NULL, NULL },
+	{ "load-balance-max-seconds", 1, failover_number, 0, NULL, NULL },
+	{ "auto-partner-down", 1, failover_number, 0, NULL, NULL },
+	{ "heartbeat-delay", 1, failover_number, 0, NULL, NULL },
+	{ "max-ack-delay", 1, failover_number, 0, NULL, NULL },
+	{ "max-unacked-clients", 1, failover_number, 0, NULL, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+
+/* failover NAME { peer SERVER ROLE ... }: one per site. The defaults are
+ * dhcpd.conf(5)'s and the Kea ARM's usual values. */
+static void stmt_failover(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	struct failover_parse *fp;
+
+	if (st->n < 2) {
+		error_at(ps, st->tok[0].pos, "failover needs a name");
+		return;
+	}
+	if (inv->failover) {
+		error_at(ps, st->tok[0].pos, "a second failover (the first is at line %u)",
+			 inv->failover->pos.line);
+		return;
+	}
+	/* f is the first member: the inventory keeps and frees it alone. */
+	fp = calloc(1, sizeof *fp);
+	if (!fp) {
+		error_at(ps, st->tok[0].pos, "out of memory");
+		return;
+	}
+	inv->failover = &fp->f;
+	fp->f = (struct inv_failover){
+		.pos = st->tok[0].pos, .mclt = 3600, .split = 128, .max_response_delay = 60,
+		.max_unacked_updates = 10, .load_balance_max_seconds = 3, .heartbeat_delay = 10,
+		.max_ack_delay = 10, .max_unacked_clients = 10,
+	};
+	if (check_name(ps, &st->tok[1], "failover name"))
+		fp->f.name = dup_value(ps, &st->tok[1]);
+	apply_settings(ps, failover_settings, "failover", fp, st, 2);
+	if (st->block)
+		read_block(ps, failover_settings, "failover", fp, st->end);
+}
+
+static const char *role_name(enum inv_role r)
+{
+	for (size_t i = 0; i < sizeof failover_roles / sizeof failover_roles[0]; i++)
+		if (failover_roles[i].role == r)
+			return failover_roles[i].name;
+	return "none";
+}
+
+static const struct inv_dhcp_server *find_dhcp_server(const struct inventory *inv,
+						      const char *name)
+{
+	for (size_t i = 0; i < inv->ndhcp_servers; i++)
+		if (inv->dhcp_servers[i].name && strcmp(inv->dhcp_servers[i].name, name) == 0)
+			return &inv->dhcp_servers[i];
+	return NULL;
+}
+
+/* Its address is where the partner connects: on one of the subnets the
+ * inventory declares, not leased to a client, not another machine's. */
+static void check_dhcp_server_address(struct parser *ps, const struct inv_dhcp_server *s)
+{
+	const struct inventory *inv = ps->inv;
+	const struct inv_subnet *sn;
+	char a[16];
+
+	format_ipv4(s->address, a);
+	sn = inventory_subnet_of(inv, s->address);
+	if (!sn) {
+		error_at(ps, s->address_pos,
+			 "dhcp-server %s: address %s is on none of the declared subnets (declare its subnet)",
+			 s->name, a);
+		return;
+	}
+	if (in_range(sn, s->address))
+		error_at(ps, s->address_pos,
+			 "dhcp-server %s: address %s is inside the range at line %u", s->name, a,
+			 sn->range_pos.line);
+	for (size_t i = 0; i < inv->nhosts; i++)
+		if (inv->hosts[i].has_address && inv->hosts[i].address == s->address)
+			error_at(ps, s->address_pos,
+				 "dhcp-server %s: address %s is host %s's fixed address", s->name, a,
+				 inv->hosts[i].name ? inv->hosts[i].name : "?");
+}
+
+static void check_dhcp_servers(struct parser *ps)
+{
+	const struct inventory *inv = ps->inv;
+
+	for (size_t i = 0; i < inv->ndhcp_servers; i++) {
+		const struct inv_dhcp_server *s = &inv->dhcp_servers[i];
+
+		if (!s->name)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct inv_dhcp_server *o = &inv->dhcp_servers[j];
+
+			if (o->name && strcmp(o->name, s->name) == 0)
+				error_at(ps, s->pos, "dhcp-server %s is already defined at line %u",
+					 s->name, o->pos.line);
+			else if (o->has_address && s->has_address && o->address == s->address)
+				error_at(ps, s->address_pos,
+					 "dhcp-server %s has the address of dhcp-server %s (line %u)",
+					 s->name, o->name ? o->name : "?", o->pos.line);
+		}
+		if (!s->has_address)
+			error_at(ps, s->pos, "dhcp-server %s has no address", s->name);
+		else
+			check_dhcp_server_address(ps, s);
+		if (!inv->failover)
+			error_at(ps, s->pos,
+				 "dhcp-server %s without a failover: name it as a peer of one", s->name);
+	}
+}
+
+/* ISC failover: primary + secondary; Kea: primary + secondary (load
+ * balancing) or primary + standby (hot standby). Anything else is two
+ * files that would disagree on who does what. */
+static void check_failover_roles(struct parser *ps, const struct inv_failover *f)
+{
+	const struct inv_failover_peer *a = &f->peer[0], *b = &f->peer[1];
+
+	if (a->role == b->role) {
+		error_at(ps, b->pos, "two %s peers (the other is %s at line %u); one is primary",
+			 role_name(b->role), a->server_name, a->pos.line);
+		return;
+	}
+	if (a->role != ROLE_PRIMARY && b->role != ROLE_PRIMARY)
+		error_at(ps, b->pos,
+			 "mismatched peers: %s and %s; one is primary, the other secondary or standby",
+			 role_name(a->role), role_name(b->role));
+}
+
+static void check_failover(struct parser *ps)
+{
+	struct inventory *inv = ps->inv;
+	struct inv_failover *f = inv->failover;
+
+	check_dhcp_servers(ps);
+	if (!f)
+		return;
+	if (f->npeers != 2) {
+		error_at(ps, f->pos,
+			 "failover %s has %s peer%s; it needs two (peer NAME primary, peer NAME secondary or standby)",
+			 f->name ? f->name : "?", f->npeers ? "one" : "no", f->npeers ? "" : "s");
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct inv_failover_peer *p = &f->peer[i];
+
+		p->server = find_dhcp_server(inv, p->server_name);
+		if (!p->server)
+			error_at(ps, p->pos, "unknown dhcp-server '%s'", p->server_name);
+	}
+	if (strcmp(f->peer[0].server_name, f->peer[1].server_name) == 0) {
+		error_at(ps, f->peer[1].pos, "dhcp-server %s is both peers", f->peer[1].server_name);
+		return;
+	}
+	check_failover_roles(ps, f);
+	for (size_t i = 0; i < inv->ndhcp_servers; i++) {
+		const struct inv_dhcp_server *s = &inv->dhcp_servers[i];
+
+		if (s->name && s != f->peer[0].server && s != f->peer[1].server)
+			error_at(ps, s->pos, "dhcp-server %s is not a peer of failover %s", s->name,
+				 f->name ? f->name : "?");
+	}
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		if (inv->subnets[i].proxy && inv->subnets[i].has_next_server)
+			error_at(ps, inv->subnets[i].pos,
+				 "a proxy subnet takes no next-server (proxy DHCP has no failover)");
+}
+
+static void free_failover(struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->ndhcp_servers; i++)
+		free(inv->dhcp_servers[i].name);
+	free(inv->dhcp_servers);
+	if (inv->failover) {
+		free(inv->failover->name);
+		for (size_t i = 0; i < inv->failover->npeers; i++)
+			free(inv->failover->peer[i].server_name);
+		free(inv->failover);
+	}
+}
+
+/* ---- end of DHCP failover / HA ------------------------------------- */
 
 static const struct statement {
 	const char *keyword;
@@ -1594,6 +1997,8 @@ static const struct statement {
 	{ "host", stmt_host, true },
 	{ "include", stmt_include, false },
 	{ "group", stmt_group, true },
+	{ "dhcp-server", stmt_dhcp_server, true },
+	{ "failover", stmt_failover, true },
 };
 
 static void parse_statements(struct parser *ps)
@@ -2244,6 +2649,7 @@ static void check_inventory(struct parser *ps)
 	check_boots(ps);
 	check_boots6(ps);
 	check_hosts(ps);
+	check_failover(ps);
 	if (inv->default_profile) {
 		inv->default_prof = find_profile(inv, inv->default_profile);
 		if (!inv->default_prof)
@@ -2356,6 +2762,7 @@ void inventory_free(struct inventory *inv)
 	for (size_t i = 0; i < inv->nincluded; i++)
 		free(inv->included[i]);
 	free(inv->included);
+	free_failover(inv);
 	free(inv->source);
 	free(inv);
 }

@@ -36,6 +36,8 @@ struct inv_subnet {
 	/* Beside an existing DHCP server: dnsmasq answers PXE clients only
 	 * (proxy DHCP), another server leases the addresses. */
 	bool proxy;
+	bool has_next_server;	/* failover.c: this subnet's own TFTP server */
+	uint32_t next_server;
 	unsigned lease_time;	/* seconds; 0: the server's default */
 	char *domain;		/* option 15 */
 	size_t nsearch;		/* option 119 */
@@ -123,6 +125,42 @@ struct inv_group {
 	struct inv_pos pos;
 };
 
+/* ---- DHCP failover / HA (failover.c) ------------------------------ */
+
+/* One DHCP server of the site: where it listens for its failover (ISC)
+ * or HA (Kea) partner, and the TFTP server its answers name. */
+struct inv_dhcp_server {
+	char *name;
+	bool has_address, has_next_server;
+	uint32_t address, next_server;
+	unsigned port;		/* 0: the format's default (647 ISC, 8000 Kea) */
+	struct inv_pos pos, address_pos;
+};
+
+/* ISC: primary and secondary; Kea: primary with secondary (load
+ * balancing) or with standby (hot standby). */
+enum inv_role { ROLE_NONE, ROLE_PRIMARY, ROLE_SECONDARY, ROLE_STANDBY };
+
+struct inv_failover_peer {
+	char *server_name;
+	const struct inv_dhcp_server *server;	/* resolved after parsing */
+	enum inv_role role;
+	struct inv_pos pos;
+};
+
+/* Times in seconds (Kea gets milliseconds); 0 where 0 means "off". */
+struct inv_failover {
+	char *name;
+	size_t npeers;
+	struct inv_failover_peer peer[2];
+	unsigned mclt, split, max_response_delay, max_unacked_updates;
+	unsigned load_balance_max_seconds, auto_partner_down;
+	unsigned heartbeat_delay, max_ack_delay, max_unacked_clients;
+	struct inv_pos pos;
+};
+
+/* ---- end of DHCP failover / HA -------------------------------------- */
+
 struct inventory {
 	char *source;		/* file name for header comments: printable, no backslash */
 	bool has_server;
@@ -143,6 +181,13 @@ struct inventory {
 	struct inv_pos server_pos, default_profile_pos, server6_pos;
 	size_t nincluded;
 	char **included;	/* the files "include" read, named by inv_pos.file */
+	/* failover.c: the site's DHCP servers and their failover/HA pair;
+	 * self is the server an output is rendered for (set on a copy of
+	 * the inventory by failover_view, NULL otherwise). */
+	size_t ndhcp_servers;
+	struct inv_dhcp_server *dhcp_servers;
+	struct inv_failover *failover;
+	const struct inv_dhcp_server *self;
 };
 
 /* Parses and checks text[0..len) (need not be NUL-terminated). Messages

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "emit.h"
+#include "failover.h"
 #include "inventory.h"
 #include "log.h"
 #include "output.h"
@@ -41,6 +42,7 @@ static const char *const default_main_conf[] = {
 
 struct config {
 	const char *inventory, *output, *tftproot, *manifest, *checker, *main_conf;
+	const char *server;	/* --server: one DHCP server's output only */
 	enum dhcp_format format;
 	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
 };
@@ -51,7 +53,7 @@ static void usage(FILE *to)
 		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq|isc6|kea6] [-o FILE|-] [-t DIR]\n"
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
-		"                   [--no-loaders] [-q]\n"
+		"                   [--no-loaders] [--server NAME] [-q]\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
 		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
@@ -70,6 +72,8 @@ static void usage(FILE *to)
 		"      --no-main-config  check the output on its own\n"
 		"      --no-checker      do not run it\n"
 		"      --no-loaders      write only the DHCP file\n"
+		"      --server NAME     with a failover: only this DHCP server's file, at -o's\n"
+		"                        path (default: each server's, -o with -NAME added)\n"
 		"  -q, --quiet           only errors and warnings\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         version\n");
@@ -93,7 +97,7 @@ static enum dhcp_format parse_format(const char *s)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_SERVER };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -107,6 +111,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "no-loaders", no_argument, NULL, OPT_NO_LOADERS },
 		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
 		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
+		{ "server", required_argument, NULL, OPT_SERVER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -129,6 +134,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_NO_LOADERS: cfg->no_loaders = true; break;
 		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
 		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
+		case OPT_SERVER: cfg->server = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -238,6 +244,59 @@ static void check_format(const struct config *cfg, const struct inventory *inv)
 		      cfg->inventory, cfg->format == FORMAT_ISC6 ? "isc6" : "kea6");
 }
 
+/* ---- DHCP failover / HA: which outputs a run renders ---------------- */
+
+static bool failover_outputs(const struct config *cfg, const struct inventory *inv)
+{
+	return inv->failover && (cfg->format == FORMAT_ISC || cfg->format == FORMAT_KEA);
+}
+
+static void check_failover_format(const struct config *cfg, const struct inventory *inv)
+{
+	struct strbuf diag = STRBUF_INIT;
+	bool ok = failover_check_format(inv, cfg->format, &diag);
+
+	fputs(sb_str(&diag), stderr);
+	sb_free(&diag);
+	if (!ok)
+		fatal(1, "%s: not changed anything because of the errors above", cfg->inventory);
+	if (cfg->server && !failover_outputs(cfg, inv))
+		fatal(2, "--server: %s", inv->failover ? "DHCPv6 outputs have no failover (one file serves both)"
+						      : "the inventory has no failover");
+	if (cfg->server && !failover_server(inv, cfg->server))
+		fatal(2, "--server: no dhcp-server '%s' in %s", cfg->server, cfg->inventory);
+	if (failover_outputs(cfg, inv) && !cfg->server && strcmp(cfg->output, "-") == 0)
+		fatal(2, "-o - prints one file: name its DHCP server with --server");
+}
+
+/* Renders and checks the DHCP file of self (NULL: the only one), into
+ * o's text and path. Returns 0, or 1 when the checker refused it. */
+static int render_dhcp(const struct config *cfg, const struct inventory *inv,
+		       const struct inv_dhcp_server *self, struct output *o)
+{
+	struct inventory view = failover_view(inv, self);
+	/* The main configuration here is at most one peer's: the other
+	 * peer's file is checked on its own. */
+	const char *main_conf = !self || cfg->server ? cfg->main_conf : NULL;
+
+	*o = (struct output){ .text = STRBUF_INIT };
+	emit_dhcp(cfg->format, &view, &o->text);
+	if (o->text.oom)
+		fatal(1, "out of memory");
+	if (self && !cfg->server && strcmp(cfg->output, "-") != 0)
+		o->path = failover_output_path(cfg->output, self->name);
+	else
+		o->path = strdup(cfg->output);
+	if (!o->path)
+		fatal(1, "out of memory");
+	if (!cfg->no_checker &&
+	    run_checker(cfg->format, cfg->checker, &o->text, main_conf, o->path, cfg->quiet) != 0)
+		return 1;
+	return 0;
+}
+
+/* ---- end of DHCP failover / HA ------------------------------------ */
+
 /* --check: could a real run write under dir? The nearest directory that
  * exists must be writable (access(2) also says EROFS for a read-only
  * mount). */
@@ -274,10 +333,11 @@ int main(int argc, char **argv)
 	struct config cfg = {
 		.inventory = DEFAULT_INVENTORY, .tftproot = TFTPROOT, .manifest = DEFAULT_MANIFEST,
 	};
-	struct strbuf dhcp = STRBUF_INIT;
 	struct loader_files lf = { 0 };
 	struct plan plan = { 0 };
-	struct output out;
+	struct output out[2];
+	const struct inv_dhcp_server *self[2] = { NULL, NULL };
+	size_t nout = 1;
 	struct inventory *inv;
 	int status = 0;
 
@@ -285,16 +345,25 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
 	check_format(&cfg, inv);
-	emit_dhcp(cfg.format, inv, &dhcp);
-	if (dhcp.oom)
-		fatal(1, "out of memory");
-	if (!cfg.no_checker &&
-	    run_checker(cfg.format, cfg.checker, &dhcp, cfg.main_conf, cfg.output, cfg.quiet) != 0)
+	check_failover_format(&cfg, inv);
+	/* With a failover, one file per DHCP server, both from this one
+	 * inventory in this one run. */
+	if (failover_outputs(&cfg, inv) && cfg.server) {
+		self[0] = failover_server(inv, cfg.server);
+	} else if (failover_outputs(&cfg, inv)) {
+		self[0] = inv->failover->peer[0].server;
+		self[1] = inv->failover->peer[1].server;
+		nout = 2;
+	}
+	for (size_t i = 0; i < nout; i++)
+		status |= render_dhcp(&cfg, inv, self[i], &out[i]);
+	if (status)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
-		fputs(sb_str(&dhcp), stdout);
+		fputs(sb_str(&out[0].text), stdout);
 		status = fflush(stdout) == 0 ? 0 : 1;
-		sb_free(&dhcp);
+		sb_free(&out[0].text);
+		free(out[0].path);
 		inventory_free(inv);
 		return status;
 	}
@@ -308,11 +377,8 @@ int main(int argc, char **argv)
 	plan.no_loaders = cfg.no_loaders;
 	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	out = (struct output){ .path = strdup(cfg.output), .text = dhcp };
-	dhcp = (struct strbuf)STRBUF_INIT;
-	if (!out.path)
-		fatal(1, "out of memory");
-	plan_add(&plan, &out);
+	for (size_t i = 0; i < nout; i++)
+		plan_add(&plan, &out[i]);
 	if (!cfg.no_loaders) {
 		lf.prefix = cfg.tftproot;
 		lf.done = plan_loader_file;
@@ -348,11 +414,11 @@ int main(int argc, char **argv)
 		logmsg(LOG_INFO, "%s: no errors (%zu files would be written)", cfg.inventory, plan.n);
 	else if (!status && !cfg.quiet && !cfg.diff)
 		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
-		       plan.written, plan.unchanged, plan.removed, cfg.output);
+		       plan.written, plan.unchanged, plan.removed,
+		       nout == 2 ? "each DHCP server's file" : cfg.output);
 
 	plan_free(&plan);
 	loader_files_free(&lf);
-	sb_free(&dhcp);
 	inventory_free(inv);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "fdio.h"
 #include "log.h"
 #include "output.h"
@@ -149,8 +150,11 @@ int manifest_load(const char *path, struct manifest *m)
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (!parse_manifest_line(line, &e)) {
-			logmsg(LOG_ERR, "%s:%u: not a manifest line (hash, inode, size, ctime, absolute path)",
-			       path, lineno);
+			char msg[PATH_MAX + 100];
+
+			logmsg(LOG_ERR, "%s", diag_format(msg, sizeof msg, (struct diag_pos){ path, lineno, 0 },
+							 NULL, "not a manifest line (hash, inode, size, "
+							 "ctime, absolute path)"));
 			manifest_free(m);
 			return -1;
 		}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "rules.h"
 
 const char *const facts_format_names[FACTS_NFORMATS] = {
@@ -83,11 +84,10 @@ static void err(struct parser *p, int col, const char *fmt, ...)
 {
 	va_list ap;
 
-	sb_addf(p->diag, "%s:%d:%d: error: ", p->file, p->line, col);
 	va_start(ap, fmt);
-	sb_vaddf(p->diag, fmt, ap);
+	diag_vadd(p->diag, (struct diag_pos){ p->file, (unsigned)p->line, (unsigned)col },
+		  "error", fmt, ap);
 	va_end(ap);
-	sb_add(p->diag, "\n");
 	p->ok = false;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "state.h"
 
 bool image_state_path_ok(const char *p)
@@ -126,7 +127,7 @@ bool image_state_parse(const char *text, size_t len, const char *source, struct 
 			}
 		}
 		if (why) {
-			sb_addf(diag, "%s:%u: error: %s\n", source, lineno, why);
+			diag_add(diag, (struct diag_pos){ source, lineno, 0 }, "error", "%s", why);
 			ok = false;
 		}
 		p += n + (nl != NULL);

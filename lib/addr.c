@@ -120,3 +120,10 @@ const struct sockaddr *addr_unmap_v4(const struct sockaddr *sa, struct sockaddr_
 	memcpy(&a4->sin_addr, &a6->sin6_addr.s6_addr[12], 4);
 	return (const struct sockaddr *)buf;
 }
+
+const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len)
+{
+	struct sockaddr_storage u;
+
+	return addr_ntop(addr_unmap_v4(sa, &u), buf, len);
+}

@@ -30,6 +30,10 @@ void addr_set_port(struct sockaddr *sa, unsigned port);
  * any other address is returned as it is. */
 const struct sockaddr *addr_unmap_v4(const struct sockaddr *sa, struct sockaddr_storage *buf);
 
+/* A caller's address as text (without the port), an IPv4 client of a
+ * dual-stack socket shown as IPv4, as the admin wrote it in exports. */
+const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len);
+
 /* Same family, address and port. */
 int addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 

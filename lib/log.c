@@ -9,6 +9,7 @@
 
 static const char *log_name = "pxekit";
 static enum log_target log_where = LOG_TO_STDERR;
+static int log_verbosity;
 
 void log_open(const char *progname, enum log_target target, int facility)
 {
@@ -28,6 +29,16 @@ void log_set_target(enum log_target target)
 const char *log_progname(void)
 {
 	return log_name;
+}
+
+void log_set_verbosity(int level)
+{
+	log_verbosity = level;
+}
+
+bool log_verbose(int level)
+{
+	return log_verbosity >= level;
 }
 
 void vlogmsg(int prio, const char *fmt, va_list ap)

@@ -4,6 +4,7 @@
 #define PXEKIT_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <syslog.h>
 
@@ -12,6 +13,14 @@ enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_BOTH };
 void log_open(const char *progname, enum log_target target, int facility);
 void log_set_target(enum log_target target);
 const char *log_progname(void);
+
+/* How much more than notices and errors a program logs: 0 by default,
+ * raised by in.tftpd's -v (repeatable) and --verbosity N and by the NFS
+ * daemons' -d (1: every call). A fork inherits it, so in.tftpd's
+ * transfers need no copy of their own. */
+void log_set_verbosity(int level);
+/* Whether lines of this level are wanted (verbosity >= level). */
+bool log_verbose(int level);
 
 
 /* All of these keep errno as the caller had it, so "%m" works. */

@@ -1,8 +1,7 @@
 /* Signals as flags for a poll loop: SIGTERM and SIGINT set sigflag_stop,
  * SIGHUP sigflag_reload, SIGPIPE is ignored (a write to a closed socket
  * fails with EPIPE instead). The loop blocks them and lets them in only
- * inside ppoll, so a flag set just before it is never missed. (in.tftpd's
- * got_hup/got_term could be these.) */
+ * inside ppoll, so a flag set just before it is never missed. */
 #ifndef PXEKIT_SIGFLAGS_H
 #define PXEKIT_SIGFLAGS_H
 

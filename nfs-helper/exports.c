@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "diag.h"
 #include "exports.h"
 #include "strnum.h"
 
@@ -24,11 +25,10 @@ static void report(struct parser *p, bool is_error, const char *fmt, ...)
 {
 	va_list ap;
 
-	sb_addf(p->diag, "%s:%u: %s", p->filename, p->line, is_error ? "" : "warning: ");
 	va_start(ap, fmt);
-	sb_vaddf(p->diag, fmt, ap);
+	diag_vadd(p->diag, (struct diag_pos){ p->filename, p->line, 0 },
+		  is_error ? NULL : "warning", fmt, ap);
 	va_end(ap);
-	sb_add(p->diag, "\n");
 	if (is_error)
 		p->errors++;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "diag.h"
 #include "exports_load.h"
 #include "isofs.h"
 
@@ -18,11 +19,10 @@ static void note(struct strbuf *diag, const struct export *e, bool is_error, con
 {
 	va_list ap;
 
-	sb_addf(diag, "%s:%u: %s", e->file, e->line, is_error ? "" : "warning: ");
 	va_start(ap, fmt);
-	sb_vaddf(diag, fmt, ap);
+	diag_vadd(diag, (struct diag_pos){ e->file, e->line, 0 }, is_error ? NULL : "warning",
+		  fmt, ap);
 	va_end(ap);
-	sb_add(diag, "\n");
 }
 
 void exports_dropin_dir(const char *file, char *out, size_t len)

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "beneath.h"
+#include "caller.h"
 #include "daemon.h"
 #include "log.h"
 #include "mount_prot.h"

@@ -18,6 +18,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "daemon.h"
 #include "fdcache.h"
 #include "log.h"
@@ -458,22 +459,21 @@ static void proc_readlink(struct rpc_req *req, void *args, void *res)
  * pread's two. The count is the file's size now; if the file shrinks
  * before it is all sent, the transport resets the connection rather than
  * complete the reply with zeros, and the client's retry gets the short
- * count and eof. The descriptor is the transport's to close. */
+ * count and eof. The descriptor is rpc's (rpc_set_tail). */
 static ssize_t read_tail(struct nfsd *n, struct rpc_req *req, struct object *o, int fd,
 			 uint64 offset, size_t count)
 {
 	size_t len = (uint64)o->sb.st_size - offset < count ?
 		     (size_t)((uint64)o->sb.st_size - offset) : count;
+	int tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
-	req->tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (req->tail_fd < 0 && out_of_fds(errno)) {
+	if (tail_fd < 0 && out_of_fds(errno)) {
 		fdcache_shrink(n->cache, fdcache_fds(n->cache) / 2, o->slot);
-		req->tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		tail_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	}
-	if (req->tail_fd < 0)
+	if (tail_fd < 0)
 		return -1;
-	req->tail_off = (off_t)offset;
-	req->tail_len = len;
+	rpc_set_tail(req, tail_fd, (off_t)offset, len);
 	return (ssize_t)len;
 }
 
@@ -523,7 +523,7 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 	r->READ3res_u.resok.count = (count3)n;
 	r->READ3res_u.resok.eof = eof || a->offset + (uint64)n >= (uint64)o.sb.st_size;
 	r->READ3res_u.resok.data.data_len = (u_int)n;
-	r->READ3res_u.resok.data.data_val = req->tail_len ? NULL : data;
+	r->READ3res_u.resok.data.data_val = rpc_has_tail(req) ? NULL : data;
 }
 
 /* Encodes a READ result whose data already sits where it belongs in the

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "daemon.h"
 #include "isofs.h"
 #include "log.h"
@@ -234,6 +235,7 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 	size_t count = a->count, got = 0;
 	char *data = (char *)rpc_result_area(req) + READ_DATA_OFFSET;
 	uint64_t at, run;
+	int fd;
 
 	r->status = resolve(req, &a->file, &o);
 	if (r->status != NFS3_OK)
@@ -255,10 +257,9 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 		got = 0;
 	} else if (req->tcp && iso_map(&o.e, a->offset, &at, &run) == ISO_OK &&
 		   (run < count ? run : count) >= SENDFILE_MIN &&
-		   (req->tail_fd = fcntl(o.fs->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		   (fd = fcntl(o.fs->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 		got = run < count ? (size_t)run : count;
-		req->tail_off = (off_t)at;
-		req->tail_len = got;
+		rpc_set_tail(req, fd, (off_t)at, got);
 	} else {
 		int rc = iso_read(&o.fs->vol, &o.e, data, count, a->offset, &got);
 
@@ -270,7 +271,7 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 	r->READ3res_u.resok.count = (count3)got;
 	r->READ3res_u.resok.eof = a->offset + got >= o.e.size;
 	r->READ3res_u.resok.data.data_len = (u_int)got;
-	r->READ3res_u.resok.data.data_val = req->tail_len ? NULL : data;
+	r->READ3res_u.resok.data.data_val = rpc_has_tail(req) ? NULL : data;
 }
 
 /* ---- directories --------------------------------------------------------- */

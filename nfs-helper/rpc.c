@@ -167,8 +167,38 @@ static const struct rpc_proc *find_proc(const struct rpc_program *prog, struct r
 	return NULL;
 }
 
-size_t rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
-		  const unsigned char *msg, size_t len)
+void rpc_drop(struct rpc_req *req)
+{
+	req->drop = true;
+}
+
+void rpc_set_tail(struct rpc_req *req, int fd, off_t off, size_t len)
+{
+	if (req->tail.len)
+		close(req->tail.fd);
+	req->tail = (struct rpc_tail){ fd, off, len };
+	if (len == 0)
+		close(fd);
+}
+
+/* The reply as the transport gets it; an error reply or a dropped call
+ * takes no file data with it. */
+static struct rpc_reply finish(struct rpc_req *req, size_t len, bool ok)
+{
+	struct rpc_reply r = { .len = len, .drop = req->drop, .tail = { -1, 0, 0 } };
+
+	if (req->tail.len && ok && !req->drop)
+		r.tail = req->tail;
+	else if (req->tail.len)
+		close(req->tail.fd);
+	if (r.drop)
+		r.len = 0;
+	req->tail = (struct rpc_tail){ -1, 0, 0 };
+	return r;
+}
+
+static size_t handle(const struct rpc_program *prog, struct rpc_req *req,
+		     const unsigned char *msg, size_t len, bool *ok)
 {
 	_Alignas(max_align_t) unsigned char args[RPC_ARGS_MAX], res[RPC_ARGS_MAX];
 	struct cursor c = { msg, msg + len, false };
@@ -176,6 +206,7 @@ size_t rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
 	size_t reply_len;
 	XDR xdrs;
 
+	*ok = false;
 	if (req->reply_cap < RPC_REPLY_HDR + 8)
 		return 0;
 	reply_len = parse_call(req, &c);
@@ -207,14 +238,23 @@ size_t rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
 		      (u_int)(req->reply_cap - reply_len), XDR_ENCODE);
 	if (proc->xdr_res(&xdrs, res)) {
 		reply_len += xdr_getpos(&xdrs);
+		*ok = true;
 	} else {
 		reply_len = accepted(req, ACCEPT_SYSTEM_ERR);
-		if (req->tail_len) {	/* no file data after an error */
-			close(req->tail_fd);
-			req->tail_len = 0;
-		}
 	}
 	xdr_destroy(&xdrs);
 	xdr_free(proc->xdr_args, (char *)args);
 	return reply_len;
+}
+
+struct rpc_reply rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
+			    const unsigned char *msg, size_t len)
+{
+	bool ok;
+	size_t n;
+
+	req->drop = false;
+	req->tail = (struct rpc_tail){ -1, 0, 0 };
+	n = handle(prog, req, msg, len, &ok);
+	return finish(req, n, ok);
 }

@@ -27,6 +27,26 @@ struct rpc_cred {
 	unsigned ngids;
 };
 
+/* File data that follows a reply message, sent straight from the page
+ * cache (READ over TCP): len bytes of fd from off, then XDR padding. */
+struct rpc_tail {
+	int fd;
+	off_t off;
+	size_t len;			/* 0: no tail (fd is not open) */
+};
+
+/* What rpc_handle hands the transport: the message (header and result)
+ * in the buffer the transport lent, and any file tail, whose descriptor
+ * is the transport's to close once sent. */
+struct rpc_reply {
+	size_t len;			/* 0: send nothing */
+	/* No reply at all (the client retransmits); the transport closes a
+	 * TCP connection, since a client retransmits over TCP only on a new
+	 * one. */
+	bool drop;
+	struct rpc_tail tail;
+};
+
 struct rpc_req {
 	/* set by the transport */
 	const struct sockaddr *peer;
@@ -34,21 +54,13 @@ struct rpc_req {
 	unsigned char *reply;		/* where the reply message goes */
 	size_t reply_cap;
 	void *ctx;			/* the daemon's state */
-	/* Set by a procedure: send no reply at all (the client retransmits);
-	 * the transport closes a TCP connection, since a client retransmits
-	 * over TCP only on a new one. */
-	bool drop;
-	/* Set by a procedure whose result ends with file data sent straight
-	 * from the page cache (READ over TCP): tail_len bytes of tail_fd at
-	 * tail_off follow the encoded reply, then XDR padding. rpc_handle
-	 * closes tail_fd if the reply fails, the transport after sending. */
-	int tail_fd;
-	off_t tail_off;
-	size_t tail_len;
 	/* from the call */
 	uint32_t xid, prog, vers, proc;
 	struct rpc_cred cred;
 	const char *proc_name;
+	/* what the procedure asked for (rpc_drop, rpc_set_tail); rpc.c's */
+	bool drop;
+	struct rpc_tail tail;
 };
 
 struct rpc_proc {
@@ -79,10 +91,26 @@ bool_t xdr_rpc_void(XDR *xdrs, rpc_void *v);
 /* Arguments and results of every procedure fit in this (checked). */
 #define RPC_ARGS_MAX 512
 
-/* Handles one call message. Returns the length of the reply written to
- * req->reply, or 0 when nothing must be sent (not a call, too short). */
-size_t rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
-		  const unsigned char *msg, size_t len);
+/* Handles one call message: the reply is written to req->reply. A tail
+ * comes only with a successful reply: on any error reply, or a dropped
+ * one, rpc_handle has closed it. */
+struct rpc_reply rpc_handle(const struct rpc_program *prog, struct rpc_req *req,
+			    const unsigned char *msg, size_t len);
+
+/* For a procedure: no reply to this call at all. */
+void rpc_drop(struct rpc_req *req);
+
+/* For a procedure: its encoded result is followed by len bytes of fd
+ * from off (the descriptor becomes rpc's: closed with an error reply,
+ * handed to the transport otherwise). */
+void rpc_set_tail(struct rpc_req *req, int fd, off_t off, size_t len);
+
+/* Whether the procedure set a tail (its result then encodes only the
+ * length of the data). */
+static inline bool rpc_has_tail(const struct rpc_req *req)
+{
+	return req->tail.len != 0;
+}
 
 /* Where a procedure's encoded result starts in req->reply, so that READ
  * can pread file data straight to its final place. */

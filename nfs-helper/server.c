@@ -425,33 +425,21 @@ static bool flush_out(struct server *s, struct conn *c)
 	return tail ? send_tail(c) : true;
 }
 
-const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
-	struct sockaddr_in a4 = { .sin_family = AF_INET };
-
-	/* Clients of the dual-stack socket: show IPv4 ones as IPv4. */
-	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
-		memcpy(&a4.sin_addr, &a6->sin6_addr.s6_addr[12], 4);
-		sa = (const struct sockaddr *)&a4;
-	}
-	return addr_ntop(sa, buf, len);
-}
-
 /* One call through the dispatcher; with --debug, a line for it. */
-static size_t handle_call(struct server *s, struct rpc_req *req, const unsigned char *msg,
-			  size_t len)
+static struct rpc_reply handle_call(struct server *s, struct rpc_req *req,
+				    const unsigned char *msg, size_t len)
 {
-	size_t n = rpc_handle(s->cfg.prog, req, msg, len);
+	struct rpc_reply r = rpc_handle(s->cfg.prog, req, msg, len);
 
-	if (s->cfg.debug) {
+	if (log_verbose(1)) {
 		char addr[ADDR_STRLEN];
 
 		logmsg(LOG_DEBUG, "%s %s v%u %s from %s: %zu-byte reply", req->tcp ? "tcp" : "udp",
 		       req->proc_name ? req->proc_name : "call", req->vers,
-		       n ? "answered" : "dropped", peer_ntop(req->peer, addr, sizeof addr), n);
+		       r.len ? "answered" : "dropped", peer_ntop(req->peer, addr, sizeof addr),
+		       r.len + r.tail.len);
 	}
-	return n;
+	return r;
 }
 
 /* The reply is made in the server's one buffer and sent at once; only
@@ -463,28 +451,27 @@ static bool dispatch_record(struct server *s, struct conn *c, const unsigned cha
 		.peer = (struct sockaddr *)&c->peer, .tcp = true, .ctx = s->cfg.ctx,
 		.reply = s->reply + RM_MARK, .reply_cap = s->cfg.max_record,
 	};
+	struct rpc_reply r;
 	size_t n, total;
 	ssize_t sent;
 
 	c->last = time(NULL);
-	n = handle_call(s, &req, msg, len);
-	if (req.drop) {
-		if (req.tail_len)
-			close(req.tail_fd);
+	r = handle_call(s, &req, msg, len);
+	if (r.drop)
 		return false;
-	}
+	n = r.len;
 	if (n == 0)
 		return true;
 	total = n;
-	if (req.tail_len) {
-		c->tail_fd = req.tail_fd;
-		c->tail_off = req.tail_off;
-		c->tail_left = req.tail_len;
-		c->pad_left = (4 - req.tail_len % 4) % 4;
-		total += req.tail_len + c->pad_left;
+	if (r.tail.len) {
+		c->tail_fd = r.tail.fd;
+		c->tail_off = r.tail.off;
+		c->tail_left = r.tail.len;
+		c->pad_left = (4 - r.tail.len % 4) % 4;
+		total += r.tail.len + c->pad_left;
 	}
 	put_be32(s->reply, (uint32_t)total | RM_LAST);
-	sent = send(c->fd, s->reply, RM_MARK + n, MSG_NOSIGNAL | (req.tail_len ? MSG_MORE : 0));
+	sent = send(c->fd, s->reply, RM_MARK + n, MSG_NOSIGNAL | (r.tail.len ? MSG_MORE : 0));
 	if (sent < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			return false;
@@ -502,7 +489,7 @@ static bool dispatch_record(struct server *s, struct conn *c, const unsigned cha
 		s->held += c->out_len;
 		return true;
 	}
-	return req.tail_len ? send_tail(c) : true;
+	return r.tail.len ? send_tail(c) : true;
 }
 
 /* Buffered bytes are bounded for all connections together: a client
@@ -644,13 +631,16 @@ static void serve_datagram(struct server *s)
 		.peer = (struct sockaddr *)&peer, .tcp = false, .ctx = s->cfg.ctx,
 		.reply = s->dgram_out, .reply_cap = s->cfg.max_datagram,
 	};
-	size_t out;
+	struct rpc_reply r;
 
 	if (n <= 0)
 		return;
-	out = handle_call(s, &req, s->dgram_in, (size_t)n);
-	if (out && !req.drop) {
-		struct iovec oiov = { s->dgram_out, out };
+	/* No procedure sets a tail over UDP: the reply is the datagram. */
+	r = handle_call(s, &req, s->dgram_in, (size_t)n);
+	if (r.tail.len)
+		close(r.tail.fd);
+	if (r.len) {
+		struct iovec oiov = { s->dgram_out, r.len };
 		struct msghdr msg = { .msg_name = &peer, .msg_namelen = in.msg_namelen,
 				      .msg_iov = &oiov, .msg_iovlen = 1 };
 

@@ -22,7 +22,6 @@ struct server_config {
 	size_t max_datagram;		/* largest UDP reply */
 	unsigned max_conns;
 	unsigned idle_timeout;		/* seconds before an idle TCP client is closed */
-	bool debug;			/* log every call */
 	void *ctx;			/* handed to every procedure as req->ctx */
 };
 
@@ -45,8 +44,5 @@ void server_run(struct server *svc, volatile sig_atomic_t *stop, volatile sig_at
 
 /* Unregisters from rpcbind and closes every socket. */
 void server_close(struct server *svc);
-
-/* The caller's address as text, IPv4-mapped IPv6 shown as IPv4. */
-const char *peer_ntop(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif

@@ -27,10 +27,13 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "detach.h"
 #include "fdio.h"
 #include "log.h"
 #include "options.h"
+#include "pidfile.h"
 #include "remap.h"
+#include "sigflags.h"
 #include "strnum.h"
 #include "tftpd.h"
 #include "transfer.h"
@@ -39,17 +42,8 @@
 /* Socket buffers sized for a whole window of the largest blocks. */
 #define TRANSFER_SOCKBUF (4 << 20)
 
-static volatile sig_atomic_t got_hup, got_term;
 /* The signal mask outside serve()'s wait, for ppoll and for children. */
 static sigset_t unblocked_mask;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
-}
 
 static void usage(FILE *out)
 {
@@ -423,45 +417,14 @@ static size_t open_activated(int *fds)
 	return (size_t)n;
 }
 
-static void write_pidfile(const char *path)
-{
-	/* 0644 whatever the umask or the mode of a file left from before:
-	 * root's pid file is not for others to rewrite (a later kill by it
-	 * would hit their process). */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-
-	if (fd >= 0 && (f == NULL || fchmod(fd, 0644) < 0)) {
-		logmsg(LOG_ERR, "cannot set up pid file '%s': %m", path);
-		if (f == NULL)
-			close(fd);
-		else
-			fclose(f);
-		return;
-	}
-	if (f == NULL) {
-		logmsg(LOG_ERR, "cannot open pid file '%s' for writing: %m", path);
-		return;
-	}
-	if (fprintf(f, "%ld\n", (long)getpid()) < 0)
-		logmsg(LOG_ERR, "error writing pid file '%s': %m", path);
-	if (fclose(f) != 0)
-		logmsg(LOG_ERR, "error closing pid file '%s': %m", path);
-}
-
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT };
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sigflags_install();	/* HUP, TERM, INT as flags; PIPE ignored */
 	/* Children are reaped by the kernel; nobody waits for them. */
-	sa.sa_handler = SIG_IGN;
-	sa.sa_flags = SA_NOCLDWAIT;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	/* Past RLIMIT_FSIZE a WRQ's write fails with EFBIG and the client
 	 * is told ERROR 3, instead of the child dying of SIGXFSZ. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -808,7 +771,7 @@ static void handle_datagram(struct tftpd_config *cfg, int fd, int *fds, size_t n
 	int rc = tftp_parse_request(buf, n, &req, &errmsg);
 
 	if (rc != 0) {
-		if (cfg->verbosity >= 1)
+		if (log_verbose(1))
 			logmsg(LOG_NOTICE, "malformed request (%zu bytes, %s) from %s: %s", n,
 			       tftp_opcode_name(n >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0),
 			       addr_ntop(addr_unmap_v4((struct sockaddr *)from, &u), text,
@@ -866,10 +829,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	/* The signals are let in only while ppoll waits: one that comes
 	 * between the flag checks and the wait is not lost until the next
 	 * packet (a SIGTERM to an idle standalone server would be). */
-	sigemptyset(&block);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
+	sigflags_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &unblocked_mask);
 	spawn_spare(cfg, fds, nfds);
 	for (;;) {
@@ -880,10 +840,10 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 
 		/* Returning ends the process, which closes the spare's
 		 * connection: the spare ends too. */
-		if (got_term)
+		if (sigflag_stop)
 			return 0;
-		if (got_hup) {
-			got_hup = 0;
+		if (sigflag_reload) {
+			sigflag_reload = 0;
 			if (idle_exit)
 				return 0;	/* inetd starts a fresh one */
 			reload(cfg, fds, nfds);
@@ -929,7 +889,6 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	}
 }
 
-/* Points fds first..2 at /dev/null (stderr too unless logging there). */
 /* Reading the umask means setting it: put it back at once. */
 static mode_t current_umask(void)
 {
@@ -939,26 +898,13 @@ static mode_t current_umask(void)
 	return m;
 }
 
-static void quiet_stdio(int first, bool keep_stderr)
-{
-	int fd, devnull = open("/dev/null", O_RDWR);
-
-	if (devnull < 0)
-		return;
-	for (fd = first; fd <= 2; fd++)
-		if (fd != 2 || !keep_stderr)
-			dup2(devnull, fd);
-	if (devnull > 2)
-		close(devnull);
-}
-
 static void detach(const struct tftpd_config *cfg)
 {
 	if (cfg->foreground)
 		return;
-	if (daemon(cfg->secure, 1) < 0)
+	/* -s: stay in the directory open_directories() entered. */
+	if (!detach_daemon(cfg->secure, cfg->log_stderr))
 		fatal(EX_OSERR, "daemon: %m");
-	quiet_stdio(0, cfg->log_stderr);
 }
 
 int main(int argc, char **argv)
@@ -981,6 +927,7 @@ int main(int argc, char **argv)
 	parse_args(&cfg, argc, argv);
 	if (cfg.log_stderr)
 		log_set_target(LOG_TO_STDERR);
+	log_set_verbosity(cfg.verbosity);
 	if (!cfg.umask_set)
 		cfg.umask = cfg.permissive ? current_umask() : 0;
 	resolve_user(&cfg);
@@ -998,11 +945,15 @@ int main(int argc, char **argv)
 		detach(&cfg);
 		if (!cfg.log_stderr)
 			log_set_target(cfg.foreground ? LOG_TO_BOTH : LOG_TO_SYSLOG);
+		/* lib/pidfile writes it 0644 whatever the umask or the mode
+		 * of a file left from before: root's pid file is not for
+		 * others to rewrite (a later kill by it would hit their
+		 * process). */
 		if (cfg.pidfile)
-			write_pidfile(cfg.pidfile);
+			pidfile_write(cfg.pidfile);
 		rc = serve(&cfg, fds, nfds, false);
-		if (cfg.pidfile && unlink(cfg.pidfile) < 0)
-			logmsg(LOG_ERR, "error removing pid file '%s': %m", cfg.pidfile);
+		if (cfg.pidfile)
+			pidfile_remove(cfg.pidfile);
 		return rc;
 	}
 	if (cfg.pidfile)
@@ -1016,7 +967,7 @@ int main(int argc, char **argv)
 		nfds = 1;
 		/* inetd made fds 1 and 2 the socket too: keep every write,
 		 * log lines included, out of it. */
-		quiet_stdio(1, false);
+		stdio_to_devnull(1, false);
 		log_set_target(LOG_TO_SYSLOG);
 	}
 	return serve(&cfg, fds, nfds, true);

@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "diag.h"
 #include "remap.h"
 
 enum rule_flags {
@@ -151,16 +152,16 @@ static int parse_line(const char *line, unsigned lineno, struct rule *r, char *e
 	memset(r, 0, sizeof(*r));
 	r->line = lineno;
 	if (parse_flags(ops, &r->flags, &rxflags, &bad) < 0) {
-		snprintf(err, errlen, "%u: invalid flag '%c' in \"%s\"", lineno, bad, ops);
+		snprintf(err, errlen, "invalid flag '%c' in \"%s\"", bad, ops);
 		goto out;
 	}
 	if ((r->flags & RULE_REWRITE) && (r->flags & RULE_INVERSE)) {
-		snprintf(err, errlen, "%u: flags 'r' and '~' cannot be combined", lineno);
+		snprintf(err, errlen, "flags 'r' and '~' cannot be combined");
 		goto out;
 	}
 	regex = next_token(&p);
 	if (regex == NULL) {
-		snprintf(err, errlen, "%u: no regex after \"%s\"", lineno, ops);
+		snprintf(err, errlen, "no regex after \"%s\"", ops);
 		goto out;
 	}
 	rc = regcomp(&r->rx, regex, rxflags);
@@ -168,7 +169,7 @@ static int parse_line(const char *line, unsigned lineno, struct rule *r, char *e
 		char msg[128];
 
 		regerror(rc, &r->rx, msg, sizeof(msg));
-		snprintf(err, errlen, "%u: bad regex \"%s\": %s", lineno, regex, msg);
+		snprintf(err, errlen, "bad regex \"%s\": %s", regex, msg);
 		goto out;
 	}
 	repl = next_token(&p);
@@ -176,7 +177,7 @@ static int parse_line(const char *line, unsigned lineno, struct rule *r, char *e
 	repl = NULL;
 	if (r->replacement == NULL) {
 		regfree(&r->rx);
-		snprintf(err, errlen, "%u: out of memory", lineno);
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	ret = 1;
@@ -221,7 +222,8 @@ struct remap *remap_parse(FILE *f, const char *name, char *err, size_t errlen)
 		line[strcspn(line, "\r\n")] = '\0';
 		rc = parse_line(line, lineno, &r, lerr, sizeof(lerr));
 		if (rc < 0) {
-			snprintf(err, errlen, "%s:%s", name, lerr);
+			diag_format(err, errlen, (struct diag_pos){ name, lineno, 0 }, NULL, "%s",
+				    lerr);
 			goto fail;
 		}
 		if (rc == 0)

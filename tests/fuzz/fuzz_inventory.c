@@ -1,12 +1,16 @@
-/* libFuzzer target: the inventory parser and every emitter. Inventories
- * are admin input, but a parser that crashes or emits an unvalidated
- * value on odd input is a parser that lets bad text into dhcpd.conf. */
+/* libFuzzer target: the inventory parser, its "include" statements and
+ * every emitter. Inventories are admin input, but a parser that crashes
+ * or emits an unvalidated value on odd input is a parser that lets bad
+ * text into dhcpd.conf. */
+#include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
+#include "failover.h"
 #include "inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,11 +65,63 @@ static void check_ipxe(const struct loader_file *f)
 	}
 }
 
+/* The input split at form feeds: the inventory, then the files "/f1",
+ * "/f2", ... that its include patterns can match (themselves included,
+ * so cycles and the depth limit are reached). */
+#define FILES 4
+struct files {
+	const char *text[FILES];
+	size_t len[FILES], n;
+};
+
+static int files_glob(void *ctx, const char *pattern, char ***names, size_t *n)
+{
+	const struct files *fs = ctx;
+
+	*n = 0;
+	*names = calloc(FILES, sizeof(**names));
+	if (*names == NULL)
+		return -1;
+	for (size_t i = 1; i < fs->n; i++) {
+		char name[8] = { '/', 'f', (char)('0' + i), '\0' };
+
+		if (fnmatch(pattern, name, FNM_PATHNAME) == 0)
+			(*names)[(*n)++] = strdup(name);
+	}
+	return 0;
+}
+
+static int files_read(void *ctx, const char *path, struct strbuf *text)
+{
+	const struct files *fs = ctx;
+
+	for (size_t i = 1; i < fs->n; i++)
+		if (path[0] == '/' && path[1] == 'f' && path[2] == (char)('0' + i) && !path[3]) {
+			sb_addn(text, fs->text[i], fs->len[i]);
+			return 0;
+		}
+	errno = ENOENT;
+	return -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strbuf diag = STRBUF_INIT, out = STRBUF_INIT;
 	struct loader_files lf = { 0 };
-	struct inventory *inv = inventory_parse("fuzz", (const char *)data, size, &diag);
+	struct files fs = { .n = 0 };
+	const struct inv_include_ops ops = { files_glob, files_read, &fs };
+	struct inventory *inv;
+
+	for (const char *p = (const char *)data, *end = p + size; fs.n < FILES;) {
+		const char *ff = memchr(p, '\f', (size_t)(end - p));
+
+		fs.text[fs.n] = p;
+		fs.len[fs.n++] = (size_t)((ff ? ff : end) - p);
+		if (!ff)
+			break;
+		p = ff + 1;
+	}
+	inv = inventory_parse_includes("fuzz", fs.text[0], fs.len[0], &ops, &diag);
 
 	if (inv) {
 		/* Every format, DHCPv6 ones included (FORMAT_KEA6 is last). */
@@ -73,6 +129,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sb_reset(&out);
 			emit_dhcp((enum dhcp_format)f, inv, &out);
 			check_output(&out);
+		}
+		/* Each failover peer's ISC and Kea file, and the format checks. */
+		for (size_t p = 0; inv->failover && p < inv->failover->npeers; p++) {
+			struct inventory view = failover_view(inv, inv->failover->peer[p].server);
+
+			for (int f = FORMAT_ISC; f <= FORMAT_KEA; f++) {
+				sb_reset(&out);
+				emit_dhcp((enum dhcp_format)f, &view, &out);
+				check_output(&out);
+				sb_reset(&diag);
+				failover_check_format(inv, (enum dhcp_format)f, &diag);
+			}
 		}
 		emit_loaders(inv, &lf);
 		for (size_t i = 0; i < lf.n; i++) {

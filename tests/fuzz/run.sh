@@ -24,8 +24,12 @@ printf '\0PXELINUX.CFG\\01-AA' >"$out/corpus-remap/pxe"
 printf '\2ip/x\nxyzxy' >"$out/corpus-remap/ip"
 cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" \
 	"$top_srcdir/tests/unit/golden/features.conf" "$out/corpus-inventory/"
+# A failover site (dhcp-server, failover, subnet next-server).
+printf 'server 10.0.0.1\nsubnet 10.0.0.0/24 range 10.0.0.100 10.0.0.150 next-server 10.0.0.5\nboot bios p.0\nhost h1 mac 52:54:00:00:00:01 address 10.0.0.11\ndhcp-server a address 10.0.0.2\ndhcp-server b {\n address 10.0.0.3\n port 847\n next-server 10.0.0.3\n}\nfailover f {\n peer a primary\n peer b secondary\n mclt 60\n split 255\n}\n' >"$out/corpus-inventory/failover"
 # Menu text iPXE would split if it reached a script as words.
 printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z && w #c" kernel k append "a ; b #x"\nhost h mac 52:54:00:00:00:01 profile a\n' >"$out/corpus-inventory/hostile"
+# include: the files after each form feed are /f1, /f2, ... (one includes itself)
+printf 'server 10.0.0.1\nboot bios p.0\ninclude "/f*"\n\fprofile a kernel k\n\fhost h mac 52:54:00:00:00:01 profile a\ninclude "f2"\n' >"$out/corpus-inventory/include"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"
@@ -93,20 +97,25 @@ fuzzer request -I"$top_srcdir/tftpd" \
 	"$top_srcdir/tftpd/options.c" "$top_srcdir/lib/strnum.c"
 fuzzer remap -I"$top_srcdir/tftpd" \
 	"$top_srcdir/tests/fuzz/fuzz_remap.c" "$top_srcdir/tftpd/remap.c" \
-	"$top_srcdir/lib/log.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/addr.c"
+	"$top_srcdir/lib/log.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/addr.c" \
+	"$top_srcdir/lib/diag.c"
 fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir/tests/fuzz/fuzz_inventory.c" "$top_srcdir"/dhcp-snippets/inventory.c \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c"
+	"$top_srcdir/dhcp-snippets/failover.c" \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" "$top_srcdir/lib/diag.c"
 fuzzer exports -I"$top_srcdir/nfs-helper" \
 	$(pkg-config --cflags libtirpc) \
 	"$top_srcdir/tests/fuzz/fuzz_exports.c" "$top_srcdir/nfs-helper/exports.c" \
 	"$top_srcdir/nfs-helper/access.c" "$top_srcdir/lib/addr.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" $(pkg-config --libs libtirpc)
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" "$top_srcdir/lib/diag.c" \
+	$(pkg-config --libs libtirpc)
 fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	-Wno-unused-variable $(pkg-config --cflags libtirpc) -DLOCALSTATEDIR='"/var"' \
 	"$top_srcdir/tests/fuzz/fuzz_rpc.c" "$top_srcdir"/nfs-helper/nfsd.c \
 	"$top_srcdir"/nfs-helper/rpc.c "$top_srcdir"/nfs-helper/daemon.c \
+	"$top_srcdir"/nfs-helper/daemon_opts.c "$top_srcdir"/nfs-helper/handle_key.c \
+	"$top_srcdir"/nfs-helper/export_table.c "$top_srcdir"/nfs-helper/caller.c \
 	"$top_srcdir"/nfs-helper/server.c "$top_srcdir"/nfs-helper/exports.c \
 	"$top_srcdir"/nfs-helper/exports_load.c "$top_srcdir"/nfs-helper/access.c \
 	"$top_srcdir"/nfs-helper/resolver.c -DRUNSTATEDIR='"/run"' \
@@ -117,9 +126,9 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
 fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
 	"$top_srcdir/image/detect.c" "$top_srcdir/image/facts.c" "$top_srcdir/image/rules.c" \
-	"$top_srcdir/lib/strbuf.c"
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/diag.c"
 fuzzer state -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_state.c" \
-	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c"
+	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/diag.c"
 fuzzer isofh -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/tests/fuzz/fuzz_isofh.c" "$top_srcdir/nfs-helper/isofs.c" \
 	"$top_srcdir/nfs-helper/fhandle.c" "$top_srcdir/lib/iso9660.c" "$top_srcdir/lib/sha256.c" \

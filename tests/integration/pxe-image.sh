@@ -68,7 +68,7 @@ check "Debian live ISO (not its d-i)" inspect_has "$WORK/deblive.iso" "family: d
 	'append: boot=live netboot=nfs nfsroot=${server}:${path} ip=dhcp'
 check "openSUSE Leap 16 ISO" inspect_has "$WORK/leap.iso" "family: suse" "version: 16.0" \
 	"arch: x86_64" 'append: install=nfs://${server}${path}'
-check "Debian's netboot tree" inspect_has "$NETBOOT" "family: debian-installer" "name: Debian" \
+check "Debian's netboot tree" inspect_has "$NETBOOT" "rule: debian-netboot" "family: debian-installer" "name: Debian" \
 	"version: 12" "codename: bookworm" "arch: amd64" "kernel: debian-installer/amd64/linux" \
 	"initrd: debian-installer/amd64/initrd.gz" "append: vga=788 --- quiet"
 check "an unknown image registers as generic" inspect_has "$WORK/odd.iso" "family: generic" \

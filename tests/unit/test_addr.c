@@ -105,6 +105,9 @@ static void test_v4_mapped_address_is_unmapped(void **state)
 	inet_pton(AF_INET6, "2001:db8::1", &v6.sin6_addr);
 	assert_ptr_equal(addr_unmap_v4((struct sockaddr *)&v6, &buf), (struct sockaddr *)&v6);
 	assert_ptr_equal(addr_unmap_v4((struct sockaddr *)&v4, &buf), (struct sockaddr *)&v4);
+	/* a caller's text: IPv4 as written in exports, IPv6 as it is */
+	assert_string_equal(peer_ntop((struct sockaddr *)&m, text, sizeof text), "192.0.2.169");
+	assert_string_equal(peer_ntop((struct sockaddr *)&v6, text, sizeof text), "2001:db8::1");
 }
 
 int main(void)

@@ -476,9 +476,31 @@ static void test_include_loops_and_plain_parse(void **state)
 	struct inventory *inv;
 
 	(void)state;
+	static const char *const chain[] = {
+		"/c/1", "include \"2\"\n", "/c/2", "include \"3\"\n", "/c/3", "include \"4\"\n",
+		"/c/4", "include \"5\"\n", "/c/5", "include \"6\"\n", "/c/6", "include \"7\"\n",
+		"/c/7", "include \"8\"\n", "/c/8", "include \"9\"\n", "/c/9", "include \"10\"\n",
+		"/c/10", "", NULL };
+	/* the main file's own directory: "*.conf" matches pxekit.conf too */
+	static const char *const star[] = {
+		"/etc/pxekit/a.conf", "include \"*.conf\"\n", "/etc/pxekit/b.conf", "include \"*.conf\"\n",
+		"/etc/pxekit/pxekit.conf", "", NULL };
+	size_t loops = 0;
+
 	inv = parse_inc(SERVER "include \"self.conf\"\n", files);
 	assert_null(inv);
-	assert_non_null(strstr(sb_str(&diag), "/etc/pxekit/self.conf:1:1: error: includes nested more than 8 deep"));
+	assert_non_null(strstr(sb_str(&diag), "/etc/pxekit/self.conf:1:9: error: /etc/pxekit/self.conf includes itself (through \"self.conf\")"));
+	inv = parse_inc(SERVER "include \"/c/1\"\n", chain);
+	assert_null(inv);
+	assert_non_null(strstr(sb_str(&diag), "/c/8:1:1: error: includes nested more than 8 deep"));
+	/* no file twice on one path of includes: pxekit.conf refuses itself,
+	 * a and b refuse themselves and pxekit.conf, then each refuses all
+	 * three below the other (1 + 2*2 + 2*3 errors), not 3^8 reads */
+	inv = parse_inc(SERVER "include \"*.conf\"\n", star);
+	assert_null(inv);
+	for (const char *p = sb_str(&diag); (p = strstr(p, "includes itself")); p++)
+		loops++;
+	assert_int_equal(loops, 1 + 2 * 2 + 2 * 3);
 	/* without include operations (the fuzzer, other callers) it is refused */
 	assert_error(SERVER "include \"x\"\n", "inv:3:1: error: include is not allowed here");
 }

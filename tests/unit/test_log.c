@@ -50,12 +50,28 @@ static void test_log_escape_copies_the_whole_text(void **state)
 	free(got);
 }
 
+/* One level for the whole program: nothing extra by default, each -v one
+ * more. */
+static void test_verbosity_levels(void **state)
+{
+	(void)state;
+	assert_true(log_verbose(0));
+	assert_false(log_verbose(1));
+	log_set_verbosity(2);
+	assert_true(log_verbose(1));
+	assert_true(log_verbose(2));
+	assert_false(log_verbose(3));
+	log_set_verbosity(0);
+	assert_false(log_verbose(1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_control_characters_are_escaped),
 		cmocka_unit_test(test_a_long_text_is_cut_with_dots),
 		cmocka_unit_test(test_log_escape_copies_the_whole_text),
+		cmocka_unit_test(test_verbosity_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
