@@ -226,11 +226,17 @@ EOT
 	mksquashfs "$L/root" "$L/tree/live/filesystem.squashfs" -quiet -noappend -all-root >/dev/null
 	cp "$KERNEL" "$L/tree/live/vmlinuz"
 	cache=${PXEKIT_LAB_CACHE:-$top_builddir/tests/lab/cache}
-	key=$(basename "$KERNEL")-$(dpkg-query -W -f '${Version}-' live-boot initramfs-tools-core klibc-utils busybox 2>/dev/null | tr -c 'A-Za-z0-9.+-' _)
+	# Rebuilt when the kernel, initramfs-tools, klibc, busybox, live-boot
+	# or the build script change.
+	key=$( (basename "$KERNEL"
+		dpkg-query -W -f '${Package} ${Version}\n' initramfs-tools-core klibc-utils busybox
+		find "$PEERS/live-boot" "$PEERS/live-boot-initramfs-tools" "$top_srcdir/tests/lab/live-initrd.sh" \
+			-type f -exec sha256sum {} + | sort) 2>&1 | sha256sum | cut -c1-16)
 	if [ ! -f "$cache/live-initrd-$key" ]; then
 		mkdir -p "$cache"
 		t0=$(date +%s)
-		unshare --mount sh "$top_srcdir/tests/lab/live-initrd.sh" "$GUEST_KERNEL_DIR" \
+		echo "# building Debian's live-boot initramfs for the guest kernel (once, about a minute)"
+		unshare --mount sh "$top_srcdir/tests/lab/live-initrd.sh" "$GUEST_KERNEL_DIR" "$PEERS" \
 			"$cache/live-initrd-$key" >"$WORK/live-initrd.log" 2>&1 ||
 			{ tail -n 20 "$WORK/live-initrd.log"; exit 99; }
 		echo "# built the live-boot initramfs in $(( $(date +%s) - t0 )) s (kept in $cache)"
