@@ -236,6 +236,19 @@ bool fh_of_fd(int dirfd, const char *name, uint32_t fsid, struct fh *out)
 	return true;
 }
 
+/* A regular file is an ISO image whose contents are served read-only
+ * (pxe-exports(5)); "rw" cannot apply. */
+static void open_image_export(struct export_state *st, const struct export *e)
+{
+	st->iso = isofs_open(e->path);
+	if (st->iso == NULL)
+		logmsg(LOG_ERR, "%s: out of memory", e->path);
+	for (size_t c = 0; c < e->nclients; c++)
+		if (e->clients[c].opts.rw)
+			logmsg(LOG_WARNING, "%s: 'rw' for %s: an ISO image is served read-only",
+			       e->path, e->clients[c].spec);
+}
+
 /* An export that cannot be opened is kept (it may appear later, as a
  * mount) but refuses every mount until a reload finds it. */
 static void open_export(struct export_state *st, const struct export *e)
@@ -244,6 +257,11 @@ static void open_export(struct export_state *st, const struct export *e)
 	struct stat sb;
 
 	st->ex = e;
+	st->root_fd = -1;
+	if (isofs_is_image_path(e->path)) {
+		open_image_export(st, e);
+		return;
+	}
 	/* O_RDONLY: open_by_handle_at refuses an O_PATH descriptor. */
 	st->root_fd = open(e->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->root_fd < 0) {
@@ -266,6 +284,8 @@ void export_table_free(struct export_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		if (t->st[i].root_fd >= 0)
 			close(t->st[i].root_fd);
+	for (size_t i = 0; i < t->n; i++)
+		isofs_free(t->st[i].iso);
 	free(t->st);
 	exports_free(t->exports);
 	t->st = NULL;

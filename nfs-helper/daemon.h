@@ -11,6 +11,7 @@
 #include "access.h"
 #include "exports.h"
 #include "fhandle.h"
+#include "isofs.h"
 #include "rpc.h"
 #include "server.h"
 
@@ -19,6 +20,7 @@ struct export_state {
 	int root_fd;		/* the exported directory, -1 if unusable */
 	dev_t dev;
 	ino_t ino;
+	struct isofs *iso;	/* a regular file: an ISO image served as a tree */
 };
 
 struct export_table {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "exports_load.h"
+#include "isofs.h"
 
 __attribute__((format(printf, 4, 5)))
 static void note(struct strbuf *diag, const struct export *e, bool is_error, const char *fmt, ...)
@@ -97,8 +98,10 @@ static void canonicalize(struct export *e, struct strbuf *diag)
 		note(diag, e, false, "Failed to stat %s: %s", e->path, strerror(errno));
 		return;
 	}
-	if (stat(real, &sb) == 0 && !S_ISDIR(sb.st_mode))
-		note(diag, e, false, "%s is not a directory", e->path);
+	/* A regular file is served as an ISO image (pxe-exports(5)). */
+	if (stat(real, &sb) == 0 && !S_ISDIR(sb.st_mode) &&
+	    !(S_ISREG(sb.st_mode) && isofs_has_signature(real)))
+		note(diag, e, false, "%s is not a directory or an ISO 9660 image", e->path);
 	if (strcmp(real, e->path) == 0) {
 		free(real);
 		return;

@@ -61,3 +61,42 @@ uint64_t fh_key_id(const struct fh_key *key)
 
 	return siphash24(key->k, what, sizeof what - 1);
 }
+
+/* Anyone can compute it: ISO handles must be the same on every server. */
+static const struct fh_key iso_check_key = { { 'p', 'x', 'e', 'k', 'i', 't', ' ', 'i',
+					       's', 'o', ' ', 'f', 'h', ' ', 'v', '2' } };
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static uint64_t get_be64(const unsigned char *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+size_t fh_iso_encode(const struct fh_iso *h, unsigned char out[FH_SIZE_MAX])
+{
+	out[0] = FH_ISO_VERSION;
+	out[1] = 0;
+	put_be64(out + 2, h->image);
+	put_be64(out + 10, h->record);
+	put_mac(&iso_check_key, out, FH_ISO_SIZE - FH_MAC, out + FH_ISO_SIZE - FH_MAC);
+	return FH_ISO_SIZE;
+}
+
+enum fh_status fh_iso_decode(const unsigned char *in, size_t len, struct fh_iso *h)
+{
+	unsigned char mac[FH_MAC];
+
+	if (len != FH_ISO_SIZE || in[0] != FH_ISO_VERSION || in[1] != 0)
+		return FH_BADHANDLE;
+	put_mac(&iso_check_key, in, FH_ISO_SIZE - FH_MAC, mac);
+	if (memcmp(mac, in + FH_ISO_SIZE - FH_MAC, FH_MAC) != 0)
+		return FH_BADHANDLE;
+	h->image = get_be64(in + 2);
+	h->record = get_be64(in + 10);
+	return FH_OK;
+}

@@ -51,4 +51,34 @@ uint64_t fh_key_id(const struct fh_key *key);
 enum fh_status fh_decode(const struct fh_key *key, const unsigned char *in, size_t len,
 			 struct fh *fh);
 
+/* Handles of objects inside an exported ISO 9660 image (version 2). They
+ * name the image by its content and the object by its directory record,
+ * so the same image bytes give the same handles on every server and
+ * after every restart; no host key is involved (pxe-nfsd(8) says why).
+ *   0      version (2)
+ *   1      0
+ *   2-9    image id (isofs.h), big-endian
+ *   10-17  record id (lib/iso9660's iso_entry.id), big-endian
+ *   18-25  SipHash-2-4 of bytes 0-17 under a fixed, public key: a check
+ *          that refuses garbage, not a signature
+ */
+#define FH_ISO_VERSION 2
+#define FH_ISO_SIZE 26
+
+struct fh_iso {
+	uint64_t image;
+	uint64_t record;
+};
+
+size_t fh_iso_encode(const struct fh_iso *h, unsigned char out[FH_SIZE_MAX]);
+/* FH_BADHANDLE for anything that is not exactly a version 2 handle with
+ * a good check; never FH_STALE (that depends on the exports). */
+enum fh_status fh_iso_decode(const unsigned char *in, size_t len, struct fh_iso *h);
+
+/* Which decoder a wire handle is for: the version byte. */
+static inline int fh_is_iso(const unsigned char *in, size_t len)
+{
+	return len > 0 && in[0] == FH_ISO_VERSION;
+}
+
 #endif

@@ -131,6 +131,14 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *asked, unsigned 
 	if (export_access(e, req) == NULL)
 		return MNT3ERR_ACCES;
 	st = export_table_fsid(&m->d.exports, e->fsid);
+	if (st != NULL && st->iso != NULL) {
+		int err = isofs_mount(st->iso, rest, fh, fhlen);
+
+		if (err != 0)
+			return err == ENOTDIR ? MNT3ERR_NOTDIR : err == EIO ? MNT3ERR_IO :
+			       MNT3ERR_NOENT;
+		goto mounted;
+	}
 	if (st == NULL || st->root_fd < 0)
 		return MNT3ERR_NOENT;
 	/* Symlinks resolved, but never leaving the export or its file
@@ -146,6 +154,7 @@ static mountstat3 mount_handle(struct rpc_req *req, const char *asked, unsigned 
 	*fhlen = fh_encode(&m->d.key, &h, fh);
 	if (*fhlen == 0)
 		return MNT3ERR_SERVERFAULT;
+mounted:
 	/* The export, not the client's spelling: DUMP lists each mount
 	 * once, however many ways it was asked for. */
 	remember_mount(m, peer_ntop(req->peer, addr, sizeof addr), export_shown_path(e));

@@ -23,14 +23,11 @@
 #include "log.h"
 #include "nfs3_prot.h"
 #include "nfsd.h"
+#include "nfsd_iso.h"
 
 #define NFS_PORT 2049
-#define TCP_TRANSFER_MAX (1024 * 1024)	/* rtmax, dtpref: 1 MiB as knfsd */
-#define UDP_TRANSFER_MAX (32 * 1024)
 #define RECORD_MAX (TCP_TRANSFER_MAX + 4096)
 #define DATAGRAM_MAX (UDP_TRANSFER_MAX + 4096)
-#define FATTR3_SIZE 84
-#define POST_OP_ATTR_SIZE (4 + FATTR3_SIZE)
 #define ARENA_SIZE (2 * 1024 * 1024)
 #define CACHE_FDS_MAX 8192
 
@@ -286,6 +283,7 @@ static void proc_getattr(struct rpc_req *req, void *args, void *res)
 	GETATTR3res *r = res;
 	struct object o;
 
+	NFSD_ISO_HOOK(getattr, ((GETATTR3args *)args)->object);
 	r->status = resolve(req, &((GETATTR3args *)args)->object, &o);
 	if (r->status == NFS3_OK)
 		nfsd_fattr(&o.sb, o.st->ex->fsid, &r->GETATTR3res_u.resok.obj_attributes);
@@ -365,6 +363,7 @@ static void proc_lookup(struct rpc_req *req, void *args, void *res)
 	struct object dir;
 	struct stat sb;
 
+	NFSD_ISO_HOOK(lookup, a->what.dir);
 	r->status = resolve(req, &a->what.dir, &dir);
 	if (r->status != NFS3_OK)
 		return;
@@ -415,6 +414,7 @@ static void proc_access(struct rpc_req *req, void *args, void *res)
 	unsigned perm;
 	uint32 granted = 0;
 
+	NFSD_ISO_HOOK(access, a->object);
 	r->status = resolve(req, &a->object, &o);
 	if (r->status != NFS3_OK)
 		return;
@@ -435,6 +435,7 @@ static void proc_readlink(struct rpc_req *req, void *args, void *res)
 	struct object o;
 	ssize_t n;
 
+	NFSD_ISO_HOOK(readlink, ((READLINK3args *)args)->symlink);
 	r->status = resolve(req, &((READLINK3args *)args)->symlink, &o);
 	if (r->status != NFS3_OK)
 		return;
@@ -451,11 +452,6 @@ static void proc_readlink(struct rpc_req *req, void *args, void *res)
 	target[n] = '\0';
 	r->READLINK3res_u.resok.data = target;
 }
-
-/* The READ reply's data starts here in the result: status, attributes,
- * count, eof and the opaque's length come first. */
-#define READ_DATA_OFFSET (4 + POST_OP_ATTR_SIZE + 4 + 4 + 4)
-#define SENDFILE_MIN (64 * 1024)
 
 /* Big reads over TCP leave the data in the page cache: the transport
  * sends it with sendfile after the reply's header, one copy instead of
@@ -493,6 +489,7 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 	ssize_t n;
 	int fd;
 
+	NFSD_ISO_HOOK(read, a->file);
 	r->status = resolve(req, &a->file, &o);
 	if (r->status != NFS3_OK)
 		return;
@@ -717,6 +714,7 @@ static void proc_readdir(struct rpc_req *req, void *args, void *res)
 	struct dir_reply d = { .plus = false, .maxcount = a->count, .dircount = a->count };
 	struct object dir;
 
+	NFSD_ISO_HOOK(readdir, a->dir);
 	r->status = readdir_common(req, &a->dir, a->cookie, &d, &dir);
 	if (r->status != NFS3_OK) {
 		post_op(&dir, &r->READDIR3res_u.resfail.dir_attributes);
@@ -737,6 +735,7 @@ static void proc_readdirplus(struct rpc_req *req, void *args, void *res)
 	struct dir_reply d = { .plus = true, .maxcount = a->maxcount, .dircount = a->dircount };
 	struct object dir;
 
+	NFSD_ISO_HOOK(readdirplus, a->dir);
 	r->status = readdir_common(req, &a->dir, a->cookie, &d, &dir);
 	if (r->status == NFS3_OK && !dir.opts->rdirplus)
 		r->status = NFS3ERR_NOTSUPP;
@@ -808,6 +807,7 @@ static void proc_fsstat(struct rpc_req *req, void *args, void *res)
 	struct object o;
 	struct statfs sf;
 
+	NFSD_ISO_HOOK(fsstat, ((FSSTAT3args *)args)->fsroot);
 	r->status = resolve(req, &((FSSTAT3args *)args)->fsroot, &o);
 	if (r->status != NFS3_OK)
 		return;
@@ -832,6 +832,7 @@ static void proc_fsinfo(struct rpc_req *req, void *args, void *res)
 	uint32 max = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
 	struct object o;
 
+	NFSD_ISO_HOOK(fsinfo, ((FSINFO3args *)args)->fsroot);
 	r->status = resolve(req, &((FSINFO3args *)args)->fsroot, &o);
 	if (r->status != NFS3_OK)
 		return;
@@ -852,6 +853,7 @@ static void proc_pathconf(struct rpc_req *req, void *args, void *res)
 	PATHCONF3resok *ok = &r->PATHCONF3res_u.resok;
 	struct object o;
 
+	NFSD_ISO_HOOK(pathconf, ((PATHCONF3args *)args)->object);
 	r->status = resolve(req, &((PATHCONF3args *)args)->object, &o);
 	if (r->status != NFS3_OK)
 		return;
@@ -872,8 +874,13 @@ static void proc_pathconf(struct rpc_req *req, void *args, void *res)
 static void answer_rofs(struct rpc_req *req, const nfs_fh3 *h, void *res)
 {
 	struct object o;
-	nfsstat3 status = resolve(req, h, &o);
+	nfsstat3 status;
 
+	if (fh_is_iso((const unsigned char *)h->data.data_val, h->data.data_len)) {
+		*(nfsstat3 *)res = nfsd_iso_rofs(req, h);
+		return;
+	}
+	status = resolve(req, h, &o);
 	*(nfsstat3 *)res = status == NFS3_OK ? NFS3ERR_ROFS : status;
 }
 

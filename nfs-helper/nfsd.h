@@ -11,6 +11,14 @@
 #include "rpc.h"
 
 #define NFSD_NPROCS 22
+#define TCP_TRANSFER_MAX (1024 * 1024)	/* rtmax, dtpref: 1 MiB as knfsd */
+#define UDP_TRANSFER_MAX (32 * 1024)
+#define FATTR3_SIZE 84
+#define POST_OP_ATTR_SIZE (4 + FATTR3_SIZE)
+/* The READ reply's data starts here in the result: status, attributes,
+ * count, eof and the opaque's length come first. */
+#define READ_DATA_OFFSET (4 + POST_OP_ATTR_SIZE + 4 + 4 + 4)
+#define SENDFILE_MIN (64 * 1024)
 
 extern const struct rpc_proc nfsd_procs[NFSD_NPROCS];
 

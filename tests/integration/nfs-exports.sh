@@ -58,7 +58,7 @@ rc=0
 check "a path that does not exist is a warning, as in exportfs" \
 	expect_line "odd-exports:1: warning: Failed to stat $WORK/missing: No such file" "$WORK/odd.txt"
 check "a path that is not a directory is a warning" \
-	expect_line "odd-exports:2: warning: $WORK/plain-file is not a directory" "$WORK/odd.txt"
+	expect_line "odd-exports:2: warning: $WORK/plain-file is not a directory or an ISO 9660 image" "$WORK/odd.txt"
 check "warnings alone exit 0" test "$rc" -eq 0
 mkdir -p "$WORK/bad.d"
 : >"$WORK/bad"
