@@ -673,8 +673,16 @@ static void make_plan(const struct config *cfg, struct source *s, struct image_r
 		free(dir);
 	}
 	o = plan_add(pl, xasprintf("%s/pxekit-%s.exports", cfg->exports_dir, name));
-	o->text = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
-			    "%s *(ro,no_subtree_check)\n", name, name, export_path);
+	/* an ISO also by its own path: pxe-nfsd serves its contents as a tree,
+	 * which live systems mount as nfsroot= */
+	if (s->iso)
+		o->text = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
+				    "%s *(ro,no_subtree_check)\n"
+				    "# the ISO's contents (pxe-nfsd; nfs-utils exports directories only)\n"
+				    "%s *(ro,no_subtree_check)\n", name, name, export_path, s->path);
+	else
+		o->text = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
+				    "%s *(ro,no_subtree_check)\n", name, name, export_path);
 	profile = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
 			    "profile %s {\n\tlabel \"%s\"\n\tkernel %s\n\tinitrd %s\n"
 			    "\tappend \"%s\"\n}\n", name, name, name, label, rel_kernel, rel_initrd,
@@ -718,11 +726,8 @@ static void make_plan(const struct config *cfg, struct source *s, struct image_r
 			state_line(&pl->facts, "nfs-iso",
 				   "the installer loop-mounts the ISO file over NFS (its directory is exported)");
 		state_line(&pl->facts, "nfs-contents",
-			   "not served: serving the ISO's contents directly needs pxe-nfsd's ISO backend (not yet)");
-		if (!strcmp(f->family, "ubuntu-casper") || !strcmp(f->family, "debian-live"))
-			state_line(&pl->facts, "warning",
-				   "a live system mounts nfsroot= as a directory and cannot loop-mount "
-				   "an ISO: add the unpacked tree, or wait for pxe-nfsd's ISO backend");
+			   "served by pxe-nfsd at the ISO's own path (its ISO backend; nfs-utils' "
+			   "exportfs cannot export a file)");
 	}
 	state_line(&pl->facts, "http-url", http);
 	state_line(&pl->facts, "http-serves", s->iso ? s->path : s->path);

@@ -76,12 +76,14 @@ check "kernel in the TFTP root is the ISO's, byte for byte" same "$WORK/x-rocky/
 check "initrd too" same "$WORK/x-rocky/initrd.img" "$R/tftp/images/rocky/initrd.img"
 check "the exports drop-in exports the ISO's directory read-only" \
 	has "$R/etc/exports.d/pxekit-rocky.exports" "$WORK/isos *(ro,no_subtree_check)"
+check "... and the ISO file itself, whose contents pxe-nfsd serves" \
+	has "$R/etc/exports.d/pxekit-rocky.exports" "$WORK/isos/rocky.iso *(ro,no_subtree_check)"
 check "show: facts and the exact command line" run show show rocky
 check "... as key: value lines" has "$WORK/show.out" "family: rhel" "version: 10.0" "arch: x86_64" \
 	"type: iso" "status: complete" "tftp-kernel: images/rocky/vmlinuz" \
 	"append: inst.repo=nfs:nfsvers=3:192.0.2.1:$WORK/isos/rocky.iso ip=dhcp" \
 	"nfs-export: $WORK/isos" "http-url: http://192.0.2.1/pxekit/rocky/rocky.iso" \
-	"nfs-contents: not served: serving the ISO's contents directly needs pxe-nfsd's ISO backend (not yet)"
+	"nfs-contents: served by pxe-nfsd at the ISO's own path (its ISO backend; nfs-utils' exportfs cannot export a file)"
 
 # the profile goes into real menus through the inventory's include
 gen() { "$GEN" -q -c "$R/etc/pxekit/pxekit.conf" -o "$WORK/dhcp.conf" -t "$WORK/menus" \

@@ -25,6 +25,8 @@
 #              initramfs (initramfs-tools + live-boot, built here) mount
 #              nfsroot= from pxe-nfsd, then live/filesystem.squashfs, and
 #              run its /sbin/init, which prints a marker
+#   liveiso    the same live image as an ISO, registered as it is: pxe-nfsd
+#              serves the ISO's contents, live-boot finds the squashfs in it
 # Each machine's phases are timed as they happen (DHCP offer, boot file,
 # kernel, initrd, NFS mount, result). LAB_MACHINES picks machines
 # (default: bios uefi installer; tests/lab/images.sh runs mountnfs live).
@@ -205,7 +207,7 @@ EOT
 	register rocky "$WORK/isos/rocky.iso" "host lab-mountnfs mac 52:54:00:00:01:04 address 192.0.2.104"
 fi
 
-if chosen live; then
+if chosen live || chosen liveiso; then
 	# A tiny Debian live image: live/vmlinuz (Debian's kernel),
 	# live/initrd.img (Debian's live-boot initramfs for it, built once and
 	# kept in the build tree), live/filesystem.squashfs (busybox and an
@@ -244,7 +246,14 @@ EOT
 	cp "$cache/live-initrd-$key" "$L/tree/live/initrd.img"
 	printf 'Debian GNU/Linux 12 "Bookworm" - Official Live amd64 (pxekit lab)\n' >"$L/tree/.disk/info"
 	chmod -R a+rX "$L/tree"
-	register live "$L/tree" "host lab-live mac 52:54:00:00:01:05 address 192.0.2.105"
+	chosen live && register live "$L/tree" "host lab-live mac 52:54:00:00:01:05 address 192.0.2.105"
+	# The same image as its ISO, registered as it is: pxe-nfsd serves the
+	# ISO's contents and live-boot mounts nfsroot=…/live.iso as a directory.
+	if chosen liveiso; then
+		xorriso -as mkisofs -quiet -R -J -V d-live-12-amd64 -o "$WORK/isos/live.iso" "$L/tree" 2>/dev/null
+		chmod a+r "$WORK/isos/live.iso"
+		register live-iso "$WORK/isos/live.iso" "host lab-liveiso mac 52:54:00:00:01:06 address 192.0.2.106"
+	fi
 fi
 
 # pxe-dhcpgen: one host per machine, each with its own profile.
@@ -425,6 +434,21 @@ for m in $MACHINES; do
 			expect_line "authenticated mount request from 192.0.2.105 for $L/tree" "$WORK/mountd-live"
 		check "live: the squashfs's /sbin/init ran as PID 1 on live-boot's overlay, the medium on NFS" \
 			expect_line "PXEKIT-LAB-RESULT live init pid=1 medium=192.0.2.1:$L/tree /run/live/medium nfs root=overlay / overlay" "$c" ;;
+	liveiso)
+		BOOTFILE=bios/pxelinux.0
+		KFILE='/?images/live-iso/vmlinuz'
+		IFILE='/?images/live-iso/initrd.img'
+		iso=$WORK/isos/live.iso
+		MEM=256 run liveiso 52:54:00:00:01:06 'PXEKIT-LAB-RESULT live' 400 -machine pc -boot n \
+			-device e1000,netdev=n0,mac=52:54:00:00:01:06,romfile=$PXE_ROM
+		c=$WORK/console-liveiso
+		check "liveiso: the profile pxe-image wrote for the ISO mounts the ISO itself" \
+			expect_line "^ *APPEND boot=live netboot=nfs nfsroot=192.0.2.1:$iso ip=dhcp console=ttyS0" \
+			"$ROOT/bios/pxelinux.cfg/01-52-54-00-00-01-06"
+		check "liveiso: live-boot mounted the ISO from pxe-nfsd" \
+			expect_line "authenticated mount request from 192.0.2.106 for $iso" "$WORK/mountd-liveiso"
+		check "liveiso: the squashfs inside the ISO ran its /sbin/init as PID 1, the medium the ISO over NFS" \
+			expect_line "PXEKIT-LAB-RESULT live init pid=1 medium=192.0.2.1:$iso /run/live/medium nfs root=overlay / overlay" "$c" ;;
 	esac
 done
 
