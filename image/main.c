@@ -592,7 +592,9 @@ static void make_plan(const struct config *cfg, struct source *s, struct image_r
 		fatal(1, "%s: the path holds a blank, '\"', '#' or '\\', which an exports file cannot "
 		      "name; move or link the image elsewhere", s->path);
 	/* an ISO: its directory is exported (clients that loop-mount the ISO
-	 * read the file through it); a tree: the tree */
+	 * read the file through it) and the ISO itself, whose contents
+	 * pxe-nfsd serves as a tree (live systems mount that); a tree: the
+	 * tree */
 	export_path = s->iso ? xasprintf("%.*s", (int)(strrchr(s->path, '/') - s->path), s->path)
 			     : xasprintf("%s", s->path);
 	if (export_path[0] == '\0') {
@@ -673,16 +675,9 @@ static void make_plan(const struct config *cfg, struct source *s, struct image_r
 		free(dir);
 	}
 	o = plan_add(pl, xasprintf("%s/pxekit-%s.exports", cfg->exports_dir, name));
-	/* an ISO also by its own path: pxe-nfsd serves its contents as a tree,
-	 * which live systems mount as nfsroot= */
-	if (s->iso)
-		o->text = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
-				    "%s *(ro,no_subtree_check)\n"
-				    "# the ISO's contents (pxe-nfsd; nfs-utils exports directories only)\n"
-				    "%s *(ro,no_subtree_check)\n", name, name, export_path, s->path);
-	else
-		o->text = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
-				    "%s *(ro,no_subtree_check)\n", name, name, export_path);
+	o->text = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
+			    "%s *(ro,no_subtree_check)\n%s%s", name, name, export_path,
+			    s->iso ? s->path : "", s->iso ? " *(ro,no_subtree_check)\n" : "");
 	profile = xasprintf("# written by pxe-image add %s; pxe-image remove %s deletes it\n"
 			    "profile %s {\n\tlabel \"%s\"\n\tkernel %s\n\tinitrd %s\n"
 			    "\tappend \"%s\"\n}\n", name, name, name, label, rel_kernel, rel_initrd,
@@ -725,9 +720,7 @@ static void make_plan(const struct config *cfg, struct source *s, struct image_r
 		if (!strcmp(f->family, "rhel") || !strcmp(f->family, "suse"))
 			state_line(&pl->facts, "nfs-iso",
 				   "the installer loop-mounts the ISO file over NFS (its directory is exported)");
-		state_line(&pl->facts, "nfs-contents",
-			   "served by pxe-nfsd at the ISO's own path (its ISO backend; nfs-utils' "
-			   "exportfs cannot export a file)");
+		state_line(&pl->facts, "nfs-contents", s->path);
 	}
 	state_line(&pl->facts, "http-url", http);
 	state_line(&pl->facts, "http-serves", s->iso ? s->path : s->path);

@@ -213,6 +213,8 @@ static int read_image(void *ctx, void *buf, size_t len, uint64_t off)
 static void close_image(struct isofs *fs)
 {
 	drop_indexes(fs);
+	for (unsigned i = 0; i < ISOFS_ENTRY_CACHE; i++)
+		fs->recent[i].id = 0;
 	if (fs->fd >= 0)
 		close(fs->fd);
 	fs->fd = -1;
@@ -237,6 +239,8 @@ static bool open_image(struct isofs *fs)
 			logmsg(LOG_ERR, "%s: cannot open the ISO image: %s", fs->path,
 			       fs->open_errno == EINVAL ? "not a regular file" :
 			       strerror(fs->open_errno));
+		/* the next refresh tries again whatever the file looks like */
+		memset(&fs->sb, 0, sizeof fs->sb);
 		goto fail;
 	}
 	src.size = (uint64_t)fs->sb.st_size;
@@ -260,11 +264,11 @@ static bool open_image(struct isofs *fs)
 		       (unsigned long long)fs->image_id);
 	return true;
 fail:
+	/* A broken image keeps its stat: it is read again only once the
+	 * file changes (isofs_refresh), not for every request. */
 	if (fs->fd >= 0)
 		close(fs->fd);
 	fs->fd = -1;
-	/* the next refresh tries again whatever the file looks like */
-	memset(&fs->sb, 0, sizeof fs->sb);
 	return false;
 }
 
@@ -321,11 +325,25 @@ bool isofs_refresh(struct isofs *fs)
 
 int isofs_get(struct isofs *fs, uint64_t id, struct iso_entry *out)
 {
+	int rc;
+
 	if (id == fs->root.id) {
 		*out = fs->root;
 		return ISO_OK;
 	}
-	return iso_get(&fs->vol, id, out);
+	for (unsigned i = 0; i < ISOFS_ENTRY_CACHE; i++)
+		if (fs->recent[i].id == id && id != 0) {
+			*out = fs->recent[i];
+			return ISO_OK;
+		}
+	rc = iso_get(&fs->vol, id, out);
+	/* Only what iso_get accepted: a refused id is read again, and a
+	 * cached one always named a record. */
+	if (rc == ISO_OK && out->error == ISO_OK && out->id == id) {
+		fs->recent[fs->recent_next] = *out;
+		fs->recent_next = (fs->recent_next + 1) % ISOFS_ENTRY_CACHE;
+	}
+	return rc;
 }
 
 size_t isofs_handle(const struct isofs *fs, const struct iso_entry *e,

@@ -22,6 +22,9 @@
 /* Names indexed over all directories of one image (12 bytes each). */
 #define ISOFS_INDEX_NAMES_MAX (1u << 20)
 #define ISOFS_INDEX_DIRS_MAX 64
+/* Entries kept decoded: a client reading a file sends one READ per MiB,
+ * each naming the same record. */
+#define ISOFS_ENTRY_CACHE 16
 
 struct isofs_index;
 
@@ -39,6 +42,9 @@ struct isofs {
 	size_t nidx;
 	size_t indexed_names;
 	uint64_t clock;
+	/* recently got entries (id 0: empty), replaced in turn */
+	struct iso_entry recent[ISOFS_ENTRY_CACHE];
+	unsigned recent_next;
 };
 
 /* The image id: SHA-256 of the volume's size and of ISOFS_ID_SPAN bytes
@@ -57,7 +63,7 @@ void isofs_free(struct isofs *fs);
  * its bytes did (old handles go stale). False while unusable. */
 bool isofs_refresh(struct isofs *fs);
 
-/* iso_get, with the root's own record recognised. */
+/* iso_get, through the cache of recent entries. */
 int isofs_get(struct isofs *fs, uint64_t id, struct iso_entry *out);
 
 /* iso_lookup through the directory's name index when it is big. */

@@ -20,6 +20,7 @@
  * past them, never below 68). */
 #define COOKIE_DOT 1
 #define COOKIE_DOTDOT 2
+#define READDIR_SCAN_MAX (1u << 16)
 
 struct iso_object {
 	const struct export_state *st;
@@ -252,17 +253,15 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 		count = room;
 	if (a->offset >= o.e.size) {
 		got = 0;
-	} else if (req->tcp && count >= SENDFILE_MIN &&
-		   iso_map(&o.e, a->offset, &at, &run) == ISO_OK &&
+	} else if (req->tcp && iso_map(&o.e, a->offset, &at, &run) == ISO_OK &&
+		   (run < count ? run : count) >= SENDFILE_MIN &&
 		   (req->tail_fd = fcntl(o.fs->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 		got = run < count ? (size_t)run : count;
 		req->tail_off = (off_t)at;
 		req->tail_len = got;
 	} else {
-		int rc;
+		int rc = iso_read(&o.fs->vol, &o.e, data, count, a->offset, &got);
 
-		req->tail_fd = -1;
-		rc = iso_read(&o.fs->vol, &o.e, data, count, a->offset, &got);
 		if (rc != ISO_OK) {
 			r->status = NFS3ERR_IO;
 			return;
@@ -276,15 +275,15 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 
 /* ---- directories --------------------------------------------------------- */
 
-static char *arena;
+/* Results of READDIR(PLUS) point into this until the next call; only
+ * the pages used are ever touched. */
+static _Alignas(16) char arena[ISO_ARENA_SIZE];
 static size_t arena_used;
 
 static void *arena_alloc(size_t size)
 {
 	void *p;
 
-	if (arena == NULL && (arena = malloc(ISO_ARENA_SIZE)) == NULL)
-		return NULL;
 	size = (size + 15) & ~(size_t)15;
 	if (arena_used + size > ISO_ARENA_SIZE)
 		return NULL;
@@ -383,7 +382,17 @@ static nfsstat3 read_entries(struct iso_object *dir, cookie3 cookie, struct dir_
 	rc = iso_cursor_open(&dir->fs->vol, &dir->e, cookie, &c);
 	if (rc != ISO_OK)
 		return rc == ISO_E_BADCOOKIE ? NFS3ERR_BAD_COOKIE : iso_status(rc);
-	for (;;) {
+	/* Refused records are skipped, not sent: a corrupt directory of
+	 * nothing but those (one per sector) ends the call here rather than
+	 * after the whole of a huge claimed size. */
+	for (unsigned scanned = 0;; scanned++) {
+		if (scanned == READDIR_SCAN_MAX) {
+			if (d->first)
+				break;
+			logmsg(LOG_WARNING, "%s: a directory with %u unreadable records in a row",
+			       dir->fs->path, scanned);
+			return NFS3ERR_IO;
+		}
 		next = cookie;
 		rc = iso_cursor_next(&c, &e, &next);
 		if (rc == ISO_END) {

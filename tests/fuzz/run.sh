@@ -13,7 +13,7 @@ for tool in xorriso genisoimage; do
 done
 mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
 	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-state" \
-	"$out/corpus-record"
+	"$out/corpus-record" "$out/corpus-isofh"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -47,6 +47,12 @@ iso_seed xorriso-rr-j xorriso -as mkisofs -R -J -no-pad
 iso_seed geniso-rr genisoimage -R -no-pad
 iso_seed geniso-j genisoimage -J -no-pad
 iso_seed geniso-plain genisoimage -no-pad
+# ISO handle seeds: a root handle of each image above (root records at
+# sector 18 or so are found by mutation), then the image.
+for name in xorriso-rr-j geniso-rr geniso-j geniso-plain; do
+	{ printf '\2\0\0\0\0\0\0\0\0\1\0\0\0\0\0\0\220\0\0\0\0\0\0\0\0\0'
+	  cat "$out/corpus-iso9660/$name"; } >"$out/corpus-isofh/$name"
+done
 # Detection seeds: the shipped rules, then (after 0xFF) the files of an
 # image in the target's order (.treeinfo, .discinfo, .disk/info, ...).
 {
@@ -106,6 +112,7 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir"/nfs-helper/resolver.c -DRUNSTATEDIR='"/run"' \
 	"$top_srcdir"/nfs-helper/fhandle.c "$top_srcdir"/nfs-helper/fdcache.c \
 	"$top_srcdir"/nfs-helper/record.c "$out/nfs3_prot_xdr.c" \
+	"$top_srcdir"/nfs-helper/isofs.c "$top_srcdir"/nfs-helper/nfsd_iso.c \
 	"$top_srcdir"/lib/*.c $(pkg-config --libs libtirpc)
 fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
 fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
@@ -113,14 +120,19 @@ fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
 	"$top_srcdir/lib/strbuf.c"
 fuzzer state -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_state.c" \
 	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c"
+fuzzer isofh -I"$top_srcdir/nfs-helper" \
+	"$top_srcdir/tests/fuzz/fuzz_isofh.c" "$top_srcdir/nfs-helper/isofs.c" \
+	"$top_srcdir/nfs-helper/fhandle.c" "$top_srcdir/lib/iso9660.c" "$top_srcdir/lib/sha256.c" \
+	"$top_srcdir/lib/siphash.c" "$top_srcdir/lib/log.c"
 fuzzer record -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
 cd "$out"
 status=0
-for target in ${FUZZ_TARGETS:-request remap inventory exports rpc record iso9660 detect state}; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc record iso9660 detect state isofh}; do
 	rc=0
 	max_len=4096
 	[ "$target" = iso9660 ] && max_len=65536	# descriptors and a few directories
+	[ "$target" = isofh ] && max_len=65562	# a handle, then as for iso9660
 	[ "$target" = detect ] && max_len=16384	# the rules file and a few metadata files
 	./fuzz_$target -max_total_time="$seconds" -max_len=$max_len -print_final_stats=1 \
 		corpus-$target >fuzz_$target.log 2>&1 || rc=$?

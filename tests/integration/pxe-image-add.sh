@@ -76,14 +76,14 @@ check "kernel in the TFTP root is the ISO's, byte for byte" same "$WORK/x-rocky/
 check "initrd too" same "$WORK/x-rocky/initrd.img" "$R/tftp/images/rocky/initrd.img"
 check "the exports drop-in exports the ISO's directory read-only" \
 	has "$R/etc/exports.d/pxekit-rocky.exports" "$WORK/isos *(ro,no_subtree_check)"
-check "... and the ISO file itself, whose contents pxe-nfsd serves" \
+check "... and the ISO itself (its contents, served by pxe-nfsd)" \
 	has "$R/etc/exports.d/pxekit-rocky.exports" "$WORK/isos/rocky.iso *(ro,no_subtree_check)"
 check "show: facts and the exact command line" run show show rocky
 check "... as key: value lines" has "$WORK/show.out" "family: rhel" "version: 10.0" "arch: x86_64" \
 	"type: iso" "status: complete" "tftp-kernel: images/rocky/vmlinuz" \
 	"append: inst.repo=nfs:nfsvers=3:192.0.2.1:$WORK/isos/rocky.iso ip=dhcp" \
 	"nfs-export: $WORK/isos" "http-url: http://192.0.2.1/pxekit/rocky/rocky.iso" \
-	"nfs-contents: served by pxe-nfsd at the ISO's own path (its ISO backend; nfs-utils' exportfs cannot export a file)"
+	"nfs-contents: $WORK/isos/rocky.iso"
 
 # the profile goes into real menus through the inventory's include
 gen() { "$GEN" -q -c "$R/etc/pxekit/pxekit.conf" -o "$WORK/dhcp.conf" -t "$WORK/menus" \
@@ -116,6 +116,15 @@ check "its name, command line and export" has "$R/etc/pxekit/images.d/ubuntu-ser
 	'	append "boot=casper netboot=nfs nfsroot=192.0.2.1:'"$WORK"'/ubuntu ip=dhcp"'
 check "... the tree itself is exported" has "$R/etc/exports.d/pxekit-ubuntu-server-26-04-amd64.exports" \
 	"$WORK/ubuntu *(ro,no_subtree_check)"
+check "add the Ubuntu live ISO as it is" run add3b add --name ubuntu-iso "$WORK/isos/ubuntu.iso"
+check "... casper's nfsroot= is the ISO's contents export" has "$R/etc/pxekit/images.d/ubuntu-iso.conf" \
+	'	append "boot=casper netboot=nfs nfsroot=192.0.2.1:'"$WORK"'/isos/ubuntu.iso ip=dhcp"'
+check "... which the drop-in exports, with the ISO's directory" \
+	has "$R/etc/exports.d/pxekit-ubuntu-iso.exports" "$WORK/isos/ubuntu.iso *(ro,no_subtree_check)" \
+	"$WORK/isos *(ro,no_subtree_check)"
+check "... show names it as nfs-contents, with no warning" sh -c \
+	"$PXEIMAGE show ubuntu-iso >'$WORK/show-u.out' && grep -qxF 'nfs-contents: $WORK/isos/ubuntu.iso' '$WORK/show-u.out' && ! grep -q '^warning:' '$WORK/show-u.out'"
+check "... and remove takes it all back" run rm3b remove ubuntu-iso
 check "add an openSUSE Leap ISO" run add4 add --name leap "$WORK/isos/leap.iso"
 check "... linuxrc's install= names the ISO" has "$R/etc/pxekit/images.d/leap.conf" \
 	'	append "install=nfs://192.0.2.1'"$WORK"'/isos/leap.iso"'

@@ -15,8 +15,12 @@
  *   nfs-probe ... HOST PORT lookup-hex HEXFH HEXNAME   (a name with any bytes)
  *   nfs-probe ... HOST PORT walk HEXFH      (READDIR, then LOOKUP and READ of
  *                                            every entry, on one connection)
+ *   nfs-probe ... HOST PORT fetch HEXFH DIR   (the whole tree below a
+ *                                            directory copied into DIR: READDIR,
+ *                                            LOOKUP, READ, READLINK)
  *   nfs-probe sign KEYFILE FSID TYPE HEXKERNELHANDLE   (a handle signed with
  *                                            the daemons' key, for forgeries)
+ *   nfs-probe isofh IMAGEHEX RECORD   (an ISO object's handle, fhandle.h)
  *
  * -U UID:GID sends those AUTH_SYS credentials (default 0:0); -d uses a
  * connected UDP socket instead of TCP; -r BYTES sets a small receive
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fhandle.h"
@@ -297,6 +302,145 @@ static int walk(int fd, const char *hexdir)
 	return errors != 0;
 }
 
+/* fetch: a directory's tree copied to a local directory, for a byte for
+ * byte comparison with another extraction. */
+struct fetch_count {
+	unsigned files, dirs, links, errors;
+};
+
+static void fetch_dir(int fd, const nfs_fh3 *dirfh, const char *to, struct fetch_count *c);
+
+static void fetch_one(int fd, const nfs_fh3 *dir, const char *entry, const char *to,
+		      struct fetch_count *c)
+{
+	LOOKUP3args la = { .what = { *dir, (char *)entry } };
+	LOOKUP3res lr = { 0 };
+	char path[4096], fh[64];
+	nfs_fh3 obj;
+	size_t len;
+	XDR x;
+	unsigned char *r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_LOOKUP,
+				(xdrproc_t)xdr_LOOKUP3args, &la, &len);
+
+	snprintf(path, sizeof path, "%s/%s", to, entry);
+	xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+	if (!xdr_LOOKUP3res(&x, &lr) || lr.status != NFS3_OK ||
+	    !lr.LOOKUP3res_u.resok.obj_attributes.attributes_follow) {
+		printf("lookup %s status=%u\n", path, lr.status);
+		c->errors++;
+		return;
+	}
+	obj.data.data_len = lr.LOOKUP3res_u.resok.object.data.data_len;
+	memcpy(fh, lr.LOOKUP3res_u.resok.object.data.data_val, obj.data.data_len);
+	obj.data.data_val = fh;
+	switch (lr.LOOKUP3res_u.resok.obj_attributes.post_op_attr_u.attributes.type) {
+	case NF3DIR:
+		if (mkdir(path, 0755) < 0)
+			die(path);
+		c->dirs++;
+		fetch_dir(fd, &obj, path, c);
+		break;
+	case NF3LNK: {
+		READLINK3args ra = { obj };
+		READLINK3res rr = { 0 };
+
+		r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READLINK,
+			 (xdrproc_t)xdr_READLINK3args, &ra, &len);
+		xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+		if (!xdr_READLINK3res(&x, &rr) || rr.status != NFS3_OK ||
+		    symlink(rr.READLINK3res_u.resok.data, path) < 0) {
+			printf("readlink %s status=%u\n", path, rr.status);
+			c->errors++;
+			return;
+		}
+		c->links++;
+		break;
+	}
+	default: {
+		FILE *f = fopen(path, "w");
+		uint64_t off = 0;
+
+		if (f == NULL)
+			die(path);
+		for (;;) {
+			READ3args rd = { .file = obj, .offset = off, .count = 1 << 20 };
+			READ3res res = { 0 };
+
+			r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READ,
+				 (xdrproc_t)xdr_READ3args, &rd, &len);
+			xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+			if (!xdr_READ3res(&x, &res) || res.status != NFS3_OK) {
+				printf("read %s status=%u\n", path, res.status);
+				c->errors++;
+				break;
+			}
+			bool eof = res.READ3res_u.resok.eof;
+			count3 got = res.READ3res_u.resok.count;
+
+			fwrite(res.READ3res_u.resok.data.data_val, 1, got, f);
+			off += got;
+			xdr_free((xdrproc_t)xdr_READ3res, (char *)&res);
+			if (eof) {
+				c->files++;
+				break;
+			}
+			if (got == 0) {
+				printf("read %s: no progress at %llu\n", path, (unsigned long long)off);
+				c->errors++;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	}
+}
+
+static void fetch_dir(int fd, const nfs_fh3 *dirfh, const char *to, struct fetch_count *c)
+{
+	READDIR3args ra = { .count = 32768 };
+	char fh[64];
+	bool eof = false;
+
+	memcpy(fh, dirfh->data.data_val, dirfh->data.data_len);
+	ra.dir.data.data_len = dirfh->data.data_len;
+	ra.dir.data.data_val = fh;
+	while (!eof) {
+		READDIR3res rr = { 0 };
+		size_t len;
+		XDR x;
+		unsigned char *r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_READDIR,
+					(xdrproc_t)xdr_READDIR3args, &ra, &len);
+
+		xdrmem_create(&x, (char *)r, (u_int)len, XDR_DECODE);
+		if (!xdr_READDIR3res(&x, &rr) || rr.status != NFS3_OK) {
+			printf("readdir %s status=%u\n", to, rr.status);
+			c->errors++;
+			return;
+		}
+		memcpy(ra.cookieverf, rr.READDIR3res_u.resok.cookieverf, NFS3_COOKIEVERFSIZE);
+		eof = rr.READDIR3res_u.resok.reply.eof;
+		for (entry3 *e = rr.READDIR3res_u.resok.reply.entries; e; e = e->nextentry) {
+			ra.cookie = e->cookie;
+			if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
+				fetch_one(fd, &ra.dir, e->name, to, c);
+		}
+		xdr_free((xdrproc_t)xdr_READDIR3res, (char *)&rr);
+	}
+}
+
+/* isofh IMAGEHEX RECORD: an ISO handle as pxe-nfsd makes them. */
+static int isofh(char **a)
+{
+	struct fh_iso h = { strtoull(a[0], NULL, 16), strtoull(a[1], NULL, 0) };
+	unsigned char wire[FH_SIZE_MAX];
+	size_t n = fh_iso_encode(&h, wire);
+
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", wire[i]);
+	printf("\n");
+	return 0;
+}
+
 /* sign KEYFILE FSID TYPE HEX: a handle the daemons accept as theirs. */
 static int sign(char **a)
 {
@@ -333,6 +477,8 @@ int main(int argc, char **argv)
 
 	if (argc == 6 && strcmp(argv[1], "sign") == 0)
 		return sign(argv + 2);
+	if (argc == 4 && strcmp(argv[1], "isofh") == 0)
+		return isofh(argv + 2);
 	/* A server that never answers must not hang a test. */
 	alarm(30);
 	while ((opt = getopt(argc, argv, "s:uU:dr:w:")) != -1) {
@@ -457,6 +603,15 @@ int main(int argc, char **argv)
 		r = call(fd, NFS3_PROGRAM, NFS_V3, NFSPROC3_LOOKUP, (xdrproc_t)encode_lookup_raw,
 			 &(struct raw_lookup){ &args.what.dir, rawname, (u_int)nlen }, &len);
 		printf("status=%u\n", get32(r));
+	} else if (strcmp(op, "fetch") == 0 && a[1]) {
+		struct fetch_count c = { 0 };
+		nfs_fh3 root;
+
+		alarm(600);
+		parse_fh(a[0], &root);
+		fetch_dir(fd, &root, a[1], &c);
+		printf("files=%u dirs=%u links=%u errors=%u\n", c.files, c.dirs, c.links, c.errors);
+		return c.errors != 0;
 	} else if (strcmp(op, "walk") == 0) {
 		alarm(300);	/* thousands of calls, on a loaded machine */
 		return walk(fd, a[0]);

@@ -112,6 +112,50 @@ static void test_length_byte_beyond_limit_is_bad(void **state)
 	assert_int_equal(fh_decode(&key, wire, sizeof wire, &out), FH_BADHANDLE);
 }
 
+/* ISO handles carry no host secret: these bytes are what every server
+ * writes for this image and record, in every version of pxekit that
+ * speaks handle version 2 (a change breaks clients mounted across an
+ * upgrade or a move to another server). */
+static void test_iso_handle_bytes_are_fixed(void **state)
+{
+	static const unsigned char want[FH_ISO_SIZE] = {
+		0x02, 0x00, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x90, 0x00, 0x1c, 0x85, 0x09, 0xe3, 0xd8, 0xe9, 0xfe, 0x2d,
+	};
+	struct fh_iso h = { 0x0123456789abcdefULL, 36864 }, out;
+	unsigned char wire[FH_SIZE_MAX];
+
+	(void)state;
+	assert_int_equal(fh_iso_encode(&h, wire), FH_ISO_SIZE);
+	assert_memory_equal(wire, want, FH_ISO_SIZE);
+	assert_true(fh_is_iso(wire, FH_ISO_SIZE));
+	assert_int_equal(fh_iso_decode(wire, FH_ISO_SIZE, &out), FH_OK);
+	assert_true(out.image == h.image && out.record == h.record);
+}
+
+static void test_iso_handle_damage_is_badhandle(void **state)
+{
+	struct fh_iso h = { 0xfedcba9876543210ULL, 0x123456789ULL }, out;
+	unsigned char wire[FH_SIZE_MAX], v1[FH_SIZE_MAX];
+	struct fh host = sample(8);
+
+	(void)state;
+	fh_iso_encode(&h, wire);
+	for (size_t i = 0; i < FH_ISO_SIZE * 8; i++) {
+		wire[i / 8] ^= (unsigned char)(1u << (i % 8));
+		assert_int_equal(fh_iso_decode(wire, FH_ISO_SIZE, &out), FH_BADHANDLE);
+		wire[i / 8] ^= (unsigned char)(1u << (i % 8));
+	}
+	for (size_t len = 0; len < FH_SIZE_MAX; len++)
+		if (len != FH_ISO_SIZE)
+			assert_int_equal(fh_iso_decode(wire, len, &out), FH_BADHANDLE);
+	/* the two kinds never take each other's handles */
+	assert_int_equal(fh_decode(&key, wire, FH_ISO_SIZE, &host), FH_BADHANDLE);
+	assert_false(fh_is_iso(v1, fh_encode(&key, &host, v1)));
+	assert_int_equal(fh_iso_decode(v1, fh_encode(&key, &host, v1), &out), FH_BADHANDLE);
+	assert_false(fh_is_iso(wire, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +166,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_padded_handles_are_bad),
 		cmocka_unit_test(test_other_version_is_bad_other_key_is_stale),
 		cmocka_unit_test(test_length_byte_beyond_limit_is_bad),
+		cmocka_unit_test(test_iso_handle_bytes_are_fixed),
+		cmocka_unit_test(test_iso_handle_damage_is_badhandle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
