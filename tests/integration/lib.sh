@@ -265,5 +265,18 @@ EOT
 	(cd "$dir" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$out"
 }
 
+# guest_binaries DIR PROGRAM...: host programs into a guest tree at the
+# same paths, with every shared library ldd names and the dynamic loader.
+guest_binaries() {
+	dir=$1
+	shift
+	for p; do
+		for f in "$p" $(ldd "$p" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+			mkdir -p "$dir/${f%/*}"
+			cp -L "$f" "$dir/$f"
+		done
+	done
+}
+
 # The modules the kernel's NFSv3 client and QEMU's e1000 need, in order.
 NFS_CLIENT_MODULES="e1000 sunrpc grace lockd netfs fscache nfs_acl nfs nfsv3"
