@@ -102,6 +102,38 @@ char *failover_output_path(const char *output, const char *server)
 	return path;
 }
 
+bool failover_output_of(const char *output, const char *path, const char *text)
+{
+	const char *slash = strrchr(output, '/'), *base = slash ? slash + 1 : output;
+	const char *dot = strrchr(base, '.'), *name;
+	size_t stem, ext, len = strlen(path);
+	char *isc = NULL, *kea = NULL;
+	bool ours;
+
+	if (strcmp(path, output) == 0)
+		return true;
+	if (!dot || dot == base)
+		dot = base + strlen(base);
+	stem = (size_t)(dot - output);
+	ext = strlen(dot);
+	if (len <= stem + 1 + ext || strncmp(path, output, stem) != 0 || path[stem] != '-' ||
+	    strcmp(path + len - ext, dot) != 0)
+		return false;
+	name = path + stem + 1;
+	if (memchr(name, '/', len - ext - stem - 1))
+		return false;
+	/* The markers isc_failover_peer and kea_ha_config write. */
+	if (asprintf(&isc, "\n# Failover: this file is for %.*s, the ", (int)(len - ext - stem - 1),
+		     name) < 0)
+		isc = NULL;
+	if (asprintf(&kea, "\"this-server-name\": \"%.*s\",", (int)(len - ext - stem - 1), name) < 0)
+		kea = NULL;
+	ours = isc && kea && (strstr(text, isc) || strstr(text, kea));
+	free(isc);
+	free(kea);
+	return ours;
+}
+
 bool inv_has_subnet_next_server(const struct inventory *inv)
 {
 	for (size_t i = 0; i < inv->nsubnets; i++)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
@@ -295,6 +296,33 @@ static int render_dhcp(const struct config *cfg, const struct inventory *inv,
 	return 0;
 }
 
+/* A run that writes every server's file owns -o and each -o-NAME it
+ * wrote: those it wrote earlier and no longer generates (a failover
+ * removed or added, a server renamed or gone) are taken back, so a
+ * server never keeps including a file with another site's peers. A run
+ * with --server writes one server's file and takes back nothing. */
+static void take_back_dhcp_files(const struct config *cfg, struct plan *plan)
+{
+	struct strbuf text = STRBUF_INIT;
+	size_t dir = (size_t)(strrchr(cfg->output, '/') - cfg->output) + 1;
+
+	if (cfg->server)
+		return;
+	for (size_t i = 0; i < plan->old.n; i++) {
+		struct manifest_entry *e = &plan->old.entry[i];
+
+		/* Only -o's directory: not 10^5 loader files read for nothing. */
+		if (e->seen || e->dropped || strncmp(e->path, cfg->output, dir) != 0 ||
+		    strchr(e->path + dir, '/'))
+			continue;
+		sb_reset(&text);
+		if (read_text_file(e->path, O_NOFOLLOW, MAX_INVENTORY, &text) < 0)
+			continue;	/* gone already, or not ours to judge */
+		e->take_back = failover_output_of(cfg->output, e->path, sb_str(&text));
+	}
+	sb_free(&text);
+}
+
 /* ---- end of DHCP failover / HA ------------------------------------ */
 
 /* --check: could a real run write under dir? The nearest directory that
@@ -377,8 +405,10 @@ int main(int argc, char **argv)
 	plan.no_loaders = cfg.no_loaders;
 	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	for (size_t i = 0; i < nout; i++)
+	for (size_t i = 0; i < nout; i++) {
+		out[i].recorded = true;
 		plan_add(&plan, &out[i]);
+	}
 	if (!cfg.no_loaders) {
 		lf.prefix = cfg.tftproot;
 		lf.done = plan_loader_file;
@@ -387,6 +417,7 @@ int main(int argc, char **argv)
 		if (lf.oom)
 			fatal(1, "out of memory");
 	}
+	take_back_dhcp_files(&cfg, &plan);
 	if (plan_finish(&plan) < 0)
 		fatal(1, "nothing was changed");
 	if (cfg.check_only) {
