@@ -79,6 +79,19 @@ bool failover_check_format(const struct inventory *inv, enum dhcp_format format,
 				ok = false;
 			}
 	}
+	if (format == FORMAT_ISC && f) {
+		bool pool = false;
+
+		/* dhcpd -t: "Failover peer ... has no referring pools". Kea's
+		 * HA needs none (reservations only). */
+		for (size_t i = 0; i < inv->nsubnets; i++)
+			pool |= inv->subnets[i].has_range;
+		if (!pool) {
+			format_error(diag, inv, f->pos,
+				     "no subnet has a range: ISC failover needs a pool (a range) that names the failover peer");
+			ok = false;
+		}
+	}
 	if (format == FORMAT_ISC && f)
 		for (size_t i = 0; i < f->npeers; i++)
 			if (f->peer[i].role == ROLE_STANDBY) {
