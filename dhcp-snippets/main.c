@@ -261,6 +261,13 @@ static void check_failover_format(const struct config *cfg, const struct invento
 	sb_free(&diag);
 	if (!ok)
 		fatal(1, "%s: not changed anything because of the errors above", cfg->inventory);
+	/* Two servers including the same DHCPv6 file each lease from the
+	 * whole range on their own. */
+	if (inv->failover && (cfg->format == FORMAT_ISC6 || cfg->format == FORMAT_KEA6) &&
+	    inv->nsubnets6 && !cfg->server)
+		logmsg(LOG_WARNING,
+		       "%s: failover %s is DHCPv4's only: this one DHCPv6 file has no failover; run it on one server (or give each server its own ranges)",
+		       cfg->inventory, inv->failover->name);
 	if (cfg->server && !failover_outputs(cfg, inv))
 		fatal(2, "--server: %s", inv->failover ? "DHCPv6 outputs have no failover (one file serves both)"
 						      : "the inventory has no failover");

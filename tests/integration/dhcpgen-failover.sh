@@ -135,6 +135,12 @@ check "a peer that is not a declared dhcp-server is refused" refused "unknown dh
 	's/peer s2 secondary/peer s3 secondary/'
 check "a third peer is refused" refused "this is a third" 's/peer s2 secondary/peer s2 secondary\n    peer s3 secondary/'
 check "dnsmasq is refused for a failover" refused "dnsmasq has no failover" 's/^x//' dnsmasq
+printf 'server6 2001:db8::1\nsubnet6 2001:db8::/64 {\n    interface eth0\n    range 2001:db8::100 2001:db8::1ff\n}\n' \
+	| cat "$WORK/inventory" - >"$WORK/inventory.v6"
+check "a DHCPv6 output of a site with a failover warns that it has none" sh -c "
+	'$GEN' -c '$WORK/inventory.v6' -f isc6 -o - --no-checker 2>'$WORK/v6.err' >'$WORK/v6.conf' &&
+	grep -q 'failover boot-ha is DHCPv4.s only' '$WORK/v6.err' && grep -q 'range6 2001:db8::100' '$WORK/v6.conf' &&
+	! grep -q 'failover' '$WORK/v6.conf'"
 
 # ---- taking back the files a run no longer generates -----------------
 # A run writing every server's file owns -o and the -o-NAME files it
