@@ -92,6 +92,17 @@ bool failover_check_format(const struct inventory *inv, enum dhcp_format format,
 			ok = false;
 		}
 	}
+	/* Load balancing splits each range in a pool per server: a range
+	 * of one address leaves the second server's clients none. */
+	if (format == FORMAT_KEA && f && f->npeers == 2 && f->peer[0].role != ROLE_STANDBY &&
+	    f->peer[1].role != ROLE_STANDBY)
+		for (size_t i = 0; i < inv->nsubnets; i++)
+			if (inv->subnets[i].has_range &&
+			    inv->subnets[i].range_lo == inv->subnets[i].range_hi) {
+				format_error(diag, inv, inv->subnets[i].pos,
+					     "a range of one address cannot be split between two load-balancing servers (use standby, or a longer range)");
+				ok = false;
+			}
 	if (format == FORMAT_ISC && f)
 		for (size_t i = 0; i < f->npeers; i++)
 			if (f->peer[i].role == ROLE_STANDBY) {

@@ -189,6 +189,24 @@ static void test_formats_that_cannot(void **state)
 	assert_true(failover_check_format(inv, FORMAT_KEA, &diag));
 	inventory_free(inv);
 
+	/* Load balancing: a one-address range has no half for the second
+	 * server; in hot standby it is fine. */
+	inv = parse("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.9 192.0.2.9\n"
+		    "dhcp-server a address 192.0.2.2\ndhcp-server b address 192.0.2.3\n"
+		    "failover f peer a primary peer b secondary\n");
+	assert_non_null(inv);
+	sb_reset(&diag);
+	assert_false(failover_check_format(inv, FORMAT_KEA, &diag));
+	assert_non_null(strstr(sb_str(&diag), "inv:2:1: error: a range of one address cannot be split"));
+	assert_true(failover_check_format(inv, FORMAT_ISC, &diag));
+	inventory_free(inv);
+	inv = parse("server 192.0.2.1\nsubnet 192.0.2.0/24 range 192.0.2.9 192.0.2.9\n"
+		    "dhcp-server a address 192.0.2.2\ndhcp-server b address 192.0.2.3\n"
+		    "failover f peer a primary peer b standby\n");
+	assert_non_null(inv);
+	assert_true(failover_check_format(inv, FORMAT_KEA, &diag));
+	inventory_free(inv);
+
 	inv = parse("server 192.0.2.1\nsubnet 192.0.2.0/24 next-server 192.0.2.5\n");
 	assert_non_null(inv);
 	sb_reset(&diag);
