@@ -153,6 +153,12 @@ static void test_failover_errors(void **state)
 	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24 next-server 192.0.2.300\n",
 		     "'192.0.2.300' is not an IPv4 address");
 	assert_error("server 192.0.2.1\ndhcp-server a port 0\n", "'0' is not a port (1-65535)");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24\ndhcp-server a address 192.0.2.255\n"
+		     "dhcp-server b address 192.0.2.3\nfailover f peer a primary peer b secondary\n",
+		     "inv:3:23: error: dhcp-server a: 192.0.2.255 is the broadcast address of its subnet");
+	assert_error("server 192.0.2.1\nsubnet 192.0.2.0/24\ndhcp-server a address 192.0.2.2\n"
+		     "dhcp-server b address 192.0.2.0\nfailover f peer a primary peer b secondary\n",
+		     "inv:4:23: error: dhcp-server b: 192.0.2.0 is the network address of its subnet");
 }
 
 /* What a format cannot do is refused with file:line before rendering. */
