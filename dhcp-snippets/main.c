@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "emit.h"
 #include "failover.h"
@@ -95,6 +96,13 @@ static enum dhcp_format parse_format(const char *s)
 	fatal(2, "unknown format '%s' (isc, kea, dnsmasq, isc6 or kea6)", s);
 }
 
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
@@ -162,6 +170,12 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	if (cfg->tftproot[0] != '/' || (cfg->output[0] != '/' && strcmp(cfg->output, "-") != 0) ||
 	    cfg->manifest[0] != '/')
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
+	/* With a failover the file names come from it: /etc/dhcp gave
+	 * /etc/dhcp-NAME, /etc/dhcp/ gave /etc/dhcp/-NAME. */
+	if (strcmp(cfg->output, "-") != 0 &&
+	    (cfg->output[strlen(cfg->output) - 1] == '/' || is_directory(cfg->output)))
+		fatal(2, "%s is a directory: -o names the DHCP file, e.g. %s", cfg->output,
+		      default_output[cfg->format]);
 }
 
 /* A directory that does not exist matches nothing, like an empty one;

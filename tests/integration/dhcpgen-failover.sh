@@ -141,6 +141,12 @@ check "a DHCPv6 output of a site with a failover warns that it has none" sh -c "
 	'$GEN' -c '$WORK/inventory.v6' -f isc6 -o - --no-checker 2>'$WORK/v6.err' >'$WORK/v6.conf' &&
 	grep -q 'failover boot-ha is DHCPv4.s only' '$WORK/v6.err' && grep -q 'range6 2001:db8::100' '$WORK/v6.conf' &&
 	! grep -q 'failover' '$WORK/v6.conf'"
+mkdir -p "$WORK/odir"
+check "-o naming a directory is refused, nothing written (not DIR-s1 nor DIR/-s1)" sh -c "
+	! '$GEN' -c '$WORK/inventory' -o '$WORK/odir' --manifest '$WORK/om' -t '$WORK/ot' --no-checker 2>'$WORK/o.err' &&
+	! '$GEN' -c '$WORK/inventory' -o '$WORK/odir/' --manifest '$WORK/om' -t '$WORK/ot' --no-checker 2>>'$WORK/o.err' &&
+	[ \$(grep -c 'is a directory: -o names the DHCP file' '$WORK/o.err') = 2 ] &&
+	[ ! -e '$WORK/odir-s1' ] && [ -z \"\$(ls -A '$WORK/odir')\" ] && [ ! -e '$WORK/om' ]"
 
 # ---- taking back the files a run no longer generates -----------------
 # A run writing every server's file owns -o and the -o-NAME files it
