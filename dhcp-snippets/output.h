@@ -1,6 +1,7 @@
 /* Putting rendered files in place safely: validation by the DHCP server's
  * own checker, refusal to touch files pxe-dhcpgen did not write, a
- * manifest of the TFTP-root files it did write, diffs, and atomic
+ * manifest of the files it did write (TFTP root, and the DHCP files so
+ * a later run can take back those it no longer writes), diffs, and atomic
  * replacement that leaves unchanged files (and their mtimes) alone. */
 #ifndef PXEKIT_OUTPUT_H
 #define PXEKIT_OUTPUT_H
