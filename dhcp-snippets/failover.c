@@ -79,6 +79,30 @@ bool failover_check_format(const struct inventory *inv, enum dhcp_format format,
 				ok = false;
 			}
 	}
+	if (format == FORMAT_ISC && f) {
+		bool pool = false;
+
+		/* dhcpd -t: "Failover peer ... has no referring pools". Kea's
+		 * HA needs none (reservations only). */
+		for (size_t i = 0; i < inv->nsubnets; i++)
+			pool |= inv->subnets[i].has_range;
+		if (!pool) {
+			format_error(diag, inv, f->pos,
+				     "no subnet has a range: ISC failover needs a pool (a range) that names the failover peer");
+			ok = false;
+		}
+	}
+	/* Load balancing splits each range in a pool per server: a range
+	 * of one address leaves the second server's clients none. */
+	if (format == FORMAT_KEA && f && f->npeers == 2 && f->peer[0].role != ROLE_STANDBY &&
+	    f->peer[1].role != ROLE_STANDBY)
+		for (size_t i = 0; i < inv->nsubnets; i++)
+			if (inv->subnets[i].has_range &&
+			    inv->subnets[i].range_lo == inv->subnets[i].range_hi) {
+				format_error(diag, inv, inv->subnets[i].pos,
+					     "a range of one address cannot be split between two load-balancing servers (use standby, or a longer range)");
+				ok = false;
+			}
 	if (format == FORMAT_ISC && f)
 		for (size_t i = 0; i < f->npeers; i++)
 			if (f->peer[i].role == ROLE_STANDBY) {
@@ -100,6 +124,38 @@ char *failover_output_path(const char *output, const char *server)
 	if (asprintf(&path, "%.*s-%s%s", (int)(dot - output), output, server, dot) < 0)
 		return NULL;
 	return path;
+}
+
+bool failover_output_of(const char *output, const char *path, const char *text)
+{
+	const char *slash = strrchr(output, '/'), *base = slash ? slash + 1 : output;
+	const char *dot = strrchr(base, '.'), *name;
+	size_t stem, ext, len = strlen(path);
+	char *isc = NULL, *kea = NULL;
+	bool ours;
+
+	if (strcmp(path, output) == 0)
+		return true;
+	if (!dot || dot == base)
+		dot = base + strlen(base);
+	stem = (size_t)(dot - output);
+	ext = strlen(dot);
+	if (len <= stem + 1 + ext || strncmp(path, output, stem) != 0 || path[stem] != '-' ||
+	    strcmp(path + len - ext, dot) != 0)
+		return false;
+	name = path + stem + 1;
+	if (memchr(name, '/', len - ext - stem - 1))
+		return false;
+	/* The markers isc_failover_peer and kea_ha_config write. */
+	if (asprintf(&isc, "\n# Failover: this file is for %.*s, the ", (int)(len - ext - stem - 1),
+		     name) < 0)
+		isc = NULL;
+	if (asprintf(&kea, "\"this-server-name\": \"%.*s\",", (int)(len - ext - stem - 1), name) < 0)
+		kea = NULL;
+	ours = isc && kea && (strstr(text, isc) || strstr(text, kea));
+	free(isc);
+	free(kea);
+	return ours;
 }
 
 bool inv_has_subnet_next_server(const struct inventory *inv)

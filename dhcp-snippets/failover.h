@@ -39,6 +39,13 @@ bool failover_check_format(const struct inventory *inv, enum dhcp_format format,
  * NULL when out of memory. */
 char *failover_output_path(const char *output, const char *server);
 
+/* Whether a file pxe-dhcpgen wrote earlier, at path with content text,
+ * is one a run writing each server's file from OUTPUT takes back when
+ * it no longer generates it: OUTPUT itself, or OUTPUT-NAME whose text is
+ * the file of a DHCP server NAME (its failover peer or this-server-name
+ * says so; an isc6 file pxekit-v6.conf beside pxekit.conf is not). */
+bool failover_output_of(const char *output, const char *path, const char *text);
+
 /* Some subnet names its own TFTP server: next-server then goes in every
  * subnet (and an ISC global), not in the classes, whose scope would beat
  * the subnet's. */

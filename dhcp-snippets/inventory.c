@@ -1866,7 +1866,12 @@ static void check_dhcp_server_address(struct parser *ps, const struct inv_dhcp_s
 			 s->name, a);
 		return;
 	}
-	if (in_range(sn, s->address))
+	/* Both peers' files pass dhcpd -t with it; no server has it. */
+	if (sn->prefixlen <= 30 &&
+	    (s->address == sn->network || s->address == (sn->network | ~prefix_mask(sn->prefixlen))))
+		error_at(ps, s->address_pos, "dhcp-server %s: %s is the %s address of its subnet",
+			 s->name, a, s->address == sn->network ? "network" : "broadcast");
+	else if (in_range(sn, s->address))
 		error_at(ps, s->address_pos,
 			 "dhcp-server %s: address %s is inside the range at line %u", s->name, a,
 			 sn->range_pos.line);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "emit.h"
 #include "failover.h"
@@ -94,6 +96,13 @@ static enum dhcp_format parse_format(const char *s)
 	fatal(2, "unknown format '%s' (isc, kea, dnsmasq, isc6 or kea6)", s);
 }
 
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
@@ -161,6 +170,12 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	if (cfg->tftproot[0] != '/' || (cfg->output[0] != '/' && strcmp(cfg->output, "-") != 0) ||
 	    cfg->manifest[0] != '/')
 		fatal(2, "the output, TFTP root and manifest must be absolute paths");
+	/* With a failover the file names come from it: /etc/dhcp gave
+	 * /etc/dhcp-NAME, /etc/dhcp/ gave /etc/dhcp/-NAME. */
+	if (strcmp(cfg->output, "-") != 0 &&
+	    (cfg->output[strlen(cfg->output) - 1] == '/' || is_directory(cfg->output)))
+		fatal(2, "%s is a directory: -o names the DHCP file, e.g. %s", cfg->output,
+		      default_output[cfg->format]);
 }
 
 /* A directory that does not exist matches nothing, like an empty one;
@@ -260,6 +275,13 @@ static void check_failover_format(const struct config *cfg, const struct invento
 	sb_free(&diag);
 	if (!ok)
 		fatal(1, "%s: not changed anything because of the errors above", cfg->inventory);
+	/* Two servers including the same DHCPv6 file each lease from the
+	 * whole range on their own. */
+	if (inv->failover && (cfg->format == FORMAT_ISC6 || cfg->format == FORMAT_KEA6) &&
+	    inv->nsubnets6 && !cfg->server)
+		logmsg(LOG_WARNING,
+		       "%s: failover %s is DHCPv4's only: this one DHCPv6 file has no failover; run it on one server (or give each server its own ranges)",
+		       cfg->inventory, inv->failover->name);
 	if (cfg->server && !failover_outputs(cfg, inv))
 		fatal(2, "--server: %s", inv->failover ? "DHCPv6 outputs have no failover (one file serves both)"
 						      : "the inventory has no failover");
@@ -293,6 +315,33 @@ static int render_dhcp(const struct config *cfg, const struct inventory *inv,
 	    run_checker(cfg->format, cfg->checker, &o->text, main_conf, o->path, cfg->quiet) != 0)
 		return 1;
 	return 0;
+}
+
+/* A run that writes every server's file owns -o and each -o-NAME it
+ * wrote: those it wrote earlier and no longer generates (a failover
+ * removed or added, a server renamed or gone) are taken back, so a
+ * server never keeps including a file with another site's peers. A run
+ * with --server writes one server's file and takes back nothing. */
+static void take_back_dhcp_files(const struct config *cfg, struct plan *plan)
+{
+	struct strbuf text = STRBUF_INIT;
+	size_t dir = (size_t)(strrchr(cfg->output, '/') - cfg->output) + 1;
+
+	if (cfg->server)
+		return;
+	for (size_t i = 0; i < plan->old.n; i++) {
+		struct manifest_entry *e = &plan->old.entry[i];
+
+		/* Only -o's directory: not 10^5 loader files read for nothing. */
+		if (e->seen || e->dropped || strncmp(e->path, cfg->output, dir) != 0 ||
+		    strchr(e->path + dir, '/'))
+			continue;
+		sb_reset(&text);
+		if (read_text_file(e->path, O_NOFOLLOW, MAX_INVENTORY, &text) < 0)
+			continue;	/* gone already, or not ours to judge */
+		e->take_back = failover_output_of(cfg->output, e->path, sb_str(&text));
+	}
+	sb_free(&text);
 }
 
 /* ---- end of DHCP failover / HA ------------------------------------ */
@@ -377,8 +426,10 @@ int main(int argc, char **argv)
 	plan.no_loaders = cfg.no_loaders;
 	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	for (size_t i = 0; i < nout; i++)
+	for (size_t i = 0; i < nout; i++) {
+		out[i].recorded = true;
 		plan_add(&plan, &out[i]);
+	}
 	if (!cfg.no_loaders) {
 		lf.prefix = cfg.tftproot;
 		lf.done = plan_loader_file;
@@ -387,6 +438,7 @@ int main(int argc, char **argv)
 		if (lf.oom)
 			fatal(1, "out of memory");
 	}
+	take_back_dhcp_files(&cfg, &plan);
 	if (plan_finish(&plan) < 0)
 		fatal(1, "nothing was changed");
 	if (cfg.check_only) {

@@ -302,7 +302,7 @@ int plan_start(struct plan *plan)
 
 static void plan_one(struct plan *plan, struct output *o)
 {
-	struct manifest_entry *e = o->tracked ? manifest_find(&plan->old, o->path) : NULL;
+	struct manifest_entry *e = o->tracked || o->recorded ? manifest_find(&plan->old, o->path) : NULL;
 	struct strbuf *cur = &plan->cur;
 	bool edited = false;
 	int rc;
@@ -412,7 +412,9 @@ static bool in_root(const struct plan *plan, const char *path)
  * root, and loaders were generated at all. */
 static bool is_stale(const struct plan *plan, const struct manifest_entry *e)
 {
-	return !e->seen && !e->dropped && !plan->no_loaders && in_root(plan, e->path);
+	if (e->seen || e->dropped)
+		return false;
+	return in_root(plan, e->path) ? !plan->no_loaders : e->take_back;
 }
 
 /* Runs argv, its stdout and stderr into *captured (if not NULL). Returns
@@ -1049,7 +1051,7 @@ static void render_manifest(const struct plan *plan, bool intent, struct strbuf 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct output *o = &plan->out[i];
 
-		if (!o->tracked)
+		if (!o->tracked && !(o->recorded && !in_root(plan, o->path)))
 			continue;
 		if (o->same || o->written) {
 			add_line(sb, o->hash, o->ino, o->size, o->ctime_ns, o->path);
@@ -1117,17 +1119,18 @@ static int remove_one(struct dirs *d, struct manifest_entry *e, const char *rel,
 	return unlinkat(dirfd, base, 0) < 0 ? -1 : 0;
 }
 
-static void remove_stale(struct plan *plan, struct dirs *d)
+static void remove_stale(struct plan *plan, struct dirs *tracked, struct dirs *other)
 {
 	struct strbuf cur = STRBUF_INIT;
 
 	for (size_t i = 0; i < plan->old.n; i++) {
 		struct manifest_entry *e = &plan->old.entry[i];
+		bool root = in_root(plan, e->path);
 		int rc;
 
 		if (!is_stale(plan, e))
 			continue;
-		rc = remove_one(d, e, rel_of(plan, e->path), &cur);
+		rc = remove_one(root ? tracked : other, e, root ? rel_of(plan, e->path) : e->path, &cur);
 		if (rc < 0) {
 			logmsg(LOG_ERR, "cannot remove %s: %m", e->path);
 			continue;	/* still ours: kept in the manifest */
@@ -1238,7 +1241,7 @@ int apply_plan(struct plan *plan)
 	}
 	for (size_t i = 0; i < plan->n; i++)
 		plan->unchanged += plan->out[i].same;
-	remove_stale(plan, &tracked);
+	remove_stale(plan, &tracked, &other);
 manifest:
 	if (save_manifest(plan, false) < 0)
 		status = -1;

@@ -1,6 +1,7 @@
 /* Putting rendered files in place safely: validation by the DHCP server's
  * own checker, refusal to touch files pxe-dhcpgen did not write, a
- * manifest of the TFTP-root files it did write, diffs, and atomic
+ * manifest of the files it did write (TFTP root, and the DHCP files so
+ * a later run can take back those it no longer writes), diffs, and atomic
  * replacement that leaves unchanged files (and their mtimes) alone. */
 #ifndef PXEKIT_OUTPUT_H
 #define PXEKIT_OUTPUT_H
@@ -17,6 +18,8 @@ struct output {
 	char *path;			/* absolute; owned */
 	struct strbuf text;		/* owned; freed once it is known unchanged */
 	bool tracked;			/* listed in the manifest (TFTP-root files) */
+	bool recorded;			/* a DHCP file: listed too when outside the
+					 * TFTP root, so a later run can take it back */
 	bool exists, same;		/* filled in by plan_outputs */
 	bool written, failed;		/* filled in by apply_plan */
 	uint64_t hash;			/* of text */
@@ -30,6 +33,8 @@ struct manifest_entry {
 	bool has_alt;
 	bool dropped;			/* a second line for a path listed before */
 	bool seen;			/* generated again by this run */
+	bool take_back;			/* outside the TFTP root: the caller says this
+					 * run is to remove it (pxe-dhcpgen(8) FILES) */
 	uint64_t ino, size, ctime_ns;	/* 0: unknown, read the file */
 };
 

@@ -26,6 +26,9 @@ cp "$top_srcdir/tests/unit/golden/inventory.conf" "$top_srcdir/etc/pxekit.conf" 
 	"$top_srcdir/tests/unit/golden/features.conf" "$out/corpus-inventory/"
 # A failover site (dhcp-server, failover, subnet next-server).
 printf 'server 10.0.0.1\nsubnet 10.0.0.0/24 range 10.0.0.100 10.0.0.150 next-server 10.0.0.5\nboot bios p.0\nhost h1 mac 52:54:00:00:00:01 address 10.0.0.11\ndhcp-server a address 10.0.0.2\ndhcp-server b {\n address 10.0.0.3\n port 847\n next-server 10.0.0.3\n}\nfailover f {\n peer a primary\n peer b secondary\n mclt 60\n split 255\n}\n' >"$out/corpus-inventory/failover"
+# Failover-heavy: every timer, a standby, a subnet without a range, a
+# one-address range, per-peer and per-subnet next-server, IPv6 beside.
+printf 'server 10.0.0.1\nserver6 2001:db8::1\nsubnet 10.0.0.0/24 {\n range 10.0.0.100 10.0.0.100\n next-server 10.0.0.5\n}\nsubnet 10.1.0.0/16\nsubnet6 2001:db8::/64 range 2001:db8::100 2001:db8::1ff\nboot bios p.0\nboot6 uefi-x64 x.efi\nhost h1 mac 52:54:00:00:00:01 address 10.1.0.11\ndhcp-server a address 10.0.0.2 port 65535\ndhcp-server b address 10.1.0.3 next-server 10.1.0.3\nfailover f {\n peer b standby\n peer a primary\n mclt 86400\n split 0\n max-response-delay 3600\n max-unacked-updates 65535\n load-balance-max-seconds 0\n auto-partner-down 86400\n heartbeat-delay 1\n max-ack-delay 3600\n max-unacked-clients 1000\n}\n' >"$out/corpus-inventory/failover-heavy"
 # Menu text iPXE would split if it reached a script as words.
 printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z && w #c" kernel k append "a ; b #x"\nhost h mac 52:54:00:00:00:01 profile a\n' >"$out/corpus-inventory/hostile"
 # include: the files after each form feed are /f1, /f2, ... (one includes itself)

@@ -135,6 +135,55 @@ check "a peer that is not a declared dhcp-server is refused" refused "unknown dh
 	's/peer s2 secondary/peer s3 secondary/'
 check "a third peer is refused" refused "this is a third" 's/peer s2 secondary/peer s2 secondary\n    peer s3 secondary/'
 check "dnsmasq is refused for a failover" refused "dnsmasq has no failover" 's/^x//' dnsmasq
+printf 'server6 2001:db8::1\nsubnet6 2001:db8::/64 {\n    interface eth0\n    range 2001:db8::100 2001:db8::1ff\n}\n' \
+	| cat "$WORK/inventory" - >"$WORK/inventory.v6"
+check "a DHCPv6 output of a site with a failover warns that it has none" sh -c "
+	'$GEN' -c '$WORK/inventory.v6' -f isc6 -o - --no-checker 2>'$WORK/v6.err' >'$WORK/v6.conf' &&
+	grep -q 'failover boot-ha is DHCPv4.s only' '$WORK/v6.err' && grep -q 'range6 2001:db8::100' '$WORK/v6.conf' &&
+	! grep -q 'failover' '$WORK/v6.conf'"
+mkdir -p "$WORK/odir"
+check "-o naming a directory is refused, nothing written (not DIR-s1 nor DIR/-s1)" sh -c "
+	! '$GEN' -c '$WORK/inventory' -o '$WORK/odir' --manifest '$WORK/om' -t '$WORK/ot' --no-checker 2>'$WORK/o.err' &&
+	! '$GEN' -c '$WORK/inventory' -o '$WORK/odir/' --manifest '$WORK/om' -t '$WORK/ot' --no-checker 2>>'$WORK/o.err' &&
+	[ \$(grep -c 'is a directory: -o names the DHCP file' '$WORK/o.err') = 2 ] &&
+	[ ! -e '$WORK/odir-s1' ] && [ -z \"\$(ls -A '$WORK/odir')\" ] && [ ! -e '$WORK/om' ]"
+
+# ---- taking back the files a run no longer generates -----------------
+# A run writing every server's file owns -o and the -o-NAME files it
+# wrote (the manifest says which); a server renamed or gone, or the
+# failover removed or added, and the file no longer generated is removed,
+# unless edited by hand. Never a file it did not write, nor one another
+# run wrote beside them (pxekit-lab.conf is one server's -o).
+TB=$WORK/takeback
+mkdir -p "$TB"
+tb() { "$GEN" --manifest "$TB/manifest" -t "$WORK/tftp" --no-loaders --no-main-config --no-checker -q "$@"; }
+sed 's/\bs2\b/s3/g' "$WORK/inventory" >"$TB/renamed"
+sed '/^dhcp-server/,$d' "$WORK/inventory" >"$TB/single"
+tb -c "$TB/single" -o "$TB/pxekit-lab.conf"
+sed -n '1,/^}/p' "$WORK/isc/pxekit-s2.conf" >"$TB/pxekit-s9.conf"	# the admin's, with a peer's marks
+check "a renamed peer's old file is taken back (pxekit-s2.conf gone, s1 and s3 written)" sh -c "
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -q -c '$WORK/inventory' -o '$TB/pxekit.conf' &&
+	[ -e '$TB/pxekit-s2.conf' ] &&
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -q -c '$TB/renamed' -o '$TB/pxekit.conf' &&
+	[ ! -e '$TB/pxekit-s2.conf' ] && [ -e '$TB/pxekit-s1.conf' ] && grep -q 'this file is for s3' '$TB/pxekit-s3.conf'"
+check "--diff shows the file a run would take back and removes nothing" sh -c "
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -c '$TB/single' -o '$TB/pxekit.conf' --diff >'$TB/diff' &&
+	grep -q '^--- $TB/pxekit-s3.conf' '$TB/diff' && [ -e '$TB/pxekit-s3.conf' ]"
+check "--server takes back nothing" sh -c "
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -q -c '$WORK/inventory' --server s2 -o '$TB/pxekit.conf' &&
+	[ -e '$TB/pxekit-s1.conf' ] && [ -e '$TB/pxekit-s3.conf' ] && grep -q 'this file is for s2' '$TB/pxekit.conf'"
+check "failover removed: both peers' files taken back, the admin's and another run's files kept" sh -c "
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -c '$TB/single' -o '$TB/pxekit.conf' 2>'$TB/out' &&
+	[ ! -e '$TB/pxekit-s1.conf' ] && [ ! -e '$TB/pxekit-s3.conf' ] && grep -q '2 removed' '$TB/out' &&
+	[ -e '$TB/pxekit-s9.conf' ] && [ -e '$TB/pxekit-lab.conf' ] && ! grep -q 'this file is for' '$TB/pxekit.conf'"
+check "failover added again: the single file is taken back, unless edited by hand" sh -c "
+	cp '$TB/pxekit.conf' '$TB/single.conf' &&
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -q -c '$WORK/inventory' -o '$TB/pxekit.conf' &&
+	[ ! -e '$TB/pxekit.conf' ] && [ -e '$TB/pxekit-s2.conf' ] &&
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -q -c '$TB/single' -o '$TB/pxekit.conf' &&
+	[ ! -e '$TB/pxekit-s2.conf' ] && echo '# mine' >>'$TB/pxekit.conf' &&
+	'$GEN' --manifest '$TB/manifest' -t '$WORK/tftp' --no-loaders --no-main-config --no-checker -q -c '$TB/renamed' -o '$TB/pxekit.conf' 2>'$TB/out' &&
+	grep -q 'pxekit.conf is no longer generated but was edited by hand' '$TB/out' && [ -e '$TB/pxekit.conf' ]"
 
 # ---- the link: a bridge, three namespaces ----------------------------
 ip link add br0 type bridge
