@@ -448,8 +448,29 @@ static bool is_https(const char *path)
 	return path && strncmp(path, "https://", 8) == 0;
 }
 
-static void grub_entry(struct strbuf *sb, const struct inv_profile *pr, const char *append)
+/* GRUB 2.06 names an HTTP server (http,host) and cannot give it a port
+ * (a port in the device name came in 2.12): with one, GRUB keeps TFTP. */
+static const char *grub_http_file(const struct inventory *inv, const char *path,
+				  char url[INV_HTTP_URL_MAX])
 {
+	const char *u, *host, *slash, *colon;
+
+	if (inv_is_url(path) || !(u = inv_http_url(inv, path, url)))
+		return path;
+	host = u + 7;
+	slash = strchr(host, '/');
+	colon = strchr(host, ':');
+	if (colon && (!slash || colon < slash) && strncmp(colon, ":80/", 4) != 0 &&
+	    strcmp(colon, ":80") != 0)
+		return path;
+	return u;
+}
+
+static void grub_entry(struct strbuf *sb, const struct inventory *inv,
+		       const struct inv_profile *pr, const char *append)
+{
+	char url[INV_HTTP_URL_MAX];
+
 	sb_add(sb, "\nmenuentry ");
 	grub_string(sb, label_of(pr));
 	sb_add(sb, " --id ");
@@ -467,13 +488,13 @@ static void grub_entry(struct strbuf *sb, const struct inv_profile *pr, const ch
 		return;
 	}
 	sb_add(sb, "  echo 'Loading kernel...'\n  linux ");
-	grub_file(sb, pr->kernel);
+	grub_file(sb, grub_http_file(inv, pr->kernel, url));
 	if (append)
 		grub_words(sb, append);
 	sb_add(sb, "\n");
 	if (pr->initrd) {
 		sb_add(sb, "  echo 'Loading initrd...'\n  initrd ");
-		grub_file(sb, pr->initrd);
+		grub_file(sb, grub_http_file(inv, pr->initrd, url));
 		sb_add(sb, "\n");
 	}
 	sb_add(sb, "}\n");
@@ -495,7 +516,7 @@ static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 	grub_string(sb, def);
 	sb_add(sb, "\n");
 	for (size_t i = 0; i < inv->nprofiles; i++)
-		grub_entry(sb, &inv->profiles[i], inv->profiles[i].append);
+		grub_entry(sb, inv, &inv->profiles[i], inv->profiles[i].append);
 	if (builtin) {
 		sb_add(sb, "\nmenuentry 'Boot from the local disk' --id ");
 		grub_string(sb, local);
@@ -512,14 +533,14 @@ static void grub_host(struct strbuf *sb, const struct inventory *inv, const stru
 		sb_addf(sb, "set timeout=%u\nset default=", inv->timeout);
 		grub_string(sb, h->profile->name);
 		sb_add(sb, "\n");
-		grub_entry(sb, h->profile, h->cmdline);
+		grub_entry(sb, inv, h->profile, h->cmdline);
 		return;
 	}
 	if (body && !body->len) {
 		sb_addf(body, "set timeout=%u\nset default=", inv->timeout);
 		grub_string(body, h->profile->name);
 		sb_add(body, "\n");
-		grub_entry(body, h->profile, h->profile->append);
+		grub_entry(body, inv, h->profile, h->profile->append);
 	}
 	add_body(sb, body, true);
 }
@@ -606,8 +627,23 @@ static const char *ipxe_prefix(const char *path)
 	return inv_is_url(path) || path[0] == '/' ? "" : "/";
 }
 
-static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const char *append)
+/* A file for iPXE: from the http-server when the inventory names one. */
+static const char *ipxe_file(const struct inventory *inv, const char *path,
+			     char url[INV_HTTP_URL_MAX])
 {
+	const char *u = inv_http_url(inv, path, url);
+
+	if (u)
+		return u;
+	snprintf(url, INV_HTTP_URL_MAX, "%s%s", ipxe_prefix(path), path);
+	return url;
+}
+
+static void ipxe_boot(struct strbuf *sb, const struct inventory *inv,
+		      const struct inv_profile *pr, const char *append)
+{
+	char url[INV_HTTP_URL_MAX];
+
 	if (pr->localboot) {
 		sb_add(sb, "exit\n");
 		return;
@@ -615,13 +651,13 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const cha
 	if (append)
 		ipxe_set_text(sb, "append", pr->name, append);
 	/* initrd= names the initrd for a kernel's EFI stub (ipxe.org/cmd/initrd). */
-	sb_addf(sb, "kernel %s%s%s", ipxe_prefix(pr->kernel), pr->kernel,
+	sb_addf(sb, "kernel %s%s", ipxe_file(inv, pr->kernel, url),
 		pr->initrd ? " initrd=initrd" : "");
 	if (append)
 		sb_addf(sb, " ${pxekit-append-%s:string}", pr->name);
 	sb_add(sb, "\n");
 	if (pr->initrd)
-		sb_addf(sb, "initrd --name initrd %s%s\n", ipxe_prefix(pr->initrd), pr->initrd);
+		sb_addf(sb, "initrd --name initrd %s\n", ipxe_file(inv, pr->initrd, url));
 	sb_add(sb, "boot\n");
 }
 
@@ -648,7 +684,7 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 		sb_addf(sb, "goto %s\n", def);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
-		ipxe_boot(sb, &inv->profiles[i], inv->profiles[i].append);
+		ipxe_boot(sb, inv, &inv->profiles[i], inv->profiles[i].append);
 	}
 	if (builtin)
 		sb_addf(sb, "\n:%s\nexit\n", local);
@@ -683,11 +719,11 @@ static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 		sb_add(sb, "#!ipxe\n");
 		header(sb, "#", inv, h);
 		if (h->cmdline) {
-			ipxe_boot(sb, h->profile, h->cmdline);
+			ipxe_boot(sb, inv, h->profile, h->cmdline);
 			continue;
 		}
 		if (body && !body->len)
-			ipxe_boot(body, h->profile, h->profile->append);
+			ipxe_boot(body, inv, h->profile, h->profile->append);
 		add_body(sb, body, true);
 	}
 	bodies_free(&bodies);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "emit.h"
+#include "emit_nginx.h"
 #include "inventory.h"
 #include "log.h"
 #include "output.h"
@@ -41,6 +42,7 @@ static const char *const default_main_conf[] = {
 
 struct config {
 	const char *inventory, *output, *tftproot, *manifest, *checker, *main_conf;
+	const char *nginx;	/* --nginx FILE: write the HTTP server block only */
 	enum dhcp_format format;
 	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
 };
@@ -52,6 +54,7 @@ static void usage(FILE *to)
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
 		"                   [--no-loaders] [-q]\n"
+		"       pxe-dhcpgen --nginx FILE|- [-c FILE] [-t DIR] [--check | --diff] ...\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
 		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
@@ -70,6 +73,8 @@ static void usage(FILE *to)
 		"      --no-main-config  check the output on its own\n"
 		"      --no-checker      do not run it\n"
 		"      --no-loaders      write only the DHCP file\n"
+		"      --nginx FILE      write only the nginx server block of the HTTP boot\n"
+		"                        path (http-server), checked with nginx -t\n"
 		"  -q, --quiet           only errors and warnings\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         version\n");
@@ -93,7 +98,7 @@ static enum dhcp_format parse_format(const char *s)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_NGINX };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -107,6 +112,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "no-loaders", no_argument, NULL, OPT_NO_LOADERS },
 		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
 		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
+		{ "nginx", required_argument, NULL, OPT_NGINX },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -129,6 +135,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_NO_LOADERS: cfg->no_loaders = true; break;
 		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
 		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
+		case OPT_NGINX: cfg->nginx = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -141,6 +148,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	}
 	if (cfg->check_only && cfg->diff)
 		fatal(2, "--check and --diff do not go together");
+	if (cfg->nginx && (cfg->output || cfg->main_conf || cfg->no_loaders))
+		fatal(2, "--nginx writes the server block only: -o, --main-config and --no-loaders do not go with it");
+	if (cfg->nginx)
+		cfg->output = cfg->nginx;
 	if (!cfg->output)
 		cfg->output = default_output[cfg->format];
 	if (cfg->main_conf && cfg->no_main_conf)
@@ -284,6 +295,17 @@ int main(int argc, char **argv)
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
+	if (cfg.nginx) {
+		struct nginx_run run = {
+			.output = cfg.nginx, .tftproot = cfg.tftproot, .manifest = cfg.manifest,
+			.checker = cfg.checker, .no_checker = cfg.no_checker,
+			.check_only = cfg.check_only, .diff = cfg.diff, .quiet = cfg.quiet,
+		};
+
+		status = nginx_main(&run, inv);
+		inventory_free(inv);
+		return status;
+	}
 	check_format(&cfg, inv);
 	emit_dhcp(cfg.format, inv, &dhcp);
 	if (dhcp.oom)
