@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "emit_nginx.h"
 #include "inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,6 +62,27 @@ static void check_ipxe(const struct loader_file *f)
 	}
 }
 
+/* The nginx block takes the http-server URL as it is: no quote, '$'
+ * (alias expands variables), '\\' or '#' may reach it, and no ';', '{'
+ * or '}' but the ones that end its own directives and blocks. */
+static void check_nginx(const struct strbuf *sb)
+{
+	const char *line = sb_str(sb);
+
+	check_output(sb);
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+
+		if (line[0] != '#') {
+			for (size_t i = 0; i < len; i++)
+				if (strchr("\"'$\\#", line[i]) ||
+				    (strchr(";{}", line[i]) && i + 1 != len))
+					abort();
+		}
+		line += len + (line[len] == '\n');
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strbuf diag = STRBUF_INIT, out = STRBUF_INIT;
@@ -80,6 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_ipxe(&lf.file[i]);
 		}
 		loader_files_free(&lf);
+		if (inv->http_server) {
+			sb_reset(&out);
+			emit_nginx(inv, "/srv/tftp", &out);
+			check_nginx(&out);
+		}
 		inventory_free(inv);
 	}
 	sb_free(&out);
