@@ -64,12 +64,18 @@ static void check_ipxe(const struct loader_file *f)
 
 /* The nginx block takes the http-server URL as it is: no quote, '$'
  * (alias expands variables), '\\' or '#' may reach it, and no ';', '{'
- * or '}' but the ones that end its own directives and blocks. */
+ * or '}' but the ones that end its own directives and blocks; its lines
+ * are indented with tabs. */
 static void check_nginx(const struct strbuf *sb)
 {
 	const char *line = sb_str(sb);
 
-	check_output(sb);
+	for (size_t i = 0; i < sb->len; i++) {
+		unsigned char c = (unsigned char)sb->buf[i];
+
+		if ((c < ' ' && c != '\n' && c != '\t') || c > '~')
+			abort();
+	}
 	while (*line) {
 		size_t len = strcspn(line, "\n");
 
