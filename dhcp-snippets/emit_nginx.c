@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "emit.h"
@@ -20,6 +21,51 @@ bool nginx_path_ok(const char *dir)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("/._-+~", *p)))
 			return false;
+	return true;
+}
+
+/* A URL path nginx takes as it is, and that cannot leave its prefix. */
+static bool url_path_ok(const char *p)
+{
+	if (p[0] != '/' || strlen(p) > INV_PATH_MAX || strstr(p, "//"))
+		return false;
+	for (const char *c = p; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("/._-+~", *c)))
+			return false;
+	for (const char *c = p; (c = strstr(c, "/.")) != NULL; c++)
+		if (c[2] == '/' || c[2] == '\0' || (c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
+			return false;
+	return true;
+}
+
+bool nginx_image_from_state(const char *name, const char *type, const char *http_url,
+			    const char *serves, struct nginx_image *out, const char **why)
+{
+	const char *path;
+	size_t len;
+
+	*out = (struct nginx_image){ .dir = strcmp(type, "tree") == 0 };
+	if (!out->dir && strcmp(type, "iso") != 0)
+		return *why = "its type is neither iso nor tree", false;
+	if (strncmp(http_url, "http://", 7) != 0 || !(path = strchr(http_url + 7, '/')))
+		return *why = "its http-url is not http://HOST/PATH", false;
+	if (!url_path_ok(path) || strlen(path) < 2)
+		return *why = "its http-url's path holds a character nginx would need quoted", false;
+	if (out->dir != (path[strlen(path) - 1] == '/'))
+		return *why = "its http-url ends in '/' for a tree only", false;
+	len = strlen(serves);
+	if (!nginx_path_ok(serves) || len + 2 > sizeof out->fs_path || strstr(serves, "/../") ||
+	    strstr(serves, "/./") || (len >= 3 && strcmp(serves + len - 3, "/..") == 0))
+		return *why = "its http-serves path holds a character nginx would need quoted", false;
+	if (!name[0] || strlen(name) >= sizeof out->name ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+") !=
+		    strlen(name))
+		return *why = "its name is not letters, digits and ._-+", false;
+	snprintf(out->name, sizeof out->name, "%s", name);
+	snprintf(out->url_path, sizeof out->url_path, "%s", path);
+	snprintf(out->fs_path, sizeof out->fs_path, "%s%s", serves,
+		 out->dir && serves[len - 1] != '/' ? "/" : "");
 	return true;
 }
 
@@ -51,7 +97,20 @@ static void listen_of(const struct inventory *inv, const char *host, size_t name
 	sb_addf(out, "%.*s", port ? (int)strcspn(port, "/") : 2, port ? port : "80");
 }
 
-void emit_nginx(const struct inventory *inv, const char *tftproot, struct strbuf *out)
+/* What every location serves files with. */
+static void file_settings(struct strbuf *out)
+{
+	sb_add(out, "\t\tlimit_except GET {\n\t\t\tdeny all;\n\t\t}\n"
+		    "\t\tautoindex off;\n"
+		    "\t\tsendfile on;\n"
+		    "\t\ttcp_nopush on;\n"
+		    "\t\tgzip off;\n"
+		    "\t\tdefault_type application/octet-stream;\n"
+		    "\t}\n");
+}
+
+void emit_nginx(const struct inventory *inv, const char *tftproot,
+		const struct nginx_image *img, size_t nimg, struct strbuf *out)
 {
 	const char *path, *host = inv->http_server + 7, *colon;
 	size_t hostlen, namelen;
@@ -74,13 +133,13 @@ void emit_nginx(const struct inventory *inv, const char *tftproot, struct strbuf
 		sb_addf(out, "\t\talias %s%s;\n", tftproot, slash ? "" : "/");
 	else
 		sb_addf(out, "\t\troot %s;\n", tftproot);
-	sb_add(out, "\t\tlimit_except GET {\n\t\t\tdeny all;\n\t\t}\n"
-		    "\t\tautoindex off;\n"
-		    "\t\tsendfile on;\n"
-		    "\t\ttcp_nopush on;\n"
-		    "\t\tgzip off;\n"
-		    "\t\tdefault_type application/octet-stream;\n"
-		    "\t}\n");
+	file_settings(out);
+	/* pxe-image's images stay where they are: each at its http-url. */
+	for (size_t i = 0; i < nimg; i++) {
+		sb_addf(out, "\n\t# image %s (pxe-image)\n\tlocation %s %s {\n\t\talias %s;\n",
+			img[i].name, img[i].dir ? "^~" : "=", img[i].url_path, img[i].fs_path);
+		file_settings(out);
+	}
 	if (*path)
 		sb_add(out, "\n\tlocation / {\n\t\treturn 404;\n\t}\n");
 	sb_add(out, "}\n");

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "emit_nginx.h"
 #include "log.h"
 #include "output.h"
+#include "state.h"
 
 /* The directories nginx -t makes (as root) for its temporary files;
  * pointed into the check's own directory so nothing under /var is made. */
@@ -92,8 +94,69 @@ out:
 	return rc;
 }
 
+/* The images pxe-image registered completely (its NAME.state files, in name
+ * order): those nginx cannot serve as they are, or whose URL another
+ * location has, are left out with a warning. */
+static struct nginx_image *load_images(const char *dir, const struct inventory *inv, size_t *n)
+{
+	struct nginx_image *img = NULL;
+	char pattern[PATH_MAX], tftp_loc[INV_PATH_MAX + 2];
+	const char *base = strchr(inv->http_server + 7, '/');
+	glob_t g;
+
+	*n = 0;
+	snprintf(tftp_loc, sizeof tftp_loc, "%s/", base ? base : "");
+	if ((size_t)snprintf(pattern, sizeof pattern, "%s/*.state", dir) >= sizeof pattern)
+		fatal(1, "%s: too long a path", dir);
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return NULL;	/* none, or no such directory */
+	img = calloc(g.gl_pathc, sizeof *img);
+	if (!img)
+		fatal(1, "out of memory");
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
+		struct image_state st = { 0 };
+		const char *why = NULL;
+		bool taken = false;
+
+		if (read_text_file(g.gl_pathv[i], 0, STATE_FILE_MAX, &text) < 0) {
+			logmsg(LOG_WARNING, "%s: %m; its image is not served", g.gl_pathv[i]);
+		} else if (!image_state_parse(sb_str(&text), text.len, g.gl_pathv[i], &st, &diag)) {
+			logmsg(LOG_WARNING, "%s: not a pxe-image state file; its image is not served:\n%s",
+			       g.gl_pathv[i], sb_str(&diag));
+		} else if (strcmp(image_state_get(&st, "status"), "complete") == 0) {
+			struct nginx_image *m = &img[*n];
+
+			if (!nginx_image_from_state(image_state_get(&st, "name"),
+						    image_state_get(&st, "type"),
+						    image_state_get(&st, "http-url"),
+						    image_state_get(&st, "http-serves"), m, &why))
+				logmsg(LOG_WARNING, "%s: %s; the image is not served", g.gl_pathv[i], why);
+			else if (strcmp(m->url_path, tftp_loc) == 0)
+				logmsg(LOG_WARNING, "%s: its http-url is the TFTP root's (%s); the image is not served",
+				       g.gl_pathv[i], tftp_loc);
+			else
+				taken = true;
+			for (size_t k = 0; taken && k < *n; k++)
+				if (strcmp(img[k].url_path, m->url_path) == 0) {
+					logmsg(LOG_WARNING, "%s: image %s has its http-url already; the image is not served",
+					       g.gl_pathv[i], img[k].name);
+					taken = false;
+				}
+			*n += taken;
+		}
+		image_state_free(&st);
+		sb_free(&text);
+		sb_free(&diag);
+	}
+	globfree(&g);
+	return img;
+}
+
 int nginx_main(const struct nginx_run *run, const struct inventory *inv)
 {
+	struct nginx_image *img;
+	size_t nimg;
 	struct strbuf text = STRBUF_INIT;
 	struct plan plan = { 0 };
 	struct output out;
@@ -105,7 +168,9 @@ int nginx_main(const struct nginx_run *run, const struct inventory *inv)
 	if (!nginx_path_ok(run->tftproot))
 		fatal(1, "%s: the TFTP root holds a character the nginx block cannot name as it is "
 		      "(letters, digits and /._-+~ only)", run->tftproot);
-	emit_nginx(inv, run->tftproot, &text);
+	img = load_images(run->images, inv, &nimg);
+	emit_nginx(inv, run->tftproot, img, nimg, &text);
+	free(img);
 	if (text.oom)
 		fatal(1, "out of memory");
 	if (!run->no_checker && check_nginx(run->checker, &text, run->quiet) != 0)

@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		loader_files_free(&lf);
 		if (inv->http_server) {
 			sb_reset(&out);
-			emit_nginx(inv, "/srv/tftp", &out);
+			emit_nginx(inv, "/srv/tftp", NULL, 0, &out);
 			check_nginx(&out);
 		}
 		inventory_free(inv);

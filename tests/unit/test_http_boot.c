@@ -204,7 +204,7 @@ static void test_nginx_block(void **state)
 	const char *t;
 
 	(void)state;
-	emit_nginx(inv, "/srv/tftp", &out);
+	emit_nginx(inv, "/srv/tftp", NULL, 0, &out);
 	t = sb_str(&out);
 	assert_true(strncmp(t, "# " GENERATED_MARK " from inv;", 2 + strlen(GENERATED_MARK) + 9) == 0);
 	assert_has(t, "\tlisten 192.0.2.1:80;\n\tserver_name 192.0.2.1;\n");
@@ -220,7 +220,7 @@ static void test_nginx_block(void **state)
 	inventory_free(inv);
 
 	inv = parse_ok(BASE "http-server http://boot.example.org:8080\n");
-	emit_nginx(inv, "/srv/tftp/", &out);
+	emit_nginx(inv, "/srv/tftp/", NULL, 0, &out);
 	t = sb_str(&out);
 	assert_has(t, "\tlisten 8080;\n\tserver_name boot.example.org;\n");
 	assert_has(t, "\tlocation ^~ / {\n\t\troot /srv/tftp/;\n");
@@ -229,7 +229,7 @@ static void test_nginx_block(void **state)
 	inventory_free(inv);
 
 	inv = parse_ok(BASE "http-server http://lb.example.org/boot\nhttp-listen 10.0.0.2:8000\n");
-	emit_nginx(inv, "/var/tftp", &out);
+	emit_nginx(inv, "/var/tftp", NULL, 0, &out);
 	assert_has(sb_str(&out), "\tlisten 10.0.0.2:8000;\n\tserver_name lb.example.org;\n");
 	sb_free(&out);
 	inventory_free(inv);
@@ -249,6 +249,46 @@ static void test_nginx_path_ok(void **state)
 	assert_false(nginx_path_ok(NULL));
 }
 
+static void test_nginx_images(void **state)
+{
+	struct inventory *inv = parse_ok(BASE "http-server http://192.0.2.1/pxekit\n");
+	struct nginx_image img[2];
+	struct strbuf out = STRBUF_INIT;
+	const char *why = NULL, *t;
+
+	(void)state;
+	assert_true(nginx_image_from_state("rocky", "iso", "http://192.0.2.1/pxekit/rocky/rocky.iso",
+					   "/srv/isos/rocky.iso", &img[0], &why));
+	assert_false(img[0].dir);
+	assert_true(nginx_image_from_state("deb12", "tree", "http://192.0.2.1/pxekit/deb12/",
+					   "/srv/trees/deb12", &img[1], &why));
+	assert_string_equal(img[1].fs_path, "/srv/trees/deb12/");
+	emit_nginx(inv, "/srv/tftp", img, 2, &out);
+	t = sb_str(&out);
+	assert_has(t, "\t# image rocky (pxe-image)\n\tlocation = /pxekit/rocky/rocky.iso {\n"
+		      "\t\talias /srv/isos/rocky.iso;\n\t\tlimit_except GET {\n");
+	assert_has(t, "\t# image deb12 (pxe-image)\n\tlocation ^~ /pxekit/deb12/ {\n"
+		      "\t\talias /srv/trees/deb12/;\n\t\tlimit_except GET {\n");
+	sb_free(&out);
+	inventory_free(inv);
+
+	/* What nginx would need quoted, or could leave the path by. */
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/a b.iso", "/srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/$x.iso", "/srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/../x.iso", "/srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/x.iso", "/srv/a b.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/x.iso", "/srv/a;b.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/x.iso", "/srv/../etc", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/x.iso", "srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "https://h/p/x.iso", "/srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "iso", "http://h/p/", "/srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "tree", "http://h/p/t", "/srv/t", &img[0], &why));
+	assert_false(nginx_image_from_state("x", "disk", "http://h/p/t", "/srv/t", &img[0], &why));
+	assert_false(nginx_image_from_state("x}", "iso", "http://h/p/x.iso", "/srv/a.iso", &img[0], &why));
+	assert_false(nginx_image_from_state("", "iso", "http://h/p/x.iso", "/srv/a.iso", &img[0], &why));
+	assert_non_null(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_without_http_server_nothing_changes),
 		cmocka_unit_test(test_nginx_block),
 		cmocka_unit_test(test_nginx_path_ok),
+		cmocka_unit_test(test_nginx_images),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
