@@ -423,7 +423,13 @@ static void grub_words(struct strbuf *sb, const char *text)
 }
 
 /* A file for GRUB: TFTP-root paths as they are, http:// and tftp://
- * URLs as GRUB device syntax, (http,host)/path; one quoted word. */
+ * URLs as GRUB device syntax, (http,host)/path; one quoted word.
+ * TFTP-root paths stay on TFTP when the inventory has an http-server:
+ * Debian's signed grubnetx64 has no http module (and loads no unsigned
+ * one under Secure Boot), and no test in GRUB 2.06's script tells
+ * whether one is there: "if insmod http" took the then-branch after
+ * "File not found", "[ -e (http,host)/file ]" stayed false with the
+ * module loaded (tests/integration/dhcpgen-http-boot.sh, 2026-12-02). */
 static void grub_file(struct strbuf *sb, const char *path)
 {
 	const char *scheme_end = strstr(path, "://");
@@ -448,29 +454,8 @@ static bool is_https(const char *path)
 	return path && strncmp(path, "https://", 8) == 0;
 }
 
-/* GRUB 2.06 names an HTTP server (http,host) and cannot give it a port
- * (a port in the device name came in 2.12): with one, GRUB keeps TFTP. */
-static const char *grub_http_file(const struct inventory *inv, const char *path,
-				  char url[INV_HTTP_URL_MAX])
+static void grub_entry(struct strbuf *sb, const struct inv_profile *pr, const char *append)
 {
-	const char *u, *host, *slash, *colon;
-
-	if (inv_is_url(path) || !(u = inv_http_url(inv, path, url)))
-		return path;
-	host = u + 7;
-	slash = strchr(host, '/');
-	colon = strchr(host, ':');
-	if (colon && (!slash || colon < slash) && strncmp(colon, ":80/", 4) != 0 &&
-	    strcmp(colon, ":80") != 0)
-		return path;
-	return u;
-}
-
-static void grub_entry(struct strbuf *sb, const struct inventory *inv,
-		       const struct inv_profile *pr, const char *append)
-{
-	char url[INV_HTTP_URL_MAX];
-
 	sb_add(sb, "\nmenuentry ");
 	grub_string(sb, label_of(pr));
 	sb_add(sb, " --id ");
@@ -488,13 +473,13 @@ static void grub_entry(struct strbuf *sb, const struct inventory *inv,
 		return;
 	}
 	sb_add(sb, "  echo 'Loading kernel...'\n  linux ");
-	grub_file(sb, grub_http_file(inv, pr->kernel, url));
+	grub_file(sb, pr->kernel);
 	if (append)
 		grub_words(sb, append);
 	sb_add(sb, "\n");
 	if (pr->initrd) {
 		sb_add(sb, "  echo 'Loading initrd...'\n  initrd ");
-		grub_file(sb, grub_http_file(inv, pr->initrd, url));
+		grub_file(sb, pr->initrd);
 		sb_add(sb, "\n");
 	}
 	sb_add(sb, "}\n");
@@ -516,7 +501,7 @@ static void grub_menu(struct strbuf *sb, const struct inventory *inv)
 	grub_string(sb, def);
 	sb_add(sb, "\n");
 	for (size_t i = 0; i < inv->nprofiles; i++)
-		grub_entry(sb, inv, &inv->profiles[i], inv->profiles[i].append);
+		grub_entry(sb, &inv->profiles[i], inv->profiles[i].append);
 	if (builtin) {
 		sb_add(sb, "\nmenuentry 'Boot from the local disk' --id ");
 		grub_string(sb, local);
@@ -533,14 +518,14 @@ static void grub_host(struct strbuf *sb, const struct inventory *inv, const stru
 		sb_addf(sb, "set timeout=%u\nset default=", inv->timeout);
 		grub_string(sb, h->profile->name);
 		sb_add(sb, "\n");
-		grub_entry(sb, inv, h->profile, h->cmdline);
+		grub_entry(sb, h->profile, h->cmdline);
 		return;
 	}
 	if (body && !body->len) {
 		sb_addf(body, "set timeout=%u\nset default=", inv->timeout);
 		grub_string(body, h->profile->name);
 		sb_add(body, "\n");
-		grub_entry(body, inv, h->profile, h->profile->append);
+		grub_entry(body, h->profile, h->profile->append);
 	}
 	add_body(sb, body, true);
 }

@@ -13,14 +13,21 @@
 # file, an unpacked tree) are served at their http-url, with ranges, and
 # one whose state file names a path nginx would need quoted is left out;
 # a URL that would break a loader's syntax is refused with file:line and
-# nothing is written.
+# nothing is written. And a UEFI machine (OVMF + iPXE's EFI ROM) with
+# Debian's signed grubnetx64.efi, which has no http module: with the
+# http-server in the inventory its grub.cfg still loads kernel and initrd
+# over TFTP (loaders.c grub_file says why GRUB stays on TFTP).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 need qemu-system-x86_64 ip ss curl xorriso
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
 ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
+EFI_ROM=/usr/lib/ipxe/qemu/efi-e1000.rom
+OVMF=/usr/share/ovmf/OVMF.fd
+GRUBNET=$PEERS/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed
+GRUB_CHECK=$PEERS/grub-common/usr/bin/grub-script-check
 NGX=$PEERS/nginx
 NGINX=$NGX/usr/sbin/nginx
-for f in "$DHCPD" "$ROM" "$NGINX" "$NGX/etc/nginx/nginx.conf" "$NGX/etc/nginx/mime.types"; do
+for f in "$DHCPD" "$ROM" "$EFI_ROM" "$OVMF" "$GRUBNET" "$GRUB_CHECK" "$NGINX" "$NGX/etc/nginx/nginx.conf" "$NGX/etc/nginx/mime.types"; do
 	[ -e "$f" ] || { echo "missing $f: run tools/install-deps --test"; exit 99; }
 done
 MAC=52:54:00:12:35:01
@@ -195,5 +202,57 @@ check "TFTP: in.tftpd never sent the kernel or initrd" sh -c "! grep -q 'filenam
 check "the guest's serial console: Debian's kernel booted" expect_line 'Linux version [0-9]' "$console"
 check "the guest's serial console: the kernel ran the initrd's /init" \
 	expect_line 'PXEKIT-HTTP-BOOTED kernel [0-9]' "$console"
+
+# GRUB: Debian's signed grubnetx64 (no http module) falls back to TFTP.
+MAC2=52:54:00:12:35:02
+cp "$GRUBNET" "$ROOT/grubnetx64.efi"
+{
+	echo "server 192.0.2.1"
+	echo "http-server http://192.0.2.1/pxekit"
+	echo "subnet 192.0.2.0/24 range 192.0.2.150 192.0.2.199"
+	echo "boot uefi-x64 grubnetx64.efi"
+	echo "profile http kernel k/vmlinuz initrd k/initrd.gz append \"console=ttyS0 panic=-1\""
+	echo "host node02 mac $MAC2 address 192.0.2.102 profile http"
+} >"$WORK/inventory"
+"$GEN" -c "$WORK/inventory" -o "$WORK/pxekit-dhcpd.conf" -t "$ROOT" --manifest "$WORK/manifest" \
+	--checker "$DHCPD" -q
+check "grub.cfg: kernel and initrd stay TFTP-root paths" \
+	expect_line "^  linux '/k/vmlinuz' 'console=ttyS0' 'panic=-1'\$" "$ROOT/grub/grub.cfg-01-52-54-00-12-35-02"
+check "grub.cfg: GRUB's own parser accepts it" "$GRUB_CHECK" "$ROOT/grub/grub.cfg-01-52-54-00-12-35-02"
+check "grub.cfg (menu): GRUB's own parser accepts it" "$GRUB_CHECK" "$ROOT/grub/grub.cfg"
+# grub_boot NAME: the UEFI machine until its initrd was asked for, over
+# TFTP or HTTP (300 s at most); in.tftpd's and nginx's logs of it kept.
+grub_boot() {
+	: >"$WORK/tftpd.log"
+	lines_before=$(wc -l <"$WORK/nginx-access.log")
+	start_dhcpd "$WORK/pxekit-dhcpd.conf" tap0 "$WORK/dhcpd-$1.log"
+	: >"$WORK/console-$1"
+	spawn qemu-system-x86_64 -machine q35 -bios "$OVMF" -m 512 -display none -monitor none -no-reboot \
+		-serial "file:$WORK/console-$1" \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device e1000,netdev=n0,mac=$MAC2,romfile=$EFI_ROM
+	qemu_pid=$LAST_PID
+	i=0
+	while [ $i -lt 600 ] && kill -0 "$qemu_pid" 2>/dev/null &&
+		! grep -q 'filename /*k/initrd.gz' "$WORK/tftpd.log" &&
+		! tail -n +"$((lines_before + 1))" "$WORK/nginx-access.log" | grep -q 'GET /pxekit/k/initrd.gz'; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	sleep 2	# the initrd's transfer ends
+	stop "$qemu_pid"
+	stop "$DHCPD_PID"
+	cp "$WORK/tftpd.log" "$WORK/tftpd-$1.log"
+	tail -n +"$((lines_before + 1))" "$WORK/nginx-access.log" >"$WORK/access-$1.log"
+	echo "# $1: in.tftpd was asked for:"
+	sed -n 's/.*RRQ from [^ ]* filename \([^:]*\)$/#   \1/p' "$WORK/tftpd-$1.log"
+	echo "# $1: nginx was asked for:"
+	sed 's/^/#   /' "$WORK/access-$1.log"
+}
+grub_boot grub-tftp
+check "GRUB: OVMF got grubnetx64.efi, which read its grub.cfg" expect_line 'filename /?grub/grub.cfg' "$WORK/tftpd-grub-tftp.log"
+check "GRUB without the http module: kernel and initrd over TFTP" sh -c \
+	"grep -q 'filename /*k/vmlinuz' '$WORK/tftpd-grub-tftp.log' && grep -q 'filename /*k/initrd.gz' '$WORK/tftpd-grub-tftp.log'"
+check "GRUB without the http module: nothing asked of nginx" sh -c "[ ! -s '$WORK/access-grub-tftp.log' ]"
 stop "$NGINX_PID"
 finish
