@@ -1983,6 +1983,170 @@ static void free_failover(struct inventory *inv)
 }
 
 /* ---- end of DHCP failover / HA ------------------------------------- */
+/* ---- the HTTP boot path (http-server, http-listen) ----------------- */
+
+/* host[:port] as a URL or nginx's listen names it: an IPv4 address or a
+ * DNS name, and a port 1-65535. Returns the length of host, or 0 after
+ * an error (at the character that is wrong). */
+static size_t check_host_port(struct parser *ps, const struct token *t, size_t at, size_t end,
+			      unsigned *port, bool host_optional)
+{
+	const char *s = t->text;
+	size_t i = at, hostlen;
+	uintmax_t v = 80;
+
+	while (i < end && s[i] != ':' &&
+	       ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		(s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-'))
+		i++;
+	hostlen = i - at;
+	if (i < end && s[i] != ':') {
+		error_at(ps, char_pos(t, i), "character '%c' is not allowed in a host name",
+			 s[i] == '\0' ? '?' : s[i]);
+		return 0;
+	}
+	if ((hostlen == 0 && !host_optional) || (hostlen && (s[at] == '-' || s[at] == '.'))) {
+		error_at(ps, char_pos(t, at), "an HTTP server needs a host name or IPv4 address");
+		return 0;
+	}
+	if (i < end) {
+		char num[8];
+
+		if (end - i - 1 >= sizeof num || end - i - 1 == 0) {
+			error_at(ps, char_pos(t, i), "a port is a number from 1 to 65535");
+			return 0;
+		}
+		memcpy(num, s + i + 1, end - i - 1);
+		num[end - i - 1] = '\0';
+		if (!parse_uint(num, 1, 65535, &v)) {
+			error_at(ps, char_pos(t, i + 1), "'%s' is not a port (1-65535)", num);
+			return 0;
+		}
+	}
+	*port = (unsigned)v;
+	return hostlen ? hostlen : SIZE_MAX;
+}
+
+/* http-server URL: the base the big files are fetched from. Only what a
+ * URL needs is let in (no quote, space, ';', '$', '#', '?', '{'), so the
+ * URL goes into iPXE scripts, grub.cfg and nginx's server block as it is. */
+static void stmt_http_server(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	const struct token *t = &st->tok[1];
+	const char *s, *path;
+	size_t hostlen, len;
+	unsigned port;
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: http-server http://HOST[:PORT][/PATH]");
+		return;
+	}
+	if (inv->http_server) {
+		error_at(ps, st->tok[0].pos, "http-server given twice");
+		return;
+	}
+	s = t->text;
+	if (!check_length(ps, t, "URL", INV_PATH_MAX))
+		return;
+	if (strncmp(s, "https://", 8) == 0) {
+		error_at(ps, t->pos, "http-server must be http://: GRUB 2.06 has no https, and "
+				     "the nginx server block serves plain HTTP");
+		return;
+	}
+	if (strncmp(s, "http://", 7) != 0) {
+		error_at(ps, t->pos, "http-server takes an http:// URL");
+		return;
+	}
+	path = strchr(s + 7, '/');
+	len = path ? (size_t)(path - s) : strlen(s);
+	hostlen = check_host_port(ps, t, 7, len, &port, false);
+	if (hostlen == 0)
+		return;
+	for (size_t i = len; s[i]; i++) {
+		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			  (s[i] >= '0' && s[i] <= '9') || strchr("._~/-+", s[i]);
+
+		if (!ok) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in an http-server URL",
+				 (unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' ? '?' : s[i]);
+			return;
+		}
+		if (s[i] == '/' && (strncmp(s + i, "/../", 4) == 0 || strcmp(s + i, "/..") == 0 ||
+				    strncmp(s + i, "/./", 3) == 0 || strcmp(s + i, "/.") == 0 ||
+				    (s[i + 1] == '/'))) {
+			error_at(ps, char_pos(t, i), "'//', '.' and '..' are not allowed in an http-server path");
+			return;
+		}
+	}
+	inv->http_server_pos = t->pos;
+	inv->http_server = dup_value(ps, t);
+	if (inv->http_server) {
+		/* one '/' between base and path, however the base was written */
+		len = strlen(inv->http_server);
+		if (len > 7 && inv->http_server[len - 1] == '/')
+			inv->http_server[len - 1] = '\0';
+	}
+}
+
+/* http-listen [ADDRESS:]PORT | ADDRESS: where the nginx block listens,
+ * when it is not the http-server URL's host and port (a load balancer
+ * in front, a name, all addresses). */
+static void stmt_http_listen(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	const struct token *t = &st->tok[1];
+	char addr[16], buf[32];
+	const char *colon;
+	uint32_t a;
+	unsigned port = 80;
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: http-listen [ADDRESS:]PORT or ADDRESS");
+		return;
+	}
+	if (inv->http_listen) {
+		error_at(ps, st->tok[0].pos, "http-listen given twice");
+		return;
+	}
+	colon = strchr(t->text, ':');
+	if (!colon && strspn(t->text, "0123456789") == strlen(t->text)) {
+		uintmax_t v;
+
+		if (!parse_uint(t->text, 1, 65535, &v)) {
+			error_at(ps, t->pos, "'%s' is not a port (1-65535)", t->text);
+			return;
+		}
+		snprintf(buf, sizeof buf, "%u", (unsigned)v);
+	} else {
+		size_t alen = colon ? (size_t)(colon - t->text) : strlen(t->text);
+
+		if (alen >= sizeof addr || (memcpy(addr, t->text, alen), addr[alen] = '\0',
+					    !parse_ipv4_text(addr, &a))) {
+			error_at(ps, t->pos, "http-listen: '%.*s' is not an IPv4 address",
+				 (int)(alen > 40 ? 40 : alen), t->text);
+			return;
+		}
+		if (colon && check_host_port(ps, t, alen, strlen(t->text), &port, true) == 0)
+			return;
+		format_ipv4(a, addr);
+		snprintf(buf, sizeof buf, "%s:%u", addr, port);
+	}
+	inv->http_listen_pos = t->pos;
+	inv->http_listen = strdup(buf);
+	if (!inv->http_listen)
+		error_at(ps, t->pos, "out of memory");
+}
+
+const char *inv_http_url(const struct inventory *inv, const char *path, char *out)
+{
+	if (inv_is_url(path))
+		return path;
+	if (!inv->http_server)
+		return NULL;
+	snprintf(out, INV_HTTP_URL_MAX, "%s/%s", inv->http_server, path + (path[0] == '/'));
+	return out;
+}
 
 static const struct statement {
 	const char *keyword;
@@ -2004,6 +2168,8 @@ static const struct statement {
 	{ "group", stmt_group, true },
 	{ "dhcp-server", stmt_dhcp_server, true },
 	{ "failover", stmt_failover, true },
+	{ "http-server", stmt_http_server, false },
+	{ "http-listen", stmt_http_listen, false },
 };
 
 static void parse_statements(struct parser *ps)
@@ -2768,6 +2934,8 @@ void inventory_free(struct inventory *inv)
 		free(inv->included[i]);
 	free(inv->included);
 	free_failover(inv);
+	free(inv->http_server);
+	free(inv->http_listen);
 	free(inv->source);
 	free(inv);
 }

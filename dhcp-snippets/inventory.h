@@ -188,6 +188,13 @@ struct inventory {
 	struct inv_dhcp_server *dhcp_servers;
 	struct inv_failover *failover;
 	const struct inv_dhcp_server *self;
+	/* The HTTP boot path (http-server, http-listen): iPXE and GRUB
+	 * fetch kernels and initrds named by TFTP-root path from
+	 * http_server + "/" + path; the nginx server block listens on
+	 * http_listen. */
+	char *http_server;	/* "http://host[:port][/path]", no trailing '/'; NULL: TFTP */
+	char *http_listen;	/* nginx listen: "addr:port" or "port"; NULL: from the URL */
+	struct inv_pos http_server_pos, http_listen_pos;
 };
 
 /* Parses and checks text[0..len) (need not be NUL-terminated). Messages
@@ -234,6 +241,11 @@ uint32_t inv_subnet6_id(const struct inv_subnet6 *sn);
  * TFTP-root paths as tftp://[server6]/path (RFC 5970 section 3.1). */
 void inv_boot6_url(const struct inventory *inv, const char *file, char *out, size_t len);
 uint32_t prefix_mask(unsigned prefixlen);
+/* Where iPXE and GRUB fetch path (a profile's kernel or initrd): a URL
+ * as it is; a TFTP-root path under the http-server URL when there is
+ * one (out), else NULL (TFTP). out holds INV_HTTP_URL_MAX bytes. */
+#define INV_HTTP_URL_MAX (2 * INV_PATH_MAX + 4)
+const char *inv_http_url(const struct inventory *inv, const char *path, char *out);
 const struct inv_subnet *inventory_subnet_of(const struct inventory *inv, uint32_t addr);
 
 #endif

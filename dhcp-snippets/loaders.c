@@ -423,7 +423,13 @@ static void grub_words(struct strbuf *sb, const char *text)
 }
 
 /* A file for GRUB: TFTP-root paths as they are, http:// and tftp://
- * URLs as GRUB device syntax, (http,host)/path; one quoted word. */
+ * URLs as GRUB device syntax, (http,host)/path; one quoted word.
+ * TFTP-root paths stay on TFTP when the inventory has an http-server:
+ * Debian's signed grubnetx64 has no http module (and loads no unsigned
+ * one under Secure Boot), and no test in GRUB 2.06's script tells
+ * whether one is there: "if insmod http" took the then-branch after
+ * "File not found", "[ -e (http,host)/file ]" stayed false with the
+ * module loaded (tests/integration/dhcpgen-http-boot.sh, 2026-12-02). */
 static void grub_file(struct strbuf *sb, const char *path)
 {
 	const char *scheme_end = strstr(path, "://");
@@ -606,8 +612,23 @@ static const char *ipxe_prefix(const char *path)
 	return inv_is_url(path) || path[0] == '/' ? "" : "/";
 }
 
-static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const char *append)
+/* A file for iPXE: from the http-server when the inventory names one. */
+static const char *ipxe_file(const struct inventory *inv, const char *path,
+			     char url[INV_HTTP_URL_MAX])
 {
+	const char *u = inv_http_url(inv, path, url);
+
+	if (u)
+		return u;
+	snprintf(url, INV_HTTP_URL_MAX, "%s%s", ipxe_prefix(path), path);
+	return url;
+}
+
+static void ipxe_boot(struct strbuf *sb, const struct inventory *inv,
+		      const struct inv_profile *pr, const char *append)
+{
+	char url[INV_HTTP_URL_MAX];
+
 	if (pr->localboot) {
 		sb_add(sb, "exit\n");
 		return;
@@ -615,13 +636,13 @@ static void ipxe_boot(struct strbuf *sb, const struct inv_profile *pr, const cha
 	if (append)
 		ipxe_set_text(sb, "append", pr->name, append);
 	/* initrd= names the initrd for a kernel's EFI stub (ipxe.org/cmd/initrd). */
-	sb_addf(sb, "kernel %s%s%s", ipxe_prefix(pr->kernel), pr->kernel,
+	sb_addf(sb, "kernel %s%s", ipxe_file(inv, pr->kernel, url),
 		pr->initrd ? " initrd=initrd" : "");
 	if (append)
 		sb_addf(sb, " ${pxekit-append-%s:string}", pr->name);
 	sb_add(sb, "\n");
 	if (pr->initrd)
-		sb_addf(sb, "initrd --name initrd %s%s\n", ipxe_prefix(pr->initrd), pr->initrd);
+		sb_addf(sb, "initrd --name initrd %s\n", ipxe_file(inv, pr->initrd, url));
 	sb_add(sb, "boot\n");
 }
 
@@ -648,7 +669,7 @@ static void ipxe_menu(struct strbuf *sb, const struct inventory *inv)
 		sb_addf(sb, "goto %s\n", def);
 	for (size_t i = 0; i < inv->nprofiles; i++) {
 		sb_addf(sb, "\n:%s\n", inv->profiles[i].name);
-		ipxe_boot(sb, &inv->profiles[i], inv->profiles[i].append);
+		ipxe_boot(sb, inv, &inv->profiles[i], inv->profiles[i].append);
 	}
 	if (builtin)
 		sb_addf(sb, "\n:%s\nexit\n", local);
@@ -683,11 +704,11 @@ static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 		sb_add(sb, "#!ipxe\n");
 		header(sb, "#", inv, h);
 		if (h->cmdline) {
-			ipxe_boot(sb, h->profile, h->cmdline);
+			ipxe_boot(sb, inv, h->profile, h->cmdline);
 			continue;
 		}
 		if (body && !body->len)
-			ipxe_boot(body, h->profile, h->profile->append);
+			ipxe_boot(body, inv, h->profile, h->profile->append);
 		add_body(sb, body, true);
 	}
 	bodies_free(&bodies);

@@ -15,12 +15,14 @@
 
 #include "emit.h"
 #include "failover.h"
+#include "emit_nginx.h"
 #include "inventory.h"
 #include "log.h"
 #include "output.h"
 
 #define DEFAULT_INVENTORY SYSCONFDIR "/pxekit/pxekit.conf"
 #define DEFAULT_MANIFEST LOCALSTATEDIR "/lib/pxekit/pxe-dhcpgen.manifest"
+#define DEFAULT_IMAGES LOCALSTATEDIR "/lib/pxekit/images"	/* pxe-image's state */
 
 static const char *const default_output[] = {
 	[FORMAT_ISC] = SYSCONFDIR "/dhcp/pxekit.conf",
@@ -45,6 +47,8 @@ static const char *const default_main_conf[] = {
 struct config {
 	const char *inventory, *output, *tftproot, *manifest, *checker, *main_conf;
 	const char *server;	/* --server: one DHCP server's output only */
+	const char *nginx;	/* --nginx FILE: write the HTTP server block only */
+	const char *images;	/* --images DIR: pxe-image's state, for --nginx */
 	enum dhcp_format format;
 	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
 };
@@ -56,6 +60,7 @@ static void usage(FILE *to)
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
 		"                   [--no-loaders] [--server NAME] [-q]\n"
+		"       pxe-dhcpgen --nginx FILE|- [--images DIR] [-c FILE] [-t DIR] [--check | --diff] ...\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
 		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
@@ -76,6 +81,10 @@ static void usage(FILE *to)
 		"      --no-loaders      write only the DHCP file\n"
 		"      --server NAME     with a failover: only this DHCP server's file, at -o's\n"
 		"                        path (default: each server's, -o with -NAME added)\n"
+		"      --nginx FILE      write only the nginx server block of the HTTP boot\n"
+		"                        path (http-server), checked with nginx -t\n"
+		"      --images DIR      pxe-image's state directory: --nginx serves its images\n"
+		"                        too (default " DEFAULT_IMAGES ")\n"
 		"  -q, --quiet           only errors and warnings\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         version\n");
@@ -106,7 +115,8 @@ static bool is_directory(const char *path)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_SERVER };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_SERVER, OPT_NGINX,
+	       OPT_IMAGES };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -121,6 +131,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
 		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
 		{ "server", required_argument, NULL, OPT_SERVER },
+		{ "nginx", required_argument, NULL, OPT_NGINX },
+		{ "images", required_argument, NULL, OPT_IMAGES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -144,6 +156,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
 		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
 		case OPT_SERVER: cfg->server = optarg; break;
+		case OPT_NGINX: cfg->nginx = optarg; break;
+		case OPT_IMAGES: cfg->images = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -156,6 +170,12 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 	}
 	if (cfg->check_only && cfg->diff)
 		fatal(2, "--check and --diff do not go together");
+	if (cfg->nginx && (cfg->output || cfg->main_conf || cfg->no_loaders))
+		fatal(2, "--nginx writes the server block only: -o, --main-config and --no-loaders do not go with it");
+	if (cfg->images && !cfg->nginx)
+		fatal(2, "--images goes with --nginx");
+	if (cfg->nginx)
+		cfg->output = cfg->nginx;
 	if (!cfg->output)
 		cfg->output = default_output[cfg->format];
 	if (cfg->main_conf && cfg->no_main_conf)
@@ -393,6 +413,18 @@ int main(int argc, char **argv)
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
+	if (cfg.nginx) {
+		struct nginx_run run = {
+			.output = cfg.nginx, .tftproot = cfg.tftproot, .manifest = cfg.manifest,
+			.images = cfg.images ? cfg.images : DEFAULT_IMAGES,
+			.checker = cfg.checker, .no_checker = cfg.no_checker,
+			.check_only = cfg.check_only, .diff = cfg.diff, .quiet = cfg.quiet,
+		};
+
+		status = nginx_main(&run, inv);
+		inventory_free(inv);
+		return status;
+	}
 	check_format(&cfg, inv);
 	check_failover_format(&cfg, inv);
 	/* With a failover, one file per DHCP server, both from this one

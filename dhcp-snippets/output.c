@@ -1252,3 +1252,14 @@ out:
 		close(tracked.rootfd);
 	return status;
 }
+
+/* For checkers kept in files of their own (nginx, emit_nginx.c). */
+int output_run(char *const argv[], struct strbuf *captured)
+{
+	return run(argv, captured);
+}
+
+bool output_find_program(const char *name, char *out, size_t len)
+{
+	return find_program(name, out, len);
+}

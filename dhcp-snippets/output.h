@@ -96,4 +96,10 @@ int show_diff(const struct plan *plan);
 /* Writes changed files, removes stale ones, saves the manifest. */
 int apply_plan(struct plan *plan);
 
+/* For checkers kept in files of their own: runs argv (stdout and stderr
+ * into captured when not NULL) and returns its exit status or -1; finds
+ * name in PATH or the sbin directories. */
+int output_run(char *const argv[], struct strbuf *captured);
+bool output_find_program(const char *name, char *out, size_t len);
+
 #endif

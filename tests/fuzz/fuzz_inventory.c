@@ -11,6 +11,7 @@
 
 #include "emit.h"
 #include "failover.h"
+#include "emit_nginx.h"
 #include "inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -104,6 +105,33 @@ static int files_read(void *ctx, const char *path, struct strbuf *text)
 	return -1;
 }
 
+/* The nginx block takes the http-server URL as it is: no quote, '$'
+ * (alias expands variables), '\\' or '#' may reach it, and no ';', '{'
+ * or '}' but the ones that end its own directives and blocks; its lines
+ * are indented with tabs. */
+static void check_nginx(const struct strbuf *sb)
+{
+	const char *line = sb_str(sb);
+
+	for (size_t i = 0; i < sb->len; i++) {
+		unsigned char c = (unsigned char)sb->buf[i];
+
+		if ((c < ' ' && c != '\n' && c != '\t') || c > '~')
+			abort();
+	}
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+
+		if (line[0] != '#') {
+			for (size_t i = 0; i < len; i++)
+				if (strchr("\"'$\\#", line[i]) ||
+				    (strchr(";{}", line[i]) && i + 1 != len))
+					abort();
+		}
+		line += len + (line[len] == '\n');
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct strbuf diag = STRBUF_INIT, out = STRBUF_INIT;
@@ -148,6 +176,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_ipxe(&lf.file[i]);
 		}
 		loader_files_free(&lf);
+		if (inv->http_server) {
+			sb_reset(&out);
+			emit_nginx(inv, "/srv/tftp", NULL, 0, &out);
+			check_nginx(&out);
+		}
 		inventory_free(inv);
 	}
 	sb_free(&out);
