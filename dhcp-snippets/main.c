@@ -42,7 +42,7 @@ static const char *const default_main_conf[] = {
 struct config {
 	const char *inventory, *output, *tftproot, *manifest, *checker, *main_conf;
 	enum dhcp_format format;
-	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
+	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet, kea_lists;
 };
 
 static void usage(FILE *to)
@@ -51,7 +51,7 @@ static void usage(FILE *to)
 		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq|isc6|kea6] [-o FILE|-] [-t DIR]\n"
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
-		"                   [--no-loaders] [-q]\n"
+		"                   [--kea-lists] [--no-loaders] [-q]\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
 		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
@@ -69,6 +69,8 @@ static void usage(FILE *to)
 		"                        when it exists)\n"
 		"      --no-main-config  check the output on its own\n"
 		"      --no-checker      do not run it\n"
+		"      --kea-lists       Kea: pieces for inside your own client-classes,\n"
+		"                        subnet4/subnet6 and reservations lists\n"
 		"      --no-loaders      write only the DHCP file\n"
 		"  -q, --quiet           only errors and warnings\n"
 		"  -h, --help            this text\n"
@@ -93,7 +95,7 @@ static enum dhcp_format parse_format(const char *s)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_KEA_LISTS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -107,6 +109,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "no-loaders", no_argument, NULL, OPT_NO_LOADERS },
 		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
 		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
+		{ "kea-lists", no_argument, NULL, OPT_KEA_LISTS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -129,6 +132,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_NO_LOADERS: cfg->no_loaders = true; break;
 		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
 		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
+		case OPT_KEA_LISTS: cfg->kea_lists = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -143,6 +147,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "--check and --diff do not go together");
 	if (!cfg->output)
 		cfg->output = default_output[cfg->format];
+	if (cfg->kea_lists && cfg->format != FORMAT_KEA && cfg->format != FORMAT_KEA6)
+		fatal(2, "--kea-lists goes with -f kea or -f kea6");
 	if (cfg->main_conf && cfg->no_main_conf)
 		fatal(2, "--main-config and --no-main-config do not go together");
 	if (cfg->main_conf && access(cfg->main_conf, R_OK) < 0)
@@ -258,6 +264,20 @@ static bool writable(const char *what, const char *path, bool is_dir)
 	return false;
 }
 
+/* With --kea-lists, the piece for list beside output: "pxekit-dhcp4.json"
+ * gives "pxekit-dhcp4-subnet4.json". */
+static char *piece_path(const char *output, const char *list)
+{
+	size_t n = strlen(output);
+	char *path;
+
+	if (n > 5 && strcmp(output + n - 5, ".json") == 0)
+		n -= 5;
+	if (asprintf(&path, "%.*s-%s.json", (int)n, output, list) < 0)
+		fatal(1, "out of memory");
+	return path;
+}
+
 /* Each loader file, as soon as it is rendered, goes to the plan, which
  * keeps its text only when it will be written. */
 static void plan_loader_file(void *ctx, struct loader_file *f)
@@ -274,7 +294,9 @@ int main(int argc, char **argv)
 	struct config cfg = {
 		.inventory = DEFAULT_INVENTORY, .tftproot = TFTPROOT, .manifest = DEFAULT_MANIFEST,
 	};
-	struct strbuf dhcp = STRBUF_INIT;
+	struct strbuf dhcp = STRBUF_INIT, pieces[KEA_NLISTS] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	struct dhcp_part part[KEA_NLISTS];
+	size_t nparts = 1;
 	struct loader_files lf = { 0 };
 	struct plan plan = { 0 };
 	struct output out;
@@ -285,14 +307,33 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
 	check_format(&cfg, inv);
-	emit_dhcp(cfg.format, inv, &dhcp);
+	part[0] = (struct dhcp_part){ .path = cfg.output, .text = &dhcp };
+	if (cfg.kea_lists) {
+		static const char *const lists[KEA_NLISTS] = { "client-classes", "subnet4", "reservations" };
+		bool v6 = cfg.format == FORMAT_KEA6;
+
+		(v6 ? emit_kea6_lists : emit_kea_lists)(inv, pieces);
+		nparts = v6 ? 2 : KEA_NLISTS;
+		for (size_t i = 0; i < nparts; i++) {
+			const char *list = i == KEA_SUBNETS && v6 ? "subnet6" : lists[i];
+
+			part[i] = (struct dhcp_part){
+				.path = strcmp(cfg.output, "-") == 0 ? "-" : piece_path(cfg.output, list),
+				.text = &pieces[i], .list = list,
+			};
+			dhcp.oom |= pieces[i].oom;
+		}
+	} else {
+		emit_dhcp(cfg.format, inv, &dhcp);
+	}
 	if (dhcp.oom)
 		fatal(1, "out of memory");
 	if (!cfg.no_checker &&
-	    run_checker(cfg.format, cfg.checker, &dhcp, cfg.main_conf, cfg.output, cfg.quiet) != 0)
+	    run_checker(cfg.format, cfg.checker, part, nparts, cfg.main_conf, cfg.quiet) != 0)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
-		fputs(sb_str(&dhcp), stdout);
+		for (size_t i = 0; i < nparts; i++)
+			fputs(sb_str(part[i].text), stdout);
 		status = fflush(stdout) == 0 ? 0 : 1;
 		sb_free(&dhcp);
 		inventory_free(inv);
@@ -308,11 +349,16 @@ int main(int argc, char **argv)
 	plan.no_loaders = cfg.no_loaders;
 	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
-	out = (struct output){ .path = strdup(cfg.output), .text = dhcp };
-	dhcp = (struct strbuf)STRBUF_INIT;
-	if (!out.path)
-		fatal(1, "out of memory");
-	plan_add(&plan, &out);
+	for (size_t i = 0; i < nparts; i++) {
+		out = (struct output){ .path = strdup(part[i].path), .text = *part[i].text };
+		if (cfg.kea_lists)
+			pieces[i] = (struct strbuf)STRBUF_INIT;
+		else
+			dhcp = (struct strbuf)STRBUF_INIT;
+		if (!out.path)
+			fatal(1, "out of memory");
+		plan_add(&plan, &out);
+	}
 	if (!cfg.no_loaders) {
 		lf.prefix = cfg.tftproot;
 		lf.done = plan_loader_file;
@@ -347,12 +393,19 @@ int main(int argc, char **argv)
 	if (!status && !cfg.quiet && cfg.check_only)
 		logmsg(LOG_INFO, "%s: no errors (%zu files would be written)", cfg.inventory, plan.n);
 	else if (!status && !cfg.quiet && !cfg.diff)
-		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
-		       plan.written, plan.unchanged, plan.removed, cfg.output);
+		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s%s%s%s%s %s yours to include",
+		       plan.written, plan.unchanged, plan.removed, part[0].path,
+		       nparts > 1 ? ", " : "", nparts > 1 ? part[1].path : "",
+		       nparts > 2 ? ", " : "", nparts > 2 ? part[2].path : "", nparts > 1 ? "are" : "is");
 
 	plan_free(&plan);
 	loader_files_free(&lf);
 	sb_free(&dhcp);
+	for (size_t i = 0; cfg.kea_lists && i < nparts; i++) {
+		sb_free(&pieces[i]);
+		if (strcmp(part[i].path, "-") != 0)
+			free((char *)part[i].path);
+	}
 	inventory_free(inv);
 	return status;
 }

@@ -77,13 +77,24 @@ void plan_add(struct plan *plan, struct output *o);
 int plan_finish(struct plan *plan);
 void plan_free(struct plan *plan);
 
-/* Runs the checker on text: format's server in test mode. checker may be
- * NULL (looked up in PATH). main_conf, when not NULL, is the server's
- * real configuration: the fragment is checked inside it, in place of
- * the include of output. Returns 0 when it passed or none was found
- * (with a warning), 1 when it refused the file (its message is shown). */
-int run_checker(enum dhcp_format format, const char *checker, const struct strbuf *text,
-		const char *main_conf, const char *output, bool quiet);
+/* One DHCP file of the run: the whole fragment (list NULL), or with
+ * --kea-lists the members of the Kea list named list, for an
+ * <?include?> inside the administrator's own list. */
+struct dhcp_part {
+	const char *path;
+	const struct strbuf *text;
+	const char *list;
+};
+
+/* Runs the checker on the parts: format's server in test mode. checker
+ * may be NULL (looked up in PATH). main_conf, when not NULL, is the
+ * server's real configuration: the parts are checked inside it, each in
+ * place of its include (a whole fragment that is not included yet is
+ * added; a list piece with members must be included already). Returns 0
+ * when it passed or none was found (with a warning), 1 when it refused
+ * the files (its message is shown, with the real file names). */
+int run_checker(enum dhcp_format format, const char *checker, const struct dhcp_part *part,
+		size_t nparts, const char *main_conf, bool quiet);
 
 /* Prints diff -u of every change the plan would make. */
 int show_diff(const struct plan *plan);

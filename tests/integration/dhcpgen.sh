@@ -259,7 +259,7 @@ gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --main-config "$WORK/dh
 	>"$WORK/main.out" 2>&1 && rc=0 || rc=$?
 check "dhcpd -t inside the admin's dhcpd.conf catches a host declared twice" \
 	sh -c "[ $rc = 1 ] && grep -q 'host node01: already exists' '$WORK/main.out'"
-check "and names the admin's file" expect_line "is a copy of $WORK/dhcpd-main.conf" "$WORK/main.out"
+check "and names the admin's file" expect_line "checked inside $WORK/dhcpd-main.conf, the new $WORK/out/pxekit.conf" "$WORK/main.out"
 sed -i '/^host node01/d' "$WORK/dhcpd-main.conf"
 check "without the conflict it passes inside it" \
 	gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --main-config "$WORK/dhcpd-main.conf" --check
