@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,11 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
+	/* Arrays of 10^5 hosts and 4 * 10^5 outputs grow by doubling: from
+	 * 1 MiB on they stay mmap'ed, so realloc moves pages (mremap), not
+	 * bytes; glibc's sliding threshold would put them on the heap and
+	 * copy each doubling (~8 % of a no-op run's CPU at 20000 hosts). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	parse_args(argc, argv, &cfg);
 	inv = load_inventory(cfg.inventory);
 	check_format(&cfg, inv);

@@ -57,13 +57,29 @@ static int read_whole(const char *path, struct strbuf *out)
  * versions, "HASH /path", are read too. */
 static bool parse_u64(char **p, int base, uint64_t *v)
 {
-	char *end;
+	char *q = *p;
 
-	errno = 0;
-	*v = strtoull(*p, &end, base);
-	if (end == *p || errno || *end != ' ')
+	/* By hand: strtoull's locale and sign handling were 9 % of a no-op
+	 * run's instructions (four numbers on each of 4 * 10^5 lines). */
+	*v = 0;
+	for (;; q++) {
+		unsigned d;
+
+		if (*q >= '0' && *q <= '9')
+			d = (unsigned)(*q - '0');
+		else if (base == 16 && *q >= 'a' && *q <= 'f')
+			d = (unsigned)(*q - 'a' + 10);
+		else if (base == 16 && *q >= 'A' && *q <= 'F')
+			d = (unsigned)(*q - 'A' + 10);
+		else
+			break;
+		if (*v > (UINT64_MAX - d) / (unsigned)base)
+			return false;
+		*v = *v * (unsigned)base + d;
+	}
+	if (q == *p || *q != ' ')
 		return false;
-	*p = end + 1;
+	*p = q + 1;
 	return true;
 }
 
@@ -104,24 +120,30 @@ static int manifest_index(struct manifest *m, size_t room)
 	memset(m->slot, 0xff, size * sizeof *m->slot);
 	m->nslots = size;
 	for (size_t i = 0; i < m->n; i++) {
-		size_t h = (size_t)path_hash(m->entry[i].path) & (size - 1);
+		uint64_t key = m->entry[i].key = path_hash(m->entry[i].path);
+		size_t h = (size_t)key & (size - 1);
 
-		while (m->slot[h] != SIZE_MAX)
+		while (m->slot[h].i != SIZE_MAX)
 			h = (h + 1) & (size - 1);
-		m->slot[h] = i;
+		m->slot[h] = (struct manifest_slot){ .key = key, .i = i };
 	}
 	return 0;
 }
 
-struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
+static struct manifest_entry *find_key(const struct manifest *m, const char *path, uint64_t key)
 {
 	if (!m->nslots)
 		return NULL;
-	for (size_t h = (size_t)path_hash(path) & (m->nslots - 1); m->slot[h] != SIZE_MAX;
+	for (size_t h = (size_t)key & (m->nslots - 1); m->slot[h].i != SIZE_MAX;
 	     h = (h + 1) & (m->nslots - 1))
-		if (strcmp(m->entry[m->slot[h]].path, path) == 0)
-			return &m->entry[m->slot[h]];
+		if (m->slot[h].key == key && strcmp(m->entry[m->slot[h].i].path, path) == 0)
+			return &m->entry[m->slot[h].i];
 	return NULL;
+}
+
+struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
+{
+	return find_key(m, path, path_hash(path));
 }
 
 int manifest_load(const char *path, struct manifest *m)
@@ -172,7 +194,7 @@ int manifest_load(const char *path, struct manifest *m)
 		goto oom;
 	/* A path listed twice: one entry that accepts both contents. */
 	for (size_t i = 0; i < m->n; i++) {
-		struct manifest_entry *dup = manifest_find(m, m->entry[i].path);
+		struct manifest_entry *dup = find_key(m, m->entry[i].path, m->entry[i].key);
 
 		if (dup != &m->entry[i] && !dup->has_alt) {
 			dup->alt = m->entry[i].hash;

@@ -26,6 +26,7 @@ struct output {
 
 struct manifest_entry {
 	char *path;			/* into the manifest's text */
+	uint64_t key;			/* hash of path */
 	uint64_t hash, alt;		/* alt: a second content it may have */
 	bool has_alt;
 	bool dropped;			/* a second line for a path listed before */
@@ -33,10 +34,18 @@ struct manifest_entry {
 	uint64_t ino, size, ctime_ns;	/* 0: unknown, read the file */
 };
 
+/* The hash of a path beside its entry's index: most probes of a table
+ * of 4 * 10^5 paths are decided without touching the entry. */
+struct manifest_slot {
+	uint64_t key;
+	size_t i;			/* SIZE_MAX: empty */
+};
+
 struct manifest {
 	size_t n;
 	struct manifest_entry *entry;
-	size_t nslots, *slot;		/* index by path */
+	size_t nslots;
+	struct manifest_slot *slot;	/* index by path */
 	struct strbuf text;
 	bool interrupted;		/* written by a run that did not finish */
 };
