@@ -16,6 +16,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "output.h"
+#include "sha256.h"
 
 #define DEFAULT_INVENTORY SYSCONFDIR "/pxekit/pxekit.conf"
 #define DEFAULT_MANIFEST LOCALSTATEDIR "/lib/pxekit/pxe-dhcpgen.manifest"
@@ -205,20 +206,30 @@ static int include_glob(void *ctx, const char *pattern, char ***names, size_t *n
 	return 0;
 }
 
-static int include_read(void *ctx, const char *path, struct strbuf *text)
+/* Every byte the loader files are made of goes into the run's key. */
+static void key_add(struct sha256 *key, const char *path, const struct strbuf *text)
 {
-	(void)ctx;
-	return read_text_file(path, 0, MAX_INVENTORY, text) < 0 ? -1 : 0;
+	sha256_update(key, path, strlen(path) + 1);
+	sha256_update(key, sb_str(text), text->len + 1);
 }
 
-static struct inventory *load_inventory(const char *path)
+static int include_read(void *ctx, const char *path, struct strbuf *text)
 {
-	static const struct inv_include_ops include_ops = { include_glob, include_read, NULL };
+	if (read_text_file(path, 0, MAX_INVENTORY, text) < 0)
+		return -1;
+	key_add(ctx, path, text);
+	return 0;
+}
+
+static struct inventory *load_inventory(const char *path, struct sha256 *key)
+{
+	const struct inv_include_ops include_ops = { include_glob, include_read, key };
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
 
 	if (read_text_file(path, 0, MAX_INVENTORY, &text) < 0)
 		fatal(1, errno == EFBIG ? "%s: larger than 256 MiB; is it an inventory?" : "%s: %m", path);
+	key_add(key, path, &text);
 	inv = inventory_parse_includes(path, sb_str(&text), text.len, &include_ops, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);
@@ -265,6 +276,28 @@ static bool writable(const char *what, const char *path, bool is_dir)
 	return false;
 }
 
+/* The key of the loader files a run makes: a hash of this program, the
+ * TFTP root and every inventory file read (in order). A run with the key
+ * the manifest records, whose files all still have the stat recorded,
+ * would write the same files: they need not be rendered (pxe-dhcpgen(8),
+ * FILES). The program's own bytes stand for its version: a rebuilt one
+ * renders everything once. */
+static void run_key(struct sha256 *key, const char *tftproot, char hex[65])
+{
+	struct strbuf exe = STRBUF_INIT;
+	uint8_t digest[32];
+
+	if (read_text_file("/proc/self/exe", 0, (size_t)256 << 20, &exe) < 0) {
+		hex[0] = '\0';	/* no key: every run renders */
+		return;
+	}
+	key_add(key, "/proc/self/exe", &exe);
+	sb_free(&exe);
+	sha256_update(key, tftproot, strlen(tftproot) + 1);
+	sha256_final(key, digest);
+	sha256_hex(digest, hex);
+}
+
 /* With --kea-lists, the piece for list beside output: "pxekit-dhcp4.json"
  * gives "pxekit-dhcp4-subnet4.json". */
 static char *piece_path(const char *output, const char *list)
@@ -302,6 +335,8 @@ int main(int argc, char **argv)
 	struct plan plan = { 0 };
 	struct output out;
 	struct inventory *inv;
+	struct sha256 key;
+	char key_hex[65];
 	int status = 0;
 
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
@@ -311,7 +346,8 @@ int main(int argc, char **argv)
 	 * copy each doubling (~8 % of a no-op run's CPU at 20000 hosts). */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	parse_args(argc, argv, &cfg);
-	inv = load_inventory(cfg.inventory);
+	sha256_init(&key);
+	inv = load_inventory(cfg.inventory, &key);
 	check_format(&cfg, inv);
 	part[0] = (struct dhcp_part){ .path = cfg.output, .text = &dhcp };
 	if (cfg.kea_lists) {
@@ -353,8 +389,15 @@ int main(int argc, char **argv)
 	plan.manifest_path = cfg.manifest;
 	plan.tftproot = cfg.tftproot;
 	plan.no_loaders = cfg.no_loaders;
+	run_key(&key, cfg.tftproot, key_hex);
+	/* --no-loaders, --check and --diff look at (or keep) the loader
+	 * files as they are: no key recorded, no short cut. */
+	if (!cfg.no_loaders && !cfg.check_only && !cfg.diff && key_hex[0])
+		plan.key = key_hex;
 	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
+	if (plan.key && loaders_unchanged(&plan))
+		plan.no_loaders = true;	/* kept as they are, as recorded */
 	for (size_t i = 0; i < nparts; i++) {
 		out = (struct output){ .path = strdup(part[i].path), .text = *part[i].text };
 		if (cfg.kea_lists)
@@ -365,7 +408,7 @@ int main(int argc, char **argv)
 			fatal(1, "out of memory");
 		plan_add(&plan, &out);
 	}
-	if (!cfg.no_loaders) {
+	if (!plan.no_loaders) {
 		lf.prefix = cfg.tftproot;
 		lf.done = plan_loader_file;
 		lf.ctx = &plan;
@@ -400,7 +443,7 @@ int main(int argc, char **argv)
 		logmsg(LOG_INFO, "%s: no errors (%zu files would be written)", cfg.inventory, plan.n);
 	else if (!status && !cfg.quiet && !cfg.diff)
 		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s%s%s%s%s %s yours to include",
-		       plan.written, plan.unchanged, plan.removed, part[0].path,
+		       plan.written, plan.unchanged + plan.verified, plan.removed, part[0].path,
 		       nparts > 1 ? ", " : "", nparts > 1 ? part[1].path : "",
 		       nparts > 2 ? ", " : "", nparts > 2 ? part[2].path : "", nparts > 1 ? "are" : "is");
 

@@ -24,6 +24,7 @@
 #define MAX_MANIFEST ((size_t)1 << 30)
 #define TMP_MARK ".pxekit-tmp"
 #define INTENT_LINE "# A run is under way (or was killed): files may hold either content."
+#define KEY_LINE "# key: "
 
 extern char **environ;
 
@@ -168,6 +169,8 @@ int manifest_load(const char *path, struct manifest *m)
 		lineno++;
 		if (strcmp(line, INTENT_LINE) == 0)
 			m->interrupted = true;
+		if (strncmp(line, KEY_LINE, strlen(KEY_LINE)) == 0)
+			snprintf(m->key, sizeof m->key, "%s", line + strlen(KEY_LINE));
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (!parse_manifest_line(line, &e)) {
@@ -257,6 +260,7 @@ struct dirs {
 static int dir_of(struct dirs *d, const char *path, bool create, const char **base);
 static void dirs_close(struct dirs *d);
 static const char *rel_of(const struct plan *plan, const char *path);
+static bool in_root(const struct plan *plan, const char *path);
 
 /* Whether the file at o->path (tracked, with manifest entry e) is the
  * output; reads it only when its stat does not prove what it holds.
@@ -316,6 +320,32 @@ int plan_start(struct plan *plan)
 		return -1;
 	}
 	return 0;
+}
+
+bool loaders_unchanged(struct plan *plan)
+{
+	const struct manifest *m = &plan->old;
+	unsigned n = 0;
+
+	if (!plan->key || m->interrupted || strcmp(m->key, plan->key) != 0 ||
+	    plan->dirs->rootfd < 0)
+		return false;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct manifest_entry *e = &m->entry[i];
+		const char *base;
+		struct stat st;
+		int dirfd;
+
+		if (e->dropped || !in_root(plan, e->path))
+			continue;
+		dirfd = dir_of(plan->dirs, rel_of(plan, e->path), false, &base);
+		if (dirfd < 0 || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !stat_matches(e, &st))
+			return false;
+		n++;
+	}
+	plan->verified = n;
+	return true;
 }
 
 static void plan_one(struct plan *plan, struct output *o)
@@ -1175,6 +1205,8 @@ static void render_manifest(const struct plan *plan, bool intent, struct strbuf 
 		   "# ctime (ns) after writing, path.\n");
 	if (intent)
 		sb_add(sb, INTENT_LINE "\n");
+	else if (plan->key)
+		sb_addf(sb, KEY_LINE "%s\n", plan->key);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct output *o = &plan->out[i];
 
@@ -1259,6 +1291,7 @@ static void remove_stale(struct plan *plan, struct dirs *d)
 		rc = remove_one(d, e, rel_of(plan, e->path), &cur);
 		if (rc < 0) {
 			logmsg(LOG_ERR, "cannot remove %s: %m", e->path);
+			plan->key = NULL;	/* the next run must look again */
 			continue;	/* still ours: kept in the manifest */
 		}
 		if (rc == 0)
@@ -1327,7 +1360,8 @@ int apply_plan(struct plan *plan)
 		sweep_all(plan, &tracked, &other);
 	if (!changes) {
 		plan->unchanged = (unsigned)plan->n;
-		if (!plan->restat && !plan->old.interrupted)
+		if (!plan->restat && !plan->old.interrupted &&
+		    (!plan->key || strcmp(plan->key, plan->old.key) == 0))
 			goto out;	/* the manifest on disk says it all */
 		goto manifest;
 	}
@@ -1369,6 +1403,8 @@ int apply_plan(struct plan *plan)
 		plan->unchanged += plan->out[i].same;
 	remove_stale(plan, &tracked);
 manifest:
+	if (status < 0)
+		plan->key = NULL;	/* a file failed: the next run renders all */
 	if (save_manifest(plan, false) < 0)
 		status = -1;
 out:

@@ -48,6 +48,7 @@ struct manifest {
 	struct manifest_slot *slot;	/* index by path */
 	struct strbuf text;
 	bool interrupted;		/* written by a run that did not finish */
+	char key[65];			/* of the run that wrote it, or "" */
 };
 
 struct plan {
@@ -62,7 +63,9 @@ struct plan {
 	int status;			/* of plan_add so far */
 	struct strbuf cur;		/* scratch */
 	struct dirs *dirs;		/* the TFTP root's, while planning */
+	const char *key;		/* recorded when the run succeeds (see main.c) */
 	unsigned written, unchanged, removed;
+	unsigned verified;		/* loader files proved unchanged by loaders_unchanged */
 };
 
 uint64_t content_hash(const char *data, size_t len);
@@ -94,6 +97,12 @@ struct dhcp_part {
 	const struct strbuf *text;
 	const char *list;
 };
+
+/* Whether the manifest was written by a run with plan->key that
+ * succeeded and every file it lists under the TFTP root still has the
+ * stat recorded: then this run's loader files are those, unchanged, and
+ * need not be rendered. Sets plan->verified. */
+bool loaders_unchanged(struct plan *plan);
 
 /* Runs the checker on the parts: format's server in test mode. checker
  * may be NULL (looked up in PATH). main_conf, when not NULL, is the
