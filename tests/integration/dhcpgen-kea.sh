@@ -14,7 +14,9 @@ need busybox ip
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
 KEA4=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
 KEA6=$PEERS/kea-dhcp6-server/usr/sbin/kea-dhcp6
-HOOK=/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so
+# An admin's hook library: kea-common's lease_cmds (tools/install-deps).
+HOOK=$(ls /usr/lib/*/kea/hooks/libdhcp_lease_cmds.so 2>/dev/null | head -n 1)
+HOOK=${HOOK:-/usr/lib/kea/hooks/libdhcp_lease_cmds.so}
 for tool in "$KEA4" "$KEA6" "$HOOK"; do
 	[ -e "$tool" ] || { echo "missing $tool: run tools/install-deps --test"; exit 99; }
 done
