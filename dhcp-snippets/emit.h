@@ -23,6 +23,16 @@ void emit_kea6(const struct inventory *inv, struct strbuf *out);
 void emit_dnsmasq6(const struct inventory *inv, struct strbuf *out);
 void emit_dhcp(enum dhcp_format format, const struct inventory *inv, struct strbuf *out);
 
+/* Kea's output as pieces that go inside the administrator's own lists
+ * (pxe-dhcpgen --kea-lists): the members of each list, comma-separated,
+ * each piece headed by a comment saying where it goes. Kea6 has no
+ * reservations piece. */
+enum kea_list { KEA_CLASSES, KEA_SUBNETS, KEA_RESERVATIONS, KEA_NLISTS };
+void emit_kea_lists(const struct inventory *inv, struct strbuf out[KEA_NLISTS]);
+void emit_kea6_lists(const struct inventory *inv, struct strbuf out[KEA_NLISTS]);
+void kea_piece_head(struct strbuf *out, const struct inventory *inv, const char *map,
+		    const char *list);
+
 /* Boot-loader files, with paths relative to the TFTP root. */
 struct loader_file {
 	char *path;

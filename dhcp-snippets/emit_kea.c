@@ -218,11 +218,11 @@ static void kea_pxe_classes(struct strbuf *out, const struct inventory *inv, boo
 	}
 }
 
-static void kea_classes(struct strbuf *out, const struct inventory *inv)
+/* The members of the "client-classes" list, comma-separated. */
+static void kea_class_items(struct strbuf *out, const struct inventory *inv)
 {
 	bool first = true;
 
-	sb_add(out, "\"client-classes\": [");
 	/* DROP is Kea's built-in class for packets it must ignore. */
 	if (any_host(inv, host_is_noboot)) {
 		kea_class_open(out, &first, "DROP");
@@ -231,7 +231,6 @@ static void kea_classes(struct strbuf *out, const struct inventory *inv)
 	}
 	kea_http_classes(out, inv, &first);
 	kea_pxe_classes(out, inv, &first);
-	sb_add(out, "\n],\n");
 }
 
 static void kea_reservation(struct strbuf *out, const struct inv_host *h, bool *first,
@@ -326,31 +325,67 @@ static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i
 	sb_add(out, " }");
 }
 
-void emit_kea(const struct inventory *inv, struct strbuf *out)
+static void kea_subnet_items(struct strbuf *out, const struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		kea_subnet(out, inv, i);
+}
+
+/* Hosts without an address are reserved globally, by MAC alone. */
+static bool kea_global_items(struct strbuf *out, const struct inventory *inv)
 {
 	bool first = true;
+
+	for (size_t h = 0; h < inv->nhosts; h++) {
+		const struct inv_host *host = &inv->hosts[h];
+
+		if (!host->noboot && !host->has_address)
+			kea_reservation(out, host, &first, "  ");
+	}
+	return !first;
+}
+
+void emit_kea(const struct inventory *inv, struct strbuf *out)
+{
+	struct strbuf global = STRBUF_INIT;
 
 	sb_addf(out, "// " GENERATED_MARK " from %s; do not edit, it is rewritten.\n"
 		     "// Include inside the \"Dhcp4\" map: <?include \"<this file>\"?>\n",
 		inv->source);
-	kea_classes(out, inv);
-	sb_add(out, "\"subnet4\": [");
-	for (size_t i = 0; i < inv->nsubnets; i++)
-		kea_subnet(out, inv, i);
+	sb_add(out, "\"client-classes\": [");
+	kea_class_items(out, inv);
+	sb_add(out, "\n],\n\"subnet4\": [");
+	kea_subnet_items(out, inv);
 	sb_add(out, "\n]");
-	/* Hosts without an address are reserved globally, by MAC alone. */
-	for (size_t h = 0; h < inv->nhosts; h++) {
-		const struct inv_host *host = &inv->hosts[h];
-
-		if (host->noboot || host->has_address)
-			continue;
-		if (first)
-			sb_add(out, ",\n\"reservations-global\": true,\n"
-				    "\"reservations-in-subnet\": true,\n\"reservations\": [");
-		kea_reservation(out, host, &first, "  ");
-	}
-	if (!first)
-		sb_add(out, "\n]");
+	if (kea_global_items(&global, inv))
+		sb_addf(out, ",\n\"reservations-global\": true,\n"
+			     "\"reservations-in-subnet\": true,\n\"reservations\": [%s\n]",
+			sb_str(&global));
+	out->oom |= global.oom;
+	sb_free(&global);
 	kea_ha_config(inv, out);
 	sb_add(out, "\n");
+}
+
+/* The head of a list piece: what it is and the line that includes it. */
+void kea_piece_head(struct strbuf *out, const struct inventory *inv, const char *map,
+		    const char *list)
+{
+	sb_addf(out, "// " GENERATED_MARK " from %s; do not edit, it is rewritten.\n"
+		     "// Members of a \"%s\" list in the \"%s\" map: make <?include \"<this file>\"?>\n"
+		     "// the last member of your own list, after a comma (pxe-dhcpgen(8)).\n",
+		inv->source, list, map);
+}
+
+void emit_kea_lists(const struct inventory *inv, struct strbuf out[KEA_NLISTS])
+{
+	kea_piece_head(&out[KEA_CLASSES], inv, "Dhcp4", "client-classes");
+	kea_class_items(&out[KEA_CLASSES], inv);
+	sb_add(&out[KEA_CLASSES], "\n");
+	kea_piece_head(&out[KEA_SUBNETS], inv, "Dhcp4", "subnet4");
+	kea_subnet_items(&out[KEA_SUBNETS], inv);
+	sb_add(&out[KEA_SUBNETS], "\n");
+	kea_piece_head(&out[KEA_RESERVATIONS], inv, "Dhcp4", "reservations");
+	kea_global_items(&out[KEA_RESERVATIONS], inv);
+	sb_add(&out[KEA_RESERVATIONS], "\n");
 }

@@ -181,14 +181,14 @@ static void v6_tag(const struct inv_boot *b, char tag[TAG_MAX])
 	snprintf(tag, TAG_MAX, "pxekit6-%.*s", TAG_MAX - 9, v4 + strlen("pxekit-"));
 }
 
-static void kea6_classes(struct strbuf *out, const struct inventory *inv)
+/* The members of the "client-classes" list, comma-separated. */
+static void kea6_class_items(struct strbuf *out, const struct inventory *inv)
 {
 	static const char http[] = "substring(option[16].hex,6,10) == 'HTTPClient'";
 	const struct inv_boot *ipxe = inv_find_boot6(inv, CLIENT_IPXE, true);
 	bool first = true;
 	char tag[TAG_MAX];
 
-	sb_add(out, "\"client-classes\": [");
 	if (ipxe) {
 		kea6_class_open(out, &first, "pxekit6-ipxe");
 		sb_add(out, "substring(option[15].hex,2,4) == 'iPXE'");
@@ -223,7 +223,6 @@ static void kea6_classes(struct strbuf *out, const struct inventory *inv)
 		}
 		kea6_url(out, inv, b->file, b->client == CLIENT_HTTP);
 	}
-	sb_add(out, "\n],\n");
 }
 
 static void kea6_subnet(struct strbuf *out, const struct inventory *inv, size_t i)
@@ -259,11 +258,23 @@ void emit_kea6(const struct inventory *inv, struct strbuf *out)
 	sb_addf(out, "// " GENERATED_MARK " from %s; do not edit, it is rewritten.\n"
 		     "// Include inside the \"Dhcp6\" map: <?include \"<this file>\"?>\n",
 		inv->source);
-	kea6_classes(out, inv);
-	sb_add(out, "\"subnet6\": [");
+	sb_add(out, "\"client-classes\": [");
+	kea6_class_items(out, inv);
+	sb_add(out, "\n],\n\"subnet6\": [");
 	for (size_t i = 0; i < inv->nsubnets6; i++)
 		kea6_subnet(out, inv, i);
 	sb_add(out, "\n]\n");
+}
+
+void emit_kea6_lists(const struct inventory *inv, struct strbuf out[KEA_NLISTS])
+{
+	kea_piece_head(&out[KEA_CLASSES], inv, "Dhcp6", "client-classes");
+	kea6_class_items(&out[KEA_CLASSES], inv);
+	sb_add(&out[KEA_CLASSES], "\n");
+	kea_piece_head(&out[KEA_SUBNETS], inv, "Dhcp6", "subnet6");
+	for (size_t i = 0; i < inv->nsubnets6; i++)
+		kea6_subnet(&out[KEA_SUBNETS], inv, i);
+	sb_add(&out[KEA_SUBNETS], "\n");
 }
 
 /* ---- dnsmasq (its DHCPv6 side, in the same file) ------------------- */

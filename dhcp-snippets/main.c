@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "output.h"
+#include "sha256.h"
 
 #define DEFAULT_INVENTORY SYSCONFDIR "/pxekit/pxekit.conf"
 #define DEFAULT_MANIFEST LOCALSTATEDIR "/lib/pxekit/pxe-dhcpgen.manifest"
@@ -50,7 +52,7 @@ struct config {
 	const char *nginx;	/* --nginx FILE: write the HTTP server block only */
 	const char *images;	/* --images DIR: pxe-image's state, for --nginx */
 	enum dhcp_format format;
-	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet;
+	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet, kea_lists;
 };
 
 static void usage(FILE *to)
@@ -59,7 +61,7 @@ static void usage(FILE *to)
 		"Usage: pxe-dhcpgen [-c FILE] [-f isc|kea|dnsmasq|isc6|kea6] [-o FILE|-] [-t DIR]\n"
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
-		"                   [--no-loaders] [--server NAME] [-q]\n"
+		"                   [--kea-lists] [--no-loaders] [--server NAME] [-q]\n"
 		"       pxe-dhcpgen --nginx FILE|- [--images DIR] [-c FILE] [-t DIR] [--check | --diff] ...\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
@@ -78,6 +80,8 @@ static void usage(FILE *to)
 		"                        when it exists)\n"
 		"      --no-main-config  check the output on its own\n"
 		"      --no-checker      do not run it\n"
+		"      --kea-lists       Kea: pieces for inside your own client-classes,\n"
+		"                        subnet4/subnet6 and reservations lists\n"
 		"      --no-loaders      write only the DHCP file\n"
 		"      --server NAME     with a failover: only this DHCP server's file, at -o's\n"
 		"                        path (default: each server's, -o with -NAME added)\n"
@@ -115,8 +119,8 @@ static bool is_directory(const char *path)
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
-	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_SERVER, OPT_NGINX,
-	       OPT_IMAGES };
+	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_KEA_LISTS, OPT_SERVER,
+	       OPT_NGINX, OPT_IMAGES };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -130,6 +134,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "no-loaders", no_argument, NULL, OPT_NO_LOADERS },
 		{ "main-config", required_argument, NULL, OPT_MAIN_CONF },
 		{ "no-main-config", no_argument, NULL, OPT_NO_MAIN_CONF },
+		{ "kea-lists", no_argument, NULL, OPT_KEA_LISTS },
 		{ "server", required_argument, NULL, OPT_SERVER },
 		{ "nginx", required_argument, NULL, OPT_NGINX },
 		{ "images", required_argument, NULL, OPT_IMAGES },
@@ -155,6 +160,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_NO_LOADERS: cfg->no_loaders = true; break;
 		case OPT_MAIN_CONF: cfg->main_conf = optarg; break;
 		case OPT_NO_MAIN_CONF: cfg->no_main_conf = true; break;
+		case OPT_KEA_LISTS: cfg->kea_lists = true; break;
 		case OPT_SERVER: cfg->server = optarg; break;
 		case OPT_NGINX: cfg->nginx = optarg; break;
 		case OPT_IMAGES: cfg->images = optarg; break;
@@ -178,6 +184,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		cfg->output = cfg->nginx;
 	if (!cfg->output)
 		cfg->output = default_output[cfg->format];
+	if (cfg->kea_lists && cfg->format != FORMAT_KEA && cfg->format != FORMAT_KEA6)
+		fatal(2, "--kea-lists goes with -f kea or -f kea6");
 	if (cfg->main_conf && cfg->no_main_conf)
 		fatal(2, "--main-config and --no-main-config do not go together");
 	if (cfg->main_conf && access(cfg->main_conf, R_OK) < 0)
@@ -239,20 +247,30 @@ static int include_glob(void *ctx, const char *pattern, char ***names, size_t *n
 	return 0;
 }
 
-static int include_read(void *ctx, const char *path, struct strbuf *text)
+/* Every byte the loader files are made of goes into the run's key. */
+static void key_add(struct sha256 *key, const char *path, const struct strbuf *text)
 {
-	(void)ctx;
-	return read_text_file(path, 0, MAX_INVENTORY, text) < 0 ? -1 : 0;
+	sha256_update(key, path, strlen(path) + 1);
+	sha256_update(key, sb_str(text), text->len + 1);
 }
 
-static struct inventory *load_inventory(const char *path)
+static int include_read(void *ctx, const char *path, struct strbuf *text)
 {
-	static const struct inv_include_ops include_ops = { include_glob, include_read, NULL };
+	if (read_text_file(path, 0, MAX_INVENTORY, text) < 0)
+		return -1;
+	key_add(ctx, path, text);
+	return 0;
+}
+
+static struct inventory *load_inventory(const char *path, struct sha256 *key)
+{
+	const struct inv_include_ops include_ops = { include_glob, include_read, key };
 	struct strbuf text = STRBUF_INIT, diag = STRBUF_INIT;
 	struct inventory *inv;
 
 	if (read_text_file(path, 0, MAX_INVENTORY, &text) < 0)
 		fatal(1, errno == EFBIG ? "%s: larger than 256 MiB; is it an inventory?" : "%s: %m", path);
+	key_add(key, path, &text);
 	inv = inventory_parse_includes(path, sb_str(&text), text.len, &include_ops, &diag);
 	fputs(sb_str(&diag), stderr);
 	sb_free(&text);
@@ -320,6 +338,7 @@ static int render_dhcp(const struct config *cfg, const struct inventory *inv,
 	/* The main configuration here is at most one peer's: the other
 	 * peer's file is checked on its own. */
 	const char *main_conf = !self || cfg->server ? cfg->main_conf : NULL;
+	struct dhcp_part part;
 
 	*o = (struct output){ .text = STRBUF_INIT };
 	emit_dhcp(cfg->format, &view, &o->text);
@@ -331,8 +350,9 @@ static int render_dhcp(const struct config *cfg, const struct inventory *inv,
 		o->path = strdup(cfg->output);
 	if (!o->path)
 		fatal(1, "out of memory");
+	part = (struct dhcp_part){ .path = o->path, .text = &o->text };
 	if (!cfg->no_checker &&
-	    run_checker(cfg->format, cfg->checker, &o->text, main_conf, o->path, cfg->quiet) != 0)
+	    run_checker(cfg->format, cfg->checker, &part, 1, main_conf, cfg->quiet) != 0)
 		return 1;
 	return 0;
 }
@@ -386,6 +406,42 @@ static bool writable(const char *what, const char *path, bool is_dir)
 	return false;
 }
 
+/* The key of the loader files a run makes: a hash of this program, the
+ * TFTP root and every inventory file read (in order). A run with the key
+ * the manifest records, whose files all still have the stat recorded,
+ * would write the same files: they need not be rendered (pxe-dhcpgen(8),
+ * FILES). The program's own bytes stand for its version: a rebuilt one
+ * renders everything once. */
+static void run_key(struct sha256 *key, const char *tftproot, char hex[65])
+{
+	struct strbuf exe = STRBUF_INIT;
+	uint8_t digest[32];
+
+	if (read_text_file("/proc/self/exe", 0, (size_t)256 << 20, &exe) < 0) {
+		hex[0] = '\0';	/* no key: every run renders */
+		return;
+	}
+	key_add(key, "/proc/self/exe", &exe);
+	sb_free(&exe);
+	sha256_update(key, tftproot, strlen(tftproot) + 1);
+	sha256_final(key, digest);
+	sha256_hex(digest, hex);
+}
+
+/* With --kea-lists, the piece for list beside output: "pxekit-dhcp4.json"
+ * gives "pxekit-dhcp4-subnet4.json". */
+static char *piece_path(const char *output, const char *list)
+{
+	size_t n = strlen(output);
+	char *path;
+
+	if (n > 5 && strcmp(output + n - 5, ".json") == 0)
+		n -= 5;
+	if (asprintf(&path, "%.*s-%s.json", (int)n, output, list) < 0)
+		fatal(1, "out of memory");
+	return path;
+}
+
 /* Each loader file, as soon as it is rendered, goes to the plan, which
  * keeps its text only when it will be written. */
 static void plan_loader_file(void *ctx, struct loader_file *f)
@@ -397,6 +453,35 @@ static void plan_loader_file(void *ctx, struct loader_file *f)
 	plan_add(ctx, &o);
 }
 
+/* --kea-lists: the members of each Kea list, one file each, checked
+ * inside the administrator's own configuration. Returns how many. */
+static size_t render_kea_lists(const struct config *cfg, const struct inventory *inv,
+			       struct output out[KEA_NLISTS])
+{
+	static const char *const lists[KEA_NLISTS] = { "client-classes", "subnet4", "reservations" };
+	struct strbuf pieces[KEA_NLISTS] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	struct dhcp_part part[KEA_NLISTS];
+	bool v6 = cfg->format == FORMAT_KEA6;
+	size_t n = v6 ? 2 : KEA_NLISTS;
+
+	(v6 ? emit_kea6_lists : emit_kea_lists)(inv, pieces);
+	for (size_t i = 0; i < n; i++) {
+		const char *list = i == KEA_SUBNETS && v6 ? "subnet6" : lists[i];
+
+		out[i] = (struct output){
+			.path = strcmp(cfg->output, "-") == 0 ? strdup("-") : piece_path(cfg->output, list),
+			.text = pieces[i],
+		};
+		if (!out[i].path || pieces[i].oom)
+			fatal(1, "out of memory");
+		part[i] = (struct dhcp_part){ .path = out[i].path, .text = &out[i].text, .list = list };
+	}
+	if (!cfg->no_checker &&
+	    run_checker(cfg->format, cfg->checker, part, n, cfg->main_conf, cfg->quiet) != 0)
+		exit(1);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = {
@@ -404,15 +489,24 @@ int main(int argc, char **argv)
 	};
 	struct loader_files lf = { 0 };
 	struct plan plan = { 0 };
-	struct output out[2];
+	struct output out[KEA_NLISTS];	/* the DHCP files: one, a failover's two, or Kea's lists */
 	const struct inv_dhcp_server *self[2] = { NULL, NULL };
 	size_t nout = 1;
 	struct inventory *inv;
+	struct sha256 key;
+	char key_hex[65];
+	struct strbuf include = STRBUF_INIT;	/* what the admin includes */
 	int status = 0;
 
 	log_open("pxe-dhcpgen", LOG_TO_STDERR, LOG_DAEMON);
+	/* Arrays of 10^5 hosts and 4 * 10^5 outputs grow by doubling: from
+	 * 1 MiB on they stay mmap'ed, so realloc moves pages (mremap), not
+	 * bytes; glibc's sliding threshold would put them on the heap and
+	 * copy each doubling (~8 % of a no-op run's CPU at 20000 hosts). */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	parse_args(argc, argv, &cfg);
-	inv = load_inventory(cfg.inventory);
+	sha256_init(&key);
+	inv = load_inventory(cfg.inventory, &key);
 	if (cfg.nginx) {
 		struct nginx_run run = {
 			.output = cfg.nginx, .tftproot = cfg.tftproot, .manifest = cfg.manifest,
@@ -427,6 +521,10 @@ int main(int argc, char **argv)
 	}
 	check_format(&cfg, inv);
 	check_failover_format(&cfg, inv);
+	if (cfg.kea_lists && failover_outputs(&cfg, inv))
+		fatal(2, "--kea-lists: a failover's HA hook goes in the Dhcp4 map's own hooks-libraries "
+		      "and multi-threading, which list pieces cannot carry; write whole files "
+		      "(without --kea-lists)");
 	/* With a failover, one file per DHCP server, both from this one
 	 * inventory in this one run. */
 	if (failover_outputs(&cfg, inv) && cfg.server) {
@@ -436,15 +534,20 @@ int main(int argc, char **argv)
 		self[1] = inv->failover->peer[1].server;
 		nout = 2;
 	}
-	for (size_t i = 0; i < nout; i++)
-		status |= render_dhcp(&cfg, inv, self[i], &out[i]);
+	if (cfg.kea_lists)
+		nout = render_kea_lists(&cfg, inv, out);
+	else
+		for (size_t i = 0; i < nout; i++)
+			status |= render_dhcp(&cfg, inv, self[i], &out[i]);
 	if (status)
 		exit(1);
 	if (strcmp(cfg.output, "-") == 0) {
-		fputs(sb_str(&out[0].text), stdout);
+		for (size_t i = 0; i < nout; i++) {
+			fputs(sb_str(&out[i].text), stdout);
+			sb_free(&out[i].text);
+			free(out[i].path);
+		}
 		status = fflush(stdout) == 0 ? 0 : 1;
-		sb_free(&out[0].text);
-		free(out[0].path);
 		inventory_free(inv);
 		return status;
 	}
@@ -456,13 +559,22 @@ int main(int argc, char **argv)
 	plan.manifest_path = cfg.manifest;
 	plan.tftproot = cfg.tftproot;
 	plan.no_loaders = cfg.no_loaders;
+	run_key(&key, cfg.tftproot, key_hex);
+	/* --no-loaders, --check and --diff look at (or keep) the loader
+	 * files as they are: no key recorded, no short cut. */
+	if (!cfg.no_loaders && !cfg.check_only && !cfg.diff && key_hex[0])
+		plan.key = key_hex;
 	if (manifest_load(cfg.manifest, &plan.old) < 0 || plan_start(&plan) < 0)
 		exit(1);
+	if (plan.key && loaders_unchanged(&plan))
+		plan.no_loaders = true;	/* kept as they are, as recorded */
 	for (size_t i = 0; i < nout; i++) {
+		if (!self[1])	/* a failover's files are each server's own */
+			sb_addf(&include, "%s%s", i ? ", " : "", out[i].path);
 		out[i].recorded = true;
 		plan_add(&plan, &out[i]);
 	}
-	if (!cfg.no_loaders) {
+	if (!plan.no_loaders) {
 		lf.prefix = cfg.tftproot;
 		lf.done = plan_loader_file;
 		lf.ctx = &plan;
@@ -497,12 +609,13 @@ int main(int argc, char **argv)
 	if (!status && !cfg.quiet && cfg.check_only)
 		logmsg(LOG_INFO, "%s: no errors (%zu files would be written)", cfg.inventory, plan.n);
 	else if (!status && !cfg.quiet && !cfg.diff)
-		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s is yours to include",
-		       plan.written, plan.unchanged, plan.removed,
-		       nout == 2 ? "each DHCP server's file" : cfg.output);
+		logmsg(LOG_INFO, "%u written, %u unchanged, %u removed; %s %s yours to include",
+		       plan.written, plan.unchanged + plan.verified, plan.removed,
+		       self[1] ? "each DHCP server's file" : sb_str(&include), nout > 1 && !self[1] ? "are" : "is");
 
 	plan_free(&plan);
 	loader_files_free(&lf);
+	sb_free(&include);
 	inventory_free(inv);
 	return status;
 }

@@ -29,6 +29,7 @@ struct output {
 
 struct manifest_entry {
 	char *path;			/* into the manifest's text */
+	uint64_t key;			/* hash of path */
 	uint64_t hash, alt;		/* alt: a second content it may have */
 	bool has_alt;
 	bool dropped;			/* a second line for a path listed before */
@@ -38,12 +39,21 @@ struct manifest_entry {
 	uint64_t ino, size, ctime_ns;	/* 0: unknown, read the file */
 };
 
+/* The hash of a path beside its entry's index: most probes of a table
+ * of 4 * 10^5 paths are decided without touching the entry. */
+struct manifest_slot {
+	uint64_t key;
+	size_t i;			/* SIZE_MAX: empty */
+};
+
 struct manifest {
 	size_t n;
 	struct manifest_entry *entry;
-	size_t nslots, *slot;		/* index by path */
+	size_t nslots;
+	struct manifest_slot *slot;	/* index by path */
 	struct strbuf text;
 	bool interrupted;		/* written by a run that did not finish */
+	char key[65];			/* of the run that wrote it, or "" */
 };
 
 struct plan {
@@ -58,7 +68,9 @@ struct plan {
 	int status;			/* of plan_add so far */
 	struct strbuf cur;		/* scratch */
 	struct dirs *dirs;		/* the TFTP root's, while planning */
+	const char *key;		/* recorded when the run succeeds (see main.c) */
 	unsigned written, unchanged, removed;
+	unsigned verified;		/* loader files proved unchanged by loaders_unchanged */
 };
 
 uint64_t content_hash(const char *data, size_t len);
@@ -82,13 +94,30 @@ void plan_add(struct plan *plan, struct output *o);
 int plan_finish(struct plan *plan);
 void plan_free(struct plan *plan);
 
-/* Runs the checker on text: format's server in test mode. checker may be
- * NULL (looked up in PATH). main_conf, when not NULL, is the server's
- * real configuration: the fragment is checked inside it, in place of
- * the include of output. Returns 0 when it passed or none was found
- * (with a warning), 1 when it refused the file (its message is shown). */
-int run_checker(enum dhcp_format format, const char *checker, const struct strbuf *text,
-		const char *main_conf, const char *output, bool quiet);
+/* One DHCP file of the run: the whole fragment (list NULL), or with
+ * --kea-lists the members of the Kea list named list, for an
+ * <?include?> inside the administrator's own list. */
+struct dhcp_part {
+	const char *path;
+	const struct strbuf *text;
+	const char *list;
+};
+
+/* Whether the manifest was written by a run with plan->key that
+ * succeeded and every file it lists under the TFTP root still has the
+ * stat recorded: then this run's loader files are those, unchanged, and
+ * need not be rendered. Sets plan->verified. */
+bool loaders_unchanged(struct plan *plan);
+
+/* Runs the checker on the parts: format's server in test mode. checker
+ * may be NULL (looked up in PATH). main_conf, when not NULL, is the
+ * server's real configuration: the parts are checked inside it, each in
+ * place of its include (a whole fragment that is not included yet is
+ * added; a list piece with members must be included already). Returns 0
+ * when it passed or none was found (with a warning), 1 when it refused
+ * the files (its message is shown, with the real file names). */
+int run_checker(enum dhcp_format format, const char *checker, const struct dhcp_part *part,
+		size_t nparts, const char *main_conf, bool quiet);
 
 /* Prints diff -u of every change the plan would make. */
 int show_diff(const struct plan *plan);

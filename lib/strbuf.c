@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "strbuf.h"
@@ -51,12 +53,23 @@ void sb_add(struct strbuf *sb, const char *s)
 
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
+	size_t room = sb->cap > sb->len ? sb->cap - sb->len : 0;
 	va_list copy;
 	int n;
 
+	if (sb->oom)
+		return;
+	/* Formatted once when it fits in the room there is (most calls),
+	 * twice only when the buffer must grow. */
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, copy);
 	va_end(copy);
+	if (n >= 0 && (size_t)n < room) {
+		sb->len += (size_t)n;
+		return;
+	}
+	if (room)
+		sb->buf[sb->len] = '\0';	/* undo the truncated attempt */
 	if (n < 0 || !sb_grow(sb, (size_t)n))
 		return;
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
@@ -93,12 +106,29 @@ void sb_free(struct strbuf *sb)
 int read_text_file(const char *path, int open_flags, size_t max, struct strbuf *out)
 {
 	char chunk[65536];
+	struct stat st;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | open_flags);
 
 	if (fd < 0)
 		return -1;
 	sb_reset(out);
+	/* A regular file of known size is read straight into one buffer:
+	 * pxe-dhcpgen's inventory and manifest reach tens of MB. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size < max &&
+	    sb_grow(out, (size_t)st.st_size + 1)) {
+		while ((n = read(fd, out->buf + out->len, out->cap - out->len - 1)) > 0) {
+			out->len += (size_t)n;
+			if (out->len + 1 == out->cap)
+				break;	/* it grew: the rest goes by chunks */
+		}
+		out->buf[out->len] = '\0';
+		if (n < 0 || out->len > max) {
+			close(fd);
+			errno = n < 0 ? errno : EFBIG;
+			return -1;
+		}
+	}
 	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
 		if (out->len + (size_t)n > max) {
 			close(fd);

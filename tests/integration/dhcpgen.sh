@@ -210,6 +210,18 @@ ls -l --time-style=+%s.%N -R "$T" "$WORK/out" >"$WORK/after"
 check "a second run with the same inventory rewrites nothing (mtimes kept)" cmp "$WORK/before" "$WORK/after"
 gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" 2>"$WORK/second.err"
 check "and says so" expect_line '0 written, [0-9]+ unchanged, 0 removed' "$WORK/second.err"
+# The manifest records the run's key; a run with the same key whose
+# files all keep their recorded stat renders no loader file (the short
+# cut of a no-op run); a file edited in place or deleted ends it.
+check "the manifest records the run's key" expect_line '^# key: [0-9a-f]{64}$' "$WORK/manifest"
+echo "# edited" >>"$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" 2>"$WORK/edit.err"
+check "after an edit in place the run looks again: warned and replaced" sh -c \
+	"grep -q 'was edited since' '$WORK/edit.err' && ! grep -q '# edited' '$T/bios/pxelinux.cfg/01-52-54-00-12-34-01'"
+rm "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
+gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" 2>"$WORK/deleted.err"
+check "a file deleted by hand is written again" sh -c \
+	"test -s '$T/bios/pxelinux.cfg/01-52-54-00-12-34-01' && grep -q '1 written' '$WORK/deleted.err'"
 
 cp "$WORK/inventory" "$WORK/inventory.orig"
 sed -i 's/^host node01 .*/host node01 mac 52:54:00:12:34:01 address 192.0.2.101/' "$WORK/inventory"
@@ -259,7 +271,7 @@ gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --main-config "$WORK/dh
 	>"$WORK/main.out" 2>&1 && rc=0 || rc=$?
 check "dhcpd -t inside the admin's dhcpd.conf catches a host declared twice" \
 	sh -c "[ $rc = 1 ] && grep -q 'host node01: already exists' '$WORK/main.out'"
-check "and names the admin's file" expect_line "is a copy of $WORK/dhcpd-main.conf" "$WORK/main.out"
+check "and names the admin's file" expect_line "checked inside $WORK/dhcpd-main.conf, the new $WORK/out/pxekit.conf" "$WORK/main.out"
 sed -i '/^host node01/d' "$WORK/dhcpd-main.conf"
 check "without the conflict it passes inside it" \
 	gen -f isc -o "$WORK/out/pxekit.conf" --checker "$DHCPD" --main-config "$WORK/dhcpd-main.conf" --check
