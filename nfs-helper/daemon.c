@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "detach.h"
 #include "log.h"
+#include "nofile.h"
 #include "pidfile.h"
 #include "privdrop.h"
 #include "resolver.h"
@@ -34,22 +34,6 @@ static void reload_exports(void *ctx)
 		if (d->after_reload)
 			d->after_reload(d);
 	}
-}
-
-/* systemd gives services a soft limit of 1024 descriptors and a hard one
- * far above: take the hard one. Returns the limit in force. */
-static unsigned raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 1024;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	return rl.rlim_cur > (1u << 20) ? 1u << 20 : (unsigned)rl.rlim_cur;
 }
 
 /* Everything that needs root is done (sockets bound, rpcbind told, key
@@ -93,7 +77,7 @@ void daemon_start(struct daemon_ctx *d, const struct rpc_program *prog,
 		.ctx = d,
 	};
 
-	d->nofile = raise_nofile();
+	d->nofile = nofile_raise();
 	/* Each connection may hold two descriptors (socket, file being
 	 * sent): half the limit for them, a quarter for pxe-nfsd's cache. */
 	cfg.max_conns = d->nofile / 4 < MAX_CONNS ? d->nofile / 4 : MAX_CONNS;

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -22,6 +21,7 @@
 #include "budget.h"
 #include "engine.h"
 #include "log.h"
+#include "nofile.h"
 #include "options.h"
 #include "tid.h"
 #include "transfer.h"
@@ -231,23 +231,11 @@ static struct proc procs[MAX_PROCS];
 static struct engine_slot *slots;
 static unsigned rotor;
 
-/* A worker holds two sockets and a file per transfer: a thousand
- * transfers pass the soft limit systemd and login shells give (1024),
- * so it takes the hard one. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static void worker_main(unsigned i, int conn)
 {
 	child_prologue();
-	raise_nofile();
+	/* two sockets and a file per transfer: a thousand pass 1024 */
+	nofile_raise();
 	tid_forget();
 	for (unsigned j = 0; j < MAX_PROCS; j++)
 		if (procs[j].conn >= 0)

@@ -89,6 +89,10 @@ check "one run writes both Kea peers' files, each passing kea-dhcp4 -t (HA hook 
 	env KEA_LOCKFILE_DIR="$WORK/kea" KEA_PIDFILE_DIR="$WORK/kea" \
 	"$GEN" -c "$WORK/inventory.kea" --manifest "$WORK/manifest" -t "$WORK/tftp" --no-loaders \
 	--no-main-config -f kea -o "$WORK/kea/pxekit.json" --checker "$KEA" -q
+check "--kea-lists with a failover is refused (list pieces cannot carry the HA hook), nothing written" sh -c "
+	! '$GEN' -c '$WORK/inventory.kea' --manifest '$WORK/kl/manifest' -t '$WORK/tftp' --no-loaders \
+		--no-main-config -f kea --kea-lists -o '$WORK/kl/pxekit.json' --no-checker 2>'$WORK/kl.err' &&
+	grep -q 'kea-lists: a failover' '$WORK/kl.err' && [ ! -e '$WORK/kl' ]"
 check "Kea files: this-server-name differs, the peers list is the same" sh -c "
 	grep -q '\"this-server-name\": \"s1\"' '$WORK/kea/pxekit-s1.json' &&
 	grep -q '\"this-server-name\": \"s2\"' '$WORK/kea/pxekit-s2.json' &&
