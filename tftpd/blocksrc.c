@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blocksrc.h"
@@ -20,6 +21,26 @@ void blocksrc_shrank(const struct blocksrc *b)
 {
 	logmsg(LOG_WARNING, "%s: the file got shorter while being sent", b->name);
 	errno = EIO;
+}
+
+/* A file cut short under a mapping faults (EFAULT to a send) only in the
+ * pages wholly past its new end: the page holding that end reads as
+ * zeros after it, and a send would carry them as if they were the file,
+ * up to a transfer the client takes for complete. So the length is
+ * looked at before each send; only a cut during the send itself (the
+ * last window's: an earlier one's is seen before the next) gets by. */
+int blocksrc_intact(const struct blocksrc *b)
+{
+	struct stat st;
+
+	if (b->map == NULL)
+		return 0;
+	if (fstat(b->fd, &st) < 0)
+		return -1;
+	if ((uint64_t)st.st_size >= b->file_size)
+		return 0;
+	blocksrc_shrank(b);
+	return -1;
 }
 
 int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file_size,

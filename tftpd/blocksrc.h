@@ -71,6 +71,9 @@ uint64_t blocksrc_final(const struct blocksrc *b);
 bool blocksrc_mapped(const struct blocksrc *b);
 /* Logs that the file got shorter than at open; sets errno to EIO. */
 void blocksrc_shrank(const struct blocksrc *b);
+/* Before mapped data are sent: 0 if the file is still as long as at
+ * open, else -1 as blocksrc_get. */
+int blocksrc_intact(const struct blocksrc *b);
 void blocksrc_close(struct blocksrc *b);
 
 #endif

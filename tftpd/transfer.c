@@ -399,6 +399,10 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
  * deadline. */
 static enum transfer_status send_window(struct xfer *x)
 {
+	if (x->base > 0 && blocksrc_intact(&x->src) < 0) {
+		read_failed(x);
+		return TRANSFER_FAILED;
+	}
 	if (send_msgs(x, x->n) < 0)
 		return TRANSFER_FAILED;
 	x->sent_at = now_us();

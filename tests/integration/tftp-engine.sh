@@ -136,4 +136,25 @@ for gso in "" --no-gso; do
 	stop "$TFTPD_PID"
 done
 check "no send was refused for GSO on loopback" sh -c "! grep -q 'UDP_SEGMENT refused' $WORK/tftpd.log"
+
+# ---- a file cut short while a window is being sent from its pages -----
+# 20000 bytes, cut to 17000 while the fourth of ten windows is out: the
+# pages past the new end would fault, but 16384-20479 holds the end and
+# reads as zeros after 17000. The client must get an ERROR, never the
+# zeros as the file's last 3000 bytes and a transfer that completes.
+start_tftpd -s "$ROOT" -v --workers 1
+head -c 20000 /dev/urandom >"$ROOT/cut"
+chmod 644 "$ROOT/cut"
+$P -w 1500 127.0.0.1 get cut "$WORK/cut.out" windowsize=4 pace=200 >"$WORK/cut.log" 2>&1 &
+CUT=$!
+sleep 0.5
+truncate -s 17000 "$ROOT/cut"
+rc=0
+wait "$CUT" || rc=$?
+check "a windowed RRQ whose file is cut short ends with an ERROR (client exit 2, was $rc)" \
+	test "$rc" = 2
+check "... which says so" expect_line '^ERROR 0 Input/output error' "$WORK/cut.log"
+check "... and the log says why" expect_line 'cut: the file got shorter while being sent' \
+	"$WORK/tftpd.log"
+stop "$TFTPD_PID"
 finish
