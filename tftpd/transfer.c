@@ -202,15 +202,21 @@ void transfer_strangers(struct xfer *x, unsigned max)
 	struct sockaddr_storage from, u;
 	socklen_t fromlen = sizeof(from);
 	char text[ADDR_STRLEN];
+	ssize_t n;
 
 	if (x->t->stranger_sock < 0)
 		return;
 	while (max-- > 0 &&
-	       recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
-			(struct sockaddr *)&from, &fromlen) >= 0) {
+	       (n = recvfrom(x->t->stranger_sock, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&from, &fromlen)) >= 0) {
 		/* The kernel prefers the connected socket for the peer's
-		 * packets; should one still land here, it is no stranger's. */
-		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer)) {
+		 * packets; should one still land here, it is no stranger's.
+		 * An ERROR is never answered (RFC 1350 section 7): our ERROR 5
+		 * to another transfer's port is a stranger's packet there,
+		 * and one forged packet between two transfers would have them
+		 * answer each other for as long as both run. */
+		if (!addr_equal((struct sockaddr *)&from, (struct sockaddr *)&x->t->peer) &&
+		    !(n >= 2 && (junk[0] << 8 | junk[1]) == TFTP_ERROR)) {
 			if (log_verbose(1))
 				logmsg(LOG_NOTICE, "packet from %s port %u to the transfer of %s refused",
 				       addr_ntop(addr_unmap_v4((struct sockaddr *)&from, &u),

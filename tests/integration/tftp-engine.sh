@@ -157,4 +157,36 @@ check "... which says so" expect_line '^ERROR 0 Input/output error' "$WORK/cut.l
 check "... and the log says why" expect_line 'cut: the file got shorter while being sent' \
 	"$WORK/tftpd.log"
 stop "$TFTPD_PID"
+# ---- one forged ERROR between two transfers ---------------------------
+# From transfer A's port to transfer B's: B's stranger socket answers
+# ERROR 5 to A's port, where it is a stranger's packet too. Answering
+# ERRORs, the two would ping-pong for as long as both run (37 000
+# packets a second, a worker at full CPU, a log line each at -v).
+need python3
+start_tftpd -s "$ROOT" -v --workers 1
+$P -t -w 1500 127.0.0.1 get big "$WORK/pa" stall=3000 >"$WORK/pa.log" 2>&1 &
+PA=$!
+$P -t -w 1500 127.0.0.1 get big "$WORK/pb" stall=3000 >"$WORK/pb.log" 2>&1 &
+PB=$!
+i=0
+until grep -qs '^tid' "$WORK/pa.log" && grep -qs '^tid' "$WORK/pb.log" || [ $i -ge 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+TA=$(sed -n 's/^tid //p' "$WORK/pa.log")
+TB=$(sed -n 's/^tid //p' "$WORK/pb.log")
+check "both transfers' ports are known" test -n "$TA" -a -n "$TB"
+python3 - "$TA" "$TB" <<'PY'
+import socket, struct, sys
+src, dst = int(sys.argv[1]), int(sys.argv[2])
+payload = struct.pack('!HH', 5, 5) + b'forged\0'
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.sendto(struct.pack('!HHHH', src, dst, 8 + len(payload), 0) + payload, ('127.0.0.1', 0))
+PY
+sleep 1
+check "a forged ERROR from one transfer's port to another's is not answered (refused $(grep -c 'to the transfer of big refused' "$WORK/tftpd.log") times)" \
+	test "$(grep -c 'to the transfer of big refused' "$WORK/tftpd.log")" = 0
+stop "$PA"
+stop "$PB"
+stop "$TFTPD_PID"
 finish
