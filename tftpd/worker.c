@@ -298,15 +298,22 @@ static void reap_workers(void)
 }
 
 /* Live workers up to the number asked for; returns how many there are,
- * their entries in live[]. */
+ * their entries in live[] (room for ENGINE_MAX_WORKERS). The live ones
+ * are counted before any is started: after a reload the new workers sit
+ * above entries that their retired predecessors free later, and a
+ * single pass would start more in those and overrun live[]. */
 static unsigned live_workers(unsigned *live)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		if ((int)n < cfg->workers && procs[i].conn < 0 && !procs[i].retired)
-			spawn_worker(i);
+	for (unsigned i = 0; i < MAX_PROCS && n < ENGINE_MAX_WORKERS; i++)
 		if (procs[i].conn >= 0 && !procs[i].retired)
+			live[n++] = i;
+	for (unsigned i = 0; i < MAX_PROCS && (int)n < cfg->workers; i++) {
+		if (procs[i].conn >= 0 || procs[i].retired)
+			continue;
+		spawn_worker(i);
+		if (procs[i].conn >= 0)
 			live[n++] = i;
 	}
 	return n;

@@ -67,6 +67,29 @@ wait_gone "$OLD"
 check "... and then the old worker ends" sh -c "! kill -0 $OLD 2>/dev/null"
 stop "$TFTPD_PID"
 
+# ---- reloads keep the number of workers ------------------------------
+# After a reload the new workers sit above the entries of the retired
+# ones; once those are freed, a request must not start another set.
+# With 64 (ENGINE_MAX_WORKERS) the extra set overran the listener's
+# table of live workers: it died of SIGSEGV at the first request after
+# the first reload.
+for n in 2 64; do
+	start_tftpd -s "$ROOT" --workers $n -m "$WORK/map"
+	sleep 0.5
+	for r in 1 2 3; do
+		kill -HUP "$TFTPD_PID" 2>/dev/null || true
+		sleep 0.3
+		$P -w 1500 127.0.0.1 get f512 "$WORK/rl.$n.$r" >/dev/null 2>&1 || true
+		sleep 0.3
+	done
+	check "--workers $n: after three reloads, each followed by a request, the listener runs" \
+		kill -0 "$TFTPD_PID"
+	check "... the requests were served" sh -c \
+		"for r in 1 2 3; do cmp $ROOT/f512 $WORK/rl.$n.\$r || exit 1; done"
+	check "... by $n workers, no more (there are $(workers | wc -l))" test "$(workers | wc -l)" = $n
+	stop "$TFTPD_PID"
+done
+
 # ---- no client stalls or starves another (one worker serves all) ------
 # -T 100000: a silent client is given up after 6.3 s; it holds still for
 # 20 s, so a fetch that waited for it would still be waiting.
