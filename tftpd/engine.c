@@ -47,6 +47,8 @@ struct engine {
 	const struct tftpd_config *cfg;
 	struct engine_slot *slot;
 	int epfd, conn;
+	/* Requests still come on conn (the listener has not let us go). */
+	bool taking;
 	struct watch conn_watch;
 	struct timerheap timers;
 	unsigned jobs;
@@ -219,10 +221,13 @@ static void on_event(struct engine *e, struct watch *w, uint32_t events)
 				return;
 			if (rc < 0) {
 				/* The listener is gone or let us go: no more
-				 * requests, the transfers run to their end. */
+				 * requests, the transfers run to their end.
+				 * conn stays open until we exit: its closing
+				 * is how the listener learns that we ended and
+				 * that the budget slot we still hold may be
+				 * cleared (and given to another worker). */
 				epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->conn, NULL);
-				close(e->conn);
-				e->conn = -1;
+				e->taking = false;
 				return;
 			}
 		}
@@ -289,7 +294,7 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
 
 int engine_run(const struct tftpd_config *cfg, int conn, struct engine_slot *slot)
 {
-	struct engine e = { .cfg = cfg, .slot = slot, .conn = conn,
+	struct engine e = { .cfg = cfg, .slot = slot, .conn = conn, .taking = true,
 			    .conn_watch = { WATCH_CONN, NULL } };
 	struct epoll_event ev[MAX_EVENTS];
 
@@ -299,7 +304,7 @@ int engine_run(const struct tftpd_config *cfg, int conn, struct engine_slot *slo
 		logmsg(LOG_ERR, "epoll: %m");
 		return EX_OSERR;
 	}
-	while (e.conn >= 0 || e.jobs > 0) {
+	while (e.taking || e.jobs > 0) {
 		int n = wait_events(&e, ev);
 
 		if (n < 0 && errno != EINTR) {

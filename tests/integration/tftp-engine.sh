@@ -65,6 +65,14 @@ wait "$HUP_CLIENT" || true
 check "... which completes" cmp "$ROOT/big" "$WORK/hup.k"
 wait_gone "$OLD"
 check "... and then the old worker ends" sh -c "! kill -0 $OLD 2>/dev/null"
+# The old worker let go of its connection at the reload but held its
+# transfer's budget until it ended: its entry (and budget slot) may not
+# be cleared before, or the end of that transfer takes the slot below
+# zero and every later request is refused as over the memory limit.
+check "after the old worker's transfer ended, requests are still served" sh -c \
+	"for i in 1 2 3; do $P -w 1500 127.0.0.1 get f512 $WORK/after.\$i && cmp $ROOT/f512 $WORK/after.\$i || exit 1; done"
+check "... and none was refused as over the memory limit" sh -c \
+	"! grep 'memory limit reached' $WORK/tftpd.log"
 stop "$TFTPD_PID"
 
 # ---- reloads keep the number of workers ------------------------------
