@@ -391,13 +391,16 @@ static int handoff(unsigned i, const uint8_t *buf, size_t n, struct sockaddr_sto
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	return sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	/* Never waits: a worker that does not read (stopped, or stuck in
+	 * a read from a hung file system) would stop the listener, and
+	 * with it every other worker's new transfers. */
+	return sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
 }
 
 static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_request *req,
 			       struct sockaddr_storage *from, struct sockaddr_storage *local)
 {
-	unsigned live[ENGINE_MAX_WORKERS], nlive, i;
+	unsigned live[ENGINE_MAX_WORKERS], nlive, i, pick;
 	uint32_t active[ENGINE_MAX_WORKERS];
 	uint64_t cost = request_cost(req);
 	int sock, stranger;
@@ -416,15 +419,20 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 	}
 	for (unsigned k = 0; k < nlive; k++)
 		active[k] = __atomic_load_n(&slots[live[k]].active, __ATOMIC_RELAXED);
-	i = live[budget_pick_worker(active, nlive, rotor++)];
+	pick = budget_pick_worker(active, nlive, rotor++);
 	sock = tid_sockets(cfg, local, req->opcode == TFTP_RRQ, (struct sockaddr *)from,
 			   rotor, &stranger);
 	if (sock < 0)
 		return;
-	__atomic_add_fetch(&slots[i].reserved, cost, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&slots[i].active, 1, __ATOMIC_RELAXED);
-	if (handoff(i, buf, n, from, cost, sock, stranger) < 0) {
-		logmsg(LOG_ERR, "worker %ld: %m", (long)procs[i].pid);
+	/* A worker whose queue is full is passed over for the next. */
+	for (unsigned k = 0; k < nlive; k++) {
+		i = live[(pick + k) % nlive];
+		__atomic_add_fetch(&slots[i].reserved, cost, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&slots[i].active, 1, __ATOMIC_RELAXED);
+		if (handoff(i, buf, n, from, cost, sock, stranger) == 0)
+			break;
+		if (errno != EAGAIN || k + 1 == nlive)
+			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[i].pid);
 		__atomic_sub_fetch(&slots[i].reserved, cost, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(&slots[i].active, 1, __ATOMIC_RELAXED);
 	}

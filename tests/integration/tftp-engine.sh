@@ -75,6 +75,31 @@ check "... and none was refused as over the memory limit" sh -c \
 	"! grep 'memory limit reached' $WORK/tftpd.log"
 stop "$TFTPD_PID"
 
+# ---- a worker that stops reading does not stop the listener -----------
+# A worker stuck (here SIGSTOP; in life a read from a hung file system)
+# takes no hand-offs: once its queue was full, the listener waited in
+# sendmsg and no other worker got a request any more.
+start_tftpd -s "$ROOT" --workers 2
+sleep 0.3
+set -- $(workers)
+kill -STOP "$1"
+python3 - <<'PY' &
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(600):
+    s.sendto(b'\0\x01f512\0octet\0', ('127.0.0.1', 69))
+    if i % 20 == 19:
+        time.sleep(0.005)
+time.sleep(5)
+PY
+FLOODER=$!
+sleep 1.5
+check "with one worker stopped and its queue full, the other still serves" sh -c \
+	"$P -w 1000 127.0.0.1 get f1024 $WORK/stopped && cmp $ROOT/f1024 $WORK/stopped"
+kill -CONT "$1"
+stop "$FLOODER"
+stop "$TFTPD_PID"
+
 # ---- reloads keep the number of workers ------------------------------
 # After a reload the new workers sit above the entries of the retired
 # ones; once those are freed, a request must not start another set.
