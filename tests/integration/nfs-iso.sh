@@ -91,8 +91,12 @@ $IMG/ipxe.iso 127.0.0.0/8(rw)
 $IMG/multi.iso 127.0.0.0/8(ro)
 $IMG/truncated.iso 127.0.0.0/8(ro)
 $IMG/garbage.iso 127.0.0.0/8(ro)
+$WORK/copyb.iso 198.51.100.2(ro)
 EOT
+# The same bytes exported again, to another host only (listed after).
+cp "$IMG/rr.iso" "$WORK/copyb.iso"
 ip addr add 198.51.100.1/32 dev lo
+ip addr add 198.51.100.2/32 dev lo
 
 start_rpcbind
 start_nfs
@@ -220,6 +224,19 @@ check "an ISO handle from a host not in the export is refused (ACCES)" \
 	sh -c "'$NFSPROBE' -s 198.51.100.1 127.0.0.1 2049 getattr $ROOT | grep -q status=13"
 check "from an unprivileged port (secure) too" \
 	sh -c "'$NFSPROBE' -u 127.0.0.1 2049 getattr $ROOT | grep -q status=13"
+# A host let in by the copy's export only: the handles are the same, so
+# rr.iso's export, listed first, is asked too; its "no" is not logged.
+granted=0
+for i in 1 2 3; do
+	probe -s 198.51.100.2 127.0.0.1 2049 getattr "$ROOT" | grep -q status=0 &&
+		granted=$((granted + 1))
+done
+check "a host allowed only by a copy's export is served the same handles" test "$granted" -eq 3
+check "... without a refusal logged for each call by the export listed first" \
+	sh -c "! grep -q 'refused GETATTR from 198.51.100.2' '$WORK/nfsd.log'"
+check "a host neither export allows is still refused and logged" \
+	expect_line "refused GETATTR from 198.51.100.1: $IMG/rr.iso is not exported" "$WORK/nfsd.log"
+rm "$WORK/copyb.iso"
 # Same image bytes, same handles: after a restart with another key.
 stop "$NFSD_PID"
 stop "$MOUNTD_PID"
