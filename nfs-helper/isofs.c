@@ -58,6 +58,7 @@ struct isofs_slot {
 struct isofs_index {
 	uint64_t dir_id;
 	uint64_t used;		/* fs->clock at the last use */
+	size_t bytes;		/* as allocated */
 	size_t n;
 	struct isofs_slot slot[];
 };
@@ -79,6 +80,7 @@ static int slot_cmp(const void *a, const void *b)
 static void drop_index(struct isofs *fs, size_t i)
 {
 	fs->indexed_names -= fs->idx[i]->n;
+	fs->index_bytes -= fs->idx[i]->bytes;
 	free(fs->idx[i]);
 	fs->idx[i] = fs->idx[--fs->nidx];
 }
@@ -112,7 +114,7 @@ static struct isofs_index *build_index(struct isofs *fs, const struct iso_entry 
 {
 	/* A record is at least 34 bytes: this bounds the names. */
 	size_t cap = dir->extents[0].len / 34 + 1, n = 0;
-	struct isofs_index *x;
+	struct isofs_index *x, *fit;
 	struct iso_cursor c;
 	struct iso_entry e;
 	uint64_t cookie = 0, before = 0;
@@ -136,10 +138,20 @@ static struct isofs_index *build_index(struct isofs *fs, const struct iso_entry 
 	if (rc != ISO_END)
 		goto fail;
 	qsort(x->slot, n, sizeof x->slot[0], slot_cmp);
+	/* Kept at the names found, not at the records the size could hold:
+	 * a big directory of padding or refused records would otherwise
+	 * keep up to 12 MiB each while counting as a few names. */
+	x->bytes = sizeof *x + n * sizeof x->slot[0];
+	fit = realloc(x, x->bytes);
+	if (fit != NULL)
+		x = fit;
+	else
+		x->bytes = sizeof *x + cap * sizeof x->slot[0];
 	x->dir_id = dir->id;
 	x->n = n;
 	fs->idx[fs->nidx++] = x;
 	fs->indexed_names += n;
+	fs->index_bytes += x->bytes;
 	return x;
 fail:
 	free(x);
