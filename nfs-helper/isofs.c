@@ -244,8 +244,12 @@ static bool open_image(struct isofs *fs)
 	close_image(fs);
 	fs->open_errno = 0;
 	fs->status = ISO_OK;
-	fs->fd = open(fs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fs->fd < 0 || fstat(fs->fd, &fs->sb) < 0 || !S_ISREG(fs->sb.st_mode)) {
+	/* O_NONBLOCK: a FIFO put at the path would hang the daemon in
+	 * open() until a writer came; it is refused below like any other
+	 * file that is not regular, and a regular one gets it cleared. */
+	fs->fd = open(fs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fs->fd < 0 || fstat(fs->fd, &fs->sb) < 0 || !S_ISREG(fs->sb.st_mode) ||
+	    fcntl(fs->fd, F_SETFL, 0) < 0) {
 		fs->open_errno = fs->fd < 0 ? errno : EINVAL;
 		if (fs->open_errno != old_errno)
 			logmsg(LOG_ERR, "%s: cannot open the ISO image: %s", fs->path,

@@ -295,6 +295,30 @@ check "after the image is deleted, its handles are STALE" \
 check "the deletion is logged" expect_line "rr.iso: the ISO image is gone" "$WORK/nfsd.log"
 check "MNT of the deleted image is refused" \
 	sh -c "'$NFSPROBE' 127.0.0.1 $MOUNTPORT mnt $IMG/rr.iso | grep -Eq 'status=(2|5)$'"
+# A FIFO put at an image's path: refused, not waited on in open() (which
+# would hang the daemon for good). A writer opening it releases a daemon
+# caught there, so that this script ends either way.
+JFH=$(probe 127.0.0.1 "$MOUNTPORT" mnt "$IMG/joliet.iso" | field fh)
+rm "$IMG/joliet.iso"
+mkfifo "$IMG/joliet.iso"
+release() {
+	python3 - "$IMG/joliet.iso" <<'EOF2'
+import os, sys
+for _ in range(2):
+    try:
+        os.close(os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass
+EOF2
+}
+timeout 10 "$NFSPROBE" 127.0.0.1 2049 getattr "$JFH" >"$WORK/fifo.out" 2>&1 || release
+check "an image replaced by a FIFO: its handles are STALE at once" grep -q status=70 "$WORK/fifo.out"
+timeout 10 "$NFSPROBE" 127.0.0.1 "$MOUNTPORT" mnt "$IMG/joliet.iso" >"$WORK/fifo-mnt.out" 2>&1 || release
+check "and MNT of it is refused at once" grep -Eq 'status=(2|5)$' "$WORK/fifo-mnt.out"
+check "pxe-nfsd answers after it" sh -c "timeout 10 '$NFSPROBE' 127.0.0.1 2049 null 100003 3 | grep -q accept=0"
+check "the FIFO is logged as not a regular file" \
+	expect_line "joliet.iso: cannot open the ISO image: not a regular file" "$WORK/nfsd.log"
+rm "$IMG/joliet.iso"
 # SIGHUP: an export removed from the file stops answering.
 grep -v "multi.iso" "$WORK/exports" >"$WORK/exports.new"
 mv "$WORK/exports.new" "$WORK/exports"
