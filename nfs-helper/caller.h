@@ -10,5 +10,7 @@
  * the call is dropped (rpc_drop): the client retransmits. req->ctx is
  * the struct daemon_ctx. */
 const struct export_options *export_access(const struct export *e, struct rpc_req *req);
+/* export_allows for this call's caller: nothing logged, never dropped. */
+bool export_access_quiet(const struct export *e, const struct rpc_req *req);
 
 #endif

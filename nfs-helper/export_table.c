@@ -139,6 +139,14 @@ const struct export_state *export_table_fsid(const struct export_table *t, uint3
 
 /* ---- the access decision, logged here and nowhere else ------------------ */
 
+bool export_allows(const struct export *e, const struct export_caller *who)
+{
+	struct name_lookup names = { resolver_lookup, who->resolver };
+	struct access_result r;
+
+	return access_check(e, who->peer, &names, &r) == ACCESS_OK;
+}
+
 const struct export_options *export_decide(const struct export *e,
 					   const struct export_caller *who, bool *pending)
 {

@@ -55,5 +55,9 @@ struct export_caller {
  * that the client retransmits). */
 const struct export_options *export_decide(const struct export *e,
 					   const struct export_caller *who, bool *pending);
+/* Whether the caller may use the export, logging nothing and deciding
+ * nothing: for choosing among exports that serve the same ISO bytes,
+ * where a refusal by one is no refusal of the call. */
+bool export_allows(const struct export *e, const struct export_caller *who);
 
 #endif

@@ -58,6 +58,7 @@ struct isofs_slot {
 struct isofs_index {
 	uint64_t dir_id;
 	uint64_t used;		/* fs->clock at the last use */
+	size_t bytes;		/* as allocated */
 	size_t n;
 	struct isofs_slot slot[];
 };
@@ -79,6 +80,7 @@ static int slot_cmp(const void *a, const void *b)
 static void drop_index(struct isofs *fs, size_t i)
 {
 	fs->indexed_names -= fs->idx[i]->n;
+	fs->index_bytes -= fs->idx[i]->bytes;
 	free(fs->idx[i]);
 	fs->idx[i] = fs->idx[--fs->nidx];
 }
@@ -112,7 +114,7 @@ static struct isofs_index *build_index(struct isofs *fs, const struct iso_entry 
 {
 	/* A record is at least 34 bytes: this bounds the names. */
 	size_t cap = dir->extents[0].len / 34 + 1, n = 0;
-	struct isofs_index *x;
+	struct isofs_index *x, *fit;
 	struct iso_cursor c;
 	struct iso_entry e;
 	uint64_t cookie = 0, before = 0;
@@ -136,10 +138,20 @@ static struct isofs_index *build_index(struct isofs *fs, const struct iso_entry 
 	if (rc != ISO_END)
 		goto fail;
 	qsort(x->slot, n, sizeof x->slot[0], slot_cmp);
+	/* Kept at the names found, not at the records the size could hold:
+	 * a big directory of padding or refused records would otherwise
+	 * keep up to 12 MiB each while counting as a few names. */
+	x->bytes = sizeof *x + n * sizeof x->slot[0];
+	fit = realloc(x, x->bytes);
+	if (fit != NULL)
+		x = fit;
+	else
+		x->bytes = sizeof *x + cap * sizeof x->slot[0];
 	x->dir_id = dir->id;
 	x->n = n;
 	fs->idx[fs->nidx++] = x;
 	fs->indexed_names += n;
+	fs->index_bytes += x->bytes;
 	return x;
 fail:
 	free(x);
@@ -232,8 +244,12 @@ static bool open_image(struct isofs *fs)
 	close_image(fs);
 	fs->open_errno = 0;
 	fs->status = ISO_OK;
-	fs->fd = open(fs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fs->fd < 0 || fstat(fs->fd, &fs->sb) < 0 || !S_ISREG(fs->sb.st_mode)) {
+	/* O_NONBLOCK: a FIFO put at the path would hang the daemon in
+	 * open() until a writer came; it is refused below like any other
+	 * file that is not regular, and a regular one gets it cleared. */
+	fs->fd = open(fs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fs->fd < 0 || fstat(fs->fd, &fs->sb) < 0 || !S_ISREG(fs->sb.st_mode) ||
+	    fcntl(fs->fd, F_SETFL, 0) < 0) {
 		fs->open_errno = fs->fd < 0 ? errno : EINVAL;
 		if (fs->open_errno != old_errno)
 			logmsg(LOG_ERR, "%s: cannot open the ISO image: %s", fs->path,

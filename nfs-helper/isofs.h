@@ -41,6 +41,7 @@ struct isofs {
 	struct isofs_index *idx[ISOFS_INDEX_DIRS_MAX];
 	size_t nidx;
 	size_t indexed_names;
+	size_t index_bytes;	/* memory the indexes hold */
 	uint64_t clock;
 	/* recently got entries (id 0: empty), replaced in turn */
 	struct iso_entry recent[ISOFS_ENTRY_CACHE];

@@ -50,14 +50,18 @@ static nfsstat3 iso_status(int rc)
 
 /* The export serving this image to this caller. Several exports may
  * serve the same bytes (one image at two paths, or two copies): the
- * first that lets the caller in. Only a miss stats every image. */
+ * first that lets the caller in. The others are asked quietly: that one
+ * of them refuses is no refusal of the call, and logging it would log a
+ * line for every call of a client the other lets in. Only when none
+ * does is the refusal decided (and logged) by the first. Only a miss
+ * stats every image. */
 static nfsstat3 find_export(struct rpc_req *req, uint64_t image, struct iso_object *o)
 {
 	struct daemon_ctx *d = req->ctx;
 	const struct export_table *t = &d->exports;
-	bool found = false;
+	const struct export_state *first = NULL;
 
-	for (int pass = 0; pass < 2 && !found; pass++) {
+	for (int pass = 0; pass < 2 && first == NULL; pass++) {
 		for (size_t i = 0; i < t->n; i++) {
 			struct isofs *fs = t->st[i].iso;
 
@@ -65,16 +69,26 @@ static nfsstat3 find_export(struct rpc_req *req, uint64_t image, struct iso_obje
 				continue;
 			if (!isofs_refresh(fs) || fs->image_id != image)
 				continue;
-			found = true;
+			if (first == NULL)
+				first = &t->st[i];
+			if (!export_access_quiet(t->st[i].ex, req))
+				continue;
 			o->opts = export_access(t->st[i].ex, req);
 			if (o->opts == NULL)
-				continue;
+				continue;	/* its name just became unknown: not ours */
 			o->st = &t->st[i];
 			o->fs = fs;
 			return NFS3_OK;
 		}
 	}
-	return found ? NFS3ERR_ACCES : NFS3ERR_STALE;
+	if (first == NULL)
+		return NFS3ERR_STALE;
+	o->opts = export_access(first->ex, req);
+	if (o->opts == NULL)
+		return NFS3ERR_ACCES;
+	o->st = first;		/* its caller's name became known just now */
+	o->fs = first->iso;
+	return NFS3_OK;
 }
 
 static nfsstat3 resolve(struct rpc_req *req, const nfs_fh3 *h, struct iso_object *o)

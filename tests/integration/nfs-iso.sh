@@ -91,8 +91,12 @@ $IMG/ipxe.iso 127.0.0.0/8(rw)
 $IMG/multi.iso 127.0.0.0/8(ro)
 $IMG/truncated.iso 127.0.0.0/8(ro)
 $IMG/garbage.iso 127.0.0.0/8(ro)
+$WORK/copyb.iso 198.51.100.2(ro)
 EOT
+# The same bytes exported again, to another host only (listed after).
+cp "$IMG/rr.iso" "$WORK/copyb.iso"
 ip addr add 198.51.100.1/32 dev lo
+ip addr add 198.51.100.2/32 dev lo
 
 start_rpcbind
 start_nfs
@@ -220,6 +224,19 @@ check "an ISO handle from a host not in the export is refused (ACCES)" \
 	sh -c "'$NFSPROBE' -s 198.51.100.1 127.0.0.1 2049 getattr $ROOT | grep -q status=13"
 check "from an unprivileged port (secure) too" \
 	sh -c "'$NFSPROBE' -u 127.0.0.1 2049 getattr $ROOT | grep -q status=13"
+# A host let in by the copy's export only: the handles are the same, so
+# rr.iso's export, listed first, is asked too; its "no" is not logged.
+granted=0
+for i in 1 2 3; do
+	probe -s 198.51.100.2 127.0.0.1 2049 getattr "$ROOT" | grep -q status=0 &&
+		granted=$((granted + 1))
+done
+check "a host allowed only by a copy's export is served the same handles" test "$granted" -eq 3
+check "... without a refusal logged for each call by the export listed first" \
+	sh -c "! grep -q 'refused GETATTR from 198.51.100.2' '$WORK/nfsd.log'"
+check "a host neither export allows is still refused and logged" \
+	expect_line "refused GETATTR from 198.51.100.1: $IMG/rr.iso is not exported" "$WORK/nfsd.log"
+rm "$WORK/copyb.iso"
 # Same image bytes, same handles: after a restart with another key.
 stop "$NFSD_PID"
 stop "$MOUNTD_PID"
@@ -278,6 +295,30 @@ check "after the image is deleted, its handles are STALE" \
 check "the deletion is logged" expect_line "rr.iso: the ISO image is gone" "$WORK/nfsd.log"
 check "MNT of the deleted image is refused" \
 	sh -c "'$NFSPROBE' 127.0.0.1 $MOUNTPORT mnt $IMG/rr.iso | grep -Eq 'status=(2|5)$'"
+# A FIFO put at an image's path: refused, not waited on in open() (which
+# would hang the daemon for good). A writer opening it releases a daemon
+# caught there, so that this script ends either way.
+JFH=$(probe 127.0.0.1 "$MOUNTPORT" mnt "$IMG/joliet.iso" | field fh)
+rm "$IMG/joliet.iso"
+mkfifo "$IMG/joliet.iso"
+release() {
+	python3 - "$IMG/joliet.iso" <<'EOF2'
+import os, sys
+for _ in range(2):
+    try:
+        os.close(os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass
+EOF2
+}
+timeout 10 "$NFSPROBE" 127.0.0.1 2049 getattr "$JFH" >"$WORK/fifo.out" 2>&1 || release
+check "an image replaced by a FIFO: its handles are STALE at once" grep -q status=70 "$WORK/fifo.out"
+timeout 10 "$NFSPROBE" 127.0.0.1 "$MOUNTPORT" mnt "$IMG/joliet.iso" >"$WORK/fifo-mnt.out" 2>&1 || release
+check "and MNT of it is refused at once" grep -Eq 'status=(2|5)$' "$WORK/fifo-mnt.out"
+check "pxe-nfsd answers after it" sh -c "timeout 10 '$NFSPROBE' 127.0.0.1 2049 null 100003 3 | grep -q accept=0"
+check "the FIFO is logged as not a regular file" \
+	expect_line "joliet.iso: cannot open the ISO image: not a regular file" "$WORK/nfsd.log"
+rm "$IMG/joliet.iso"
 # SIGHUP: an export removed from the file stops answering.
 grep -v "multi.iso" "$WORK/exports" >"$WORK/exports.new"
 mv "$WORK/exports.new" "$WORK/exports"
