@@ -240,6 +240,9 @@ static void worker_main(unsigned i, int conn)
 	for (unsigned j = 0; j < MAX_PROCS; j++)
 		if (procs[j].conn >= 0)
 			close(procs[j].conn);
+	/* a spare left from a time without workers waits as root for a
+	 * hand-off: no worker may hold a way to send it one */
+	drop_spare();
 	become_unprivileged();
 	_exit(engine_run(cfg, conn, &slots[i]));
 }
@@ -413,6 +416,7 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 		start_child(buf, n, req, from, local);
 		return;
 	}
+	drop_spare();	/* workers are back: the fallback's spare ends */
 	if (!budget_admit(memory_in_use(), cost, cfg->memory_limit)) {
 		over_limit(from, cost);
 		return;
