@@ -222,12 +222,11 @@ static void log_request(const struct session *s, const char *name, const char *n
 		       s->client_text, s->name_text, name_text);
 }
 
-static int negotiate(const struct session *s, const struct stat *st, struct transfer *t,
-		     uint8_t *oack, size_t oack_size)
+struct tftp_limits session_limits(const struct tftpd_config *cfg, const struct tftp_request *req)
 {
-	const struct tftpd_config *cfg = s->cfg;
-	bool netascii_rrq = s->req->opcode == TFTP_RRQ && s->req->mode == TFTP_MODE_NETASCII;
-	struct tftp_limits lim = {
+	bool netascii_rrq = req->opcode == TFTP_RRQ && req->mode == TFTP_MODE_NETASCII;
+
+	return (struct tftp_limits){
 		.max_blksize = cfg->max_blksize,
 		.max_windowsize = cfg->max_windowsize,
 		.timeout_us = cfg->retransmit_us,
@@ -236,6 +235,12 @@ static int negotiate(const struct session *s, const struct stat *st, struct tran
 		 * kept encoded in memory, so it is bounded in bytes. */
 		.max_window_bytes = netascii_rrq ? TRANSFER_NETASCII_WINDOW_BYTES : 0,
 	};
+}
+
+static int negotiate(const struct session *s, const struct stat *st, struct transfer *t,
+		     uint8_t *oack, size_t oack_size)
+{
+	struct tftp_limits lim = session_limits(s->cfg, s->req);
 	struct tftp_oack granted;
 	const char *msg = NULL;
 	unsigned cap = path_blksize_cap(s->sock, s->client->sa_family);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "options.h"
 #include "packet.h"
 #include "path.h"
 
@@ -56,6 +57,10 @@ struct tftpd_config {
  * the exit status a process serving only this request would have. */
 struct session;
 struct transfer;
+/* What this server grants a request before the file and the path are
+ * known (both can only lower it): session_open's negotiation and the
+ * listener's memory admission use the same. */
+struct tftp_limits session_limits(const struct tftpd_config *cfg, const struct tftp_request *req);
 struct session *session_open(const struct tftpd_config *cfg, const struct tftp_request *req,
 			     const struct sockaddr *client, int sock, int stranger_sock);
 struct transfer *session_transfer(struct session *s);

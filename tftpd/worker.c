@@ -327,14 +327,7 @@ static unsigned live_workers(unsigned *live)
  * only lower it). */
 static uint64_t request_cost(const struct tftp_request *req)
 {
-	bool netascii_rrq = req->opcode == TFTP_RRQ && req->mode == TFTP_MODE_NETASCII;
-	struct tftp_limits lim = {
-		.max_blksize = cfg->max_blksize,
-		.max_windowsize = cfg->max_windowsize,
-		.timeout_us = cfg->retransmit_us,
-		.refused = cfg->refused,
-		.max_window_bytes = netascii_rrq ? TRANSFER_NETASCII_WINDOW_BYTES : 0,
-	};
+	struct tftp_limits lim = session_limits(cfg, req);
 	struct tftp_params p;
 	struct tftp_oack granted;
 	const char *msg;
