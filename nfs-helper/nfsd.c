@@ -477,14 +477,49 @@ static ssize_t read_tail(struct nfsd *n, struct rpc_req *req, struct object *o, 
 	return (ssize_t)len;
 }
 
+/* What READ decides before it touches data, the same for a file and for
+ * an ISO's contents: a regular file the caller may read, and how much of
+ * it one reply carries. */
+nfsstat3 nfsd_read_admit(const struct rpc_req *req, const struct stat *sb,
+			 const struct identity *id, count3 asked, size_t *count)
+{
+	size_t room = req->reply_cap - RPC_REPLY_HDR - READ_DATA_OFFSET - 4;
+	size_t max = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
+
+	if (!S_ISREG(sb->st_mode))
+		return S_ISDIR(sb->st_mode) ? NFS3ERR_ISDIR : NFS3ERR_INVAL;
+	/* knfsd lets the owner read what it may not (it may chmod anyway),
+	 * and anyone read what they may execute: a client runs a mode 0711
+	 * binary by reading it. */
+	if (!(nfsd_permitted(sb, id) & 5) && id->uid != sb->st_uid)
+		return NFS3ERR_ACCES;
+	*count = asked < max ? asked : max;
+	if (*count > room)
+		*count = room;
+	return NFS3_OK;
+}
+
+char *nfsd_read_data(struct rpc_req *req)
+{
+	return (char *)rpc_result_area(req) + READ_DATA_OFFSET;
+}
+
+void nfsd_read_done(struct rpc_req *req, READ3res *r, size_t got, bool eof)
+{
+	READ3resok *ok = &r->READ3res_u.resok;
+
+	ok->count = (count3)got;
+	ok->eof = eof;
+	ok->data.data_len = (u_int)got;
+	ok->data.data_val = rpc_has_tail(req) ? NULL : nfsd_read_data(req);
+}
+
 static void proc_read(struct rpc_req *req, void *args, void *res)
 {
 	READ3args *a = args;
 	READ3res *r = res;
 	struct object o;
-	size_t room = req->reply_cap - RPC_REPLY_HDR - READ_DATA_OFFSET - 4;
-	size_t count = a->count;
-	char *data = (char *)rpc_result_area(req) + READ_DATA_OFFSET;
+	size_t count;
 	bool eof = false;
 	ssize_t n;
 	int fd;
@@ -494,21 +529,9 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 	if (r->status != NFS3_OK)
 		return;
 	post_op(&o, &r->READ3res_u.resok.file_attributes);
-	if (!S_ISREG(o.sb.st_mode)) {
-		r->status = S_ISDIR(o.sb.st_mode) ? NFS3ERR_ISDIR : NFS3ERR_INVAL;
+	r->status = nfsd_read_admit(req, &o.sb, &o.id, a->count, &count);
+	if (r->status != NFS3_OK)
 		return;
-	}
-	/* knfsd lets the owner read what it may not (it may chmod anyway),
-	 * and anyone read what they may execute: a client runs a mode 0711
-	 * binary by reading it. */
-	if (!(nfsd_permitted(&o.sb, &o.id) & 5) && o.id.uid != o.sb.st_uid) {
-		r->status = NFS3ERR_ACCES;
-		return;
-	}
-	if (count > (req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX))
-		count = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
-	if (count > room)
-		count = room;
 	fd = read_fd(nfsd_of(req), &o);
 	if (fd < 0) {
 		r->status = errno_status(errno);
@@ -518,12 +541,10 @@ static void proc_read(struct rpc_req *req, void *args, void *res)
 		n = 0;
 	else if (req->tcp && count >= SENDFILE_MIN)
 		n = read_tail(nfsd_of(req), req, &o, fd, a->offset, count);
-	else if ((n = pread(fd, data, count, (off_t)a->offset)) >= 0)
+	else if ((n = pread(fd, nfsd_read_data(req), count, (off_t)a->offset)) >= 0)
 		eof = (size_t)n < count;	/* it shrank since the fstat */
-	r->READ3res_u.resok.count = (count3)n;
-	r->READ3res_u.resok.eof = eof || a->offset + (uint64)n >= (uint64)o.sb.st_size;
-	r->READ3res_u.resok.data.data_len = (u_int)n;
-	r->READ3res_u.resok.data.data_val = rpc_has_tail(req) ? NULL : data;
+	nfsd_read_done(req, r, (size_t)n,
+		       eof || a->offset + (uint64)n >= (uint64)o.sb.st_size);
 }
 
 /* Encodes a READ result whose data already sits where it belongs in the

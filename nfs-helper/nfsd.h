@@ -4,6 +4,7 @@
 #ifndef PXEKIT_NFSD_H
 #define PXEKIT_NFSD_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "daemon.h"
@@ -27,6 +28,15 @@ void nfsd_fattr(const struct stat *sb, uint32_t fsid, fattr3 *a);
 /* rwx bits (4, 2, 1) the identity has on the object, as knfsd decides
  * without ACLs. */
 unsigned nfsd_permitted(const struct stat *sb, const struct identity *id);
+
+/* READ's checks and result, shared by files and ISO contents:
+ * nfsd_read_admit answers NFS3_OK and the count one reply may carry, or
+ * why not; the data goes to nfsd_read_data(req) (or an rpc tail), then
+ * nfsd_read_done fills the result. */
+nfsstat3 nfsd_read_admit(const struct rpc_req *req, const struct stat *sb,
+			 const struct identity *id, count3 asked, size_t *count);
+char *nfsd_read_data(struct rpc_req *req);
+void nfsd_read_done(struct rpc_req *req, READ3res *r, size_t got, bool eof);
 
 /* The whole daemon, for main(). */
 int nfsd_run(int argc, char **argv);

@@ -245,9 +245,7 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 	READ3args *a = args;
 	READ3res *r = res;
 	struct iso_object o;
-	size_t room = req->reply_cap - RPC_REPLY_HDR - READ_DATA_OFFSET - 4;
-	size_t count = a->count, got = 0;
-	char *data = (char *)rpc_result_area(req) + READ_DATA_OFFSET;
+	size_t count, got = 0;
 	uint64_t at, run;
 	int fd;
 
@@ -255,18 +253,9 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 	if (r->status != NFS3_OK)
 		return;
 	post_op(&o, &r->READ3res_u.resok.file_attributes);
-	if (!S_ISREG(o.sb.st_mode)) {
-		r->status = S_ISDIR(o.sb.st_mode) ? NFS3ERR_ISDIR : NFS3ERR_INVAL;
+	r->status = nfsd_read_admit(req, &o.sb, &o.id, a->count, &count);
+	if (r->status != NFS3_OK)
 		return;
-	}
-	if (!(nfsd_permitted(&o.sb, &o.id) & 5) && o.id.uid != o.sb.st_uid) {
-		r->status = NFS3ERR_ACCES;
-		return;
-	}
-	if (count > (req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX))
-		count = req->tcp ? TCP_TRANSFER_MAX : UDP_TRANSFER_MAX;
-	if (count > room)
-		count = room;
 	if (a->offset >= o.e.size) {
 		got = 0;
 	} else if (req->tcp && iso_map(&o.e, a->offset, &at, &run) == ISO_OK &&
@@ -274,18 +263,12 @@ void nfsd_iso_read(struct rpc_req *req, void *args, void *res)
 		   (fd = fcntl(o.fs->fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 		got = run < count ? (size_t)run : count;
 		rpc_set_tail(req, fd, (off_t)at, got);
-	} else {
-		int rc = iso_read(&o.fs->vol, &o.e, data, count, a->offset, &got);
-
-		if (rc != ISO_OK) {
-			r->status = NFS3ERR_IO;
-			return;
-		}
+	} else if (iso_read(&o.fs->vol, &o.e, nfsd_read_data(req), count, a->offset,
+			    &got) != ISO_OK) {
+		r->status = NFS3ERR_IO;
+		return;
 	}
-	r->READ3res_u.resok.count = (count3)got;
-	r->READ3res_u.resok.eof = a->offset + got >= o.e.size;
-	r->READ3res_u.resok.data.data_len = (u_int)got;
-	r->READ3res_u.resok.data.data_val = rpc_has_tail(req) ? NULL : data;
+	nfsd_read_done(req, r, got, a->offset + got >= o.e.size);
 }
 
 /* ---- directories --------------------------------------------------------- */
