@@ -2173,6 +2173,42 @@ static void stmt_http_listen(struct parser *ps, struct stmt *st)
 		error_at(ps, t->pos, "out of memory");
 }
 
+/* kea-hooks-dir DIR: where this site's Kea has libdhcp_ha.so, when it
+ * is not where configure found it. An absolute path of plain characters:
+ * it goes into a JSON string as it is. */
+static void stmt_kea_hooks_dir(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	const struct token *t = &st->tok[1];
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: kea-hooks-dir /PATH (where libdhcp_ha.so is)");
+		return;
+	}
+	if (inv->kea_hooks_dir) {
+		error_at(ps, st->tok[0].pos, "kea-hooks-dir given twice");
+		return;
+	}
+	if (!check_length(ps, t, "directory", INV_PATH_MAX))
+		return;
+	for (size_t i = 0; t->text[i]; i++) {
+		char c = t->text[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("/._-+", c))) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in kea-hooks-dir",
+				 (unsigned char)c < ' ' || (unsigned char)c > '~' ? '?' : c);
+			return;
+		}
+	}
+	if (t->text[0] != '/' || strstr(t->text, "/../") || strstr(t->text, "/./")) {
+		error_at(ps, t->pos, "kea-hooks-dir is an absolute path without '.' or '..' parts");
+		return;
+	}
+	inv->kea_hooks_dir_pos = t->pos;
+	inv->kea_hooks_dir = dup_value(ps, t);
+}
+
 const char *inv_http_url(const struct inventory *inv, const char *path, char *out)
 {
 	if (inv_is_url(path))
@@ -2205,6 +2241,7 @@ static const struct statement {
 	{ "failover", stmt_failover, true },
 	{ "http-server", stmt_http_server, false },
 	{ "http-listen", stmt_http_listen, false },
+	{ "kea-hooks-dir", stmt_kea_hooks_dir, false },
 };
 
 static void parse_statements(struct parser *ps)
@@ -2975,6 +3012,7 @@ void inventory_free(struct inventory *inv)
 	free_failover(inv);
 	free(inv->http_server);
 	free(inv->http_listen);
+	free(inv->kea_hooks_dir);
 	free(inv->source);
 	free(inv);
 }

@@ -199,6 +199,8 @@ struct inventory {
 	char *http_server;	/* "http://host[:port][/path]", no trailing '/'; NULL: TFTP */
 	char *http_listen;	/* nginx listen: "addr:port" or "port"; NULL: from the URL */
 	struct inv_pos http_server_pos, http_listen_pos;
+	char *kea_hooks_dir;	/* Kea's hook libraries; NULL: configure's KEA_HOOKS_DIR */
+	struct inv_pos kea_hooks_dir_pos;
 };
 
 /* Parses and checks text[0..len) (need not be NUL-terminated). Messages
