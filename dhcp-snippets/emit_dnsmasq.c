@@ -74,6 +74,11 @@ static void dnsmasq_subnets(struct strbuf *out, const struct inventory *inv)
 			sb_addf(out, "dhcp-option=tag:pxekit-net%zu,option:domain-search", i + 1);
 		for (size_t d = 0; d < sn->nsearch; d++)
 			sb_addf(out, ",%s%s", sn->search[d], d + 1 == sn->nsearch ? "\n" : "");
+		/* Inside option 175, which only iPXE asks for (dnsmasq(8)
+		 * --dhcp-option "encap:"); quoted, so dnsmasq keeps it text. */
+		if (sn->http_server)
+			sb_addf(out, "dhcp-option=tag:pxekit-net%zu,encap:%u,%u,\"%s\"\n", i + 1,
+				INV_IPXE_ENCAP, INV_IPXE_HTTP_OPTION, sn->http_server);
 	}
 }
 

@@ -114,7 +114,8 @@ static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 		/* A subnet with nothing to say (no range, router or dns) is
 		 * left to dhcpd.conf; one with a router or dns servers but no
 		 * range is declared, for its fixed-address hosts. */
-		if (!sn->has_range && !sn->has_router && !sn->ndns && !sn->has_next_server) {
+		if (!sn->has_range && !sn->has_router && !sn->ndns && !sn->has_next_server &&
+		    !sn->http_server) {
 			sb_addf(out, "# subnet %s/%u is declared in dhcpd.conf, not here.\n", a,
 				sn->prefixlen);
 			continue;
@@ -128,6 +129,9 @@ static void isc_subnets(struct strbuf *out, const struct inventory *inv)
 		}
 		isc_addr_list(out, "domain-name-servers", sn->dns, sn->ndns);
 		isc_addr_list(out, "ntp-servers", sn->ntp, sn->nntp);
+		/* Only iPXE asks for option 175, so only iPXE gets it. */
+		if (sn->http_server)
+			sb_addf(out, "  option ipxe.pxekit-http-server \"%s\";\n", sn->http_server);
 		if (sn->lease_time)
 			sb_addf(out, "  default-lease-time %u;\n  max-lease-time %u;\n",
 				sn->lease_time, sn->lease_time);
@@ -227,10 +231,12 @@ void emit_isc(const struct inventory *inv, struct strbuf *out)
 	/* RFC 4578 client architecture; dhcpd 4.4 only knows it as
 	 * pxe-system-type, everyone's configs say "arch". */
 	sb_add(out, "option arch code 93 = unsigned integer 16;\n");
-	if (inv_find_boot(inv, CLIENT_IPXE, true))
+	if (inv_find_boot(inv, CLIENT_IPXE, true) || inv_has_subnet_http(inv))
 		sb_add(out, "option space ipxe;\n"
 			    "option ipxe-encap-opts code 175 = encapsulate ipxe;\n"
 			    "option ipxe.no-pxedhcp code 176 = unsigned integer 8;\n");
+	if (inv_has_subnet_http(inv))
+		sb_addf(out, "option ipxe.pxekit-http-server code %u = text;\n", INV_IPXE_HTTP_OPTION);
 	sb_add(out, "\n");
 	isc_failover_globals(inv, out);
 	isc_http_class(out, inv);

@@ -273,6 +273,23 @@ static void kea_addr_option(struct strbuf *out, size_t *n, const char *name,
 	sb_free(&list);
 }
 
+/* A subnet's http-server for iPXE: option 175 holding sub-option 224
+ * (inventory.h INV_IPXE_HTTP_OPTION), in hex. Kea 2.2 has no definition
+ * of iPXE's space, and one in option-def would not reach the pieces of
+ * --kea-lists; bytes need none. iPXE asks for 175, so Kea sends it. */
+static void kea_ipxe_http(struct strbuf *out, size_t *n, const char *url)
+{
+	size_t len = strlen(url);	/* at most INV_PATH_MAX: one option */
+
+	sb_addf(out, "%s { \"code\": %u, \"csv-format\": false, \"data\": \"%02X%02X",
+		*n ? "," : ",\n    \"option-data\": [", INV_IPXE_ENCAP, INV_IPXE_HTTP_OPTION,
+		(unsigned)len);
+	for (size_t i = 0; i < len; i++)
+		sb_addf(out, "%02X", (unsigned char)url[i]);
+	sb_add(out, "\" }");
+	(*n)++;
+}
+
 static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i)
 {
 	const struct inv_subnet *sn = &inv->subnets[i];
@@ -308,6 +325,8 @@ static void kea_subnet(struct strbuf *out, const struct inventory *inv, size_t i
 		out->oom |= list.oom;
 		sb_free(&list);
 	}
+	if (sn->http_server)
+		kea_ipxe_http(out, &nopt, sn->http_server);
 	if (nopt)
 		sb_add(out, " ]");
 	for (size_t h = 0; h < inv->nhosts; h++) {

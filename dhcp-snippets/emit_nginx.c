@@ -69,6 +69,25 @@ bool nginx_image_from_state(const char *name, const char *type, const char *http
 	return true;
 }
 
+static bool same_url(const char *base, const char *want)
+{
+	size_t len = strlen(base);
+
+	return strncmp(base, want, len) == 0 && (!want[len] || strcmp(want + len, "/") == 0);
+}
+
+const char *nginx_pick_url(const struct inventory *inv, const char *want, bool *is_global)
+{
+	*is_global = true;
+	if (!want || (inv->http_server && same_url(inv->http_server, want)))
+		return inv->http_server;
+	*is_global = false;
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		if (inv->subnets[i].http_server && same_url(inv->subnets[i].http_server, want))
+			return inv->subnets[i].http_server;
+	return NULL;
+}
+
 /* The URL's host[:port] and path (after the host; "" for none). */
 static void split_url(const char *url, size_t *hostlen, const char **path)
 {

@@ -36,6 +36,12 @@ bool nginx_image_from_state(const char *name, const char *type, const char *http
 void emit_nginx(const struct inventory *inv, const char *tftproot,
 		const struct nginx_image *img, size_t nimg, struct strbuf *out);
 
+/* Which of the inventory's http-server URLs a block serves: want (as
+ * written, a trailing '/' or not) when it is the global one or a
+ * subnet's, or the global one when want is NULL. *is_global says which
+ * (http-listen is the global URL's only). NULL: none matches. */
+const char *nginx_pick_url(const struct inventory *inv, const char *want, bool *is_global);
+
 /* pxe-dhcpgen --nginx FILE: renders, checks with nginx -t (checker:
  * the nginx binary, NULL for PATH; no_checker skips it), with the
  * images whose state files are in images (complete ones), and puts the
@@ -44,6 +50,7 @@ void emit_nginx(const struct inventory *inv, const char *tftproot,
 struct nginx_run {
 	const char *output, *tftproot, *manifest, *checker;
 	const char *images;	/* pxe-image's state directory */
+	const char *http_server;	/* --http-server: a subnet's URL; NULL: the global */
 	bool no_checker, check_only, diff, quiet;
 };
 int nginx_main(const struct nginx_run *run, const struct inventory *inv);

@@ -294,6 +294,7 @@ void kea_ha_config(const struct inventory *inv, struct strbuf *out)
 {
 	const struct inv_failover *f = inv->failover;
 	const struct inv_failover_peer *me = failover_self(inv);
+	const char *hooks = inv->kea_hooks_dir ? inv->kea_hooks_dir : KEA_HOOKS_DIR;
 	char a[16];
 
 	if (!me)
@@ -301,8 +302,8 @@ void kea_ha_config(const struct inventory *inv, struct strbuf *out)
 	sb_add(out, ",\n\"multi-threading\": { \"enable-multi-threading\": true, "
 		    "\"thread-pool-size\": 2, \"packet-queue-size\": 64 },\n");
 	sb_addf(out, "\"hooks-libraries\": [\n"
-		     "  { \"library\": \"" KEA_HOOKS_DIR "/libdhcp_lease_cmds.so\" },\n"
-		     "  { \"library\": \"" KEA_HOOKS_DIR "/libdhcp_ha.so\",\n"
+		     "  { \"library\": \"%s/libdhcp_lease_cmds.so\" },\n"
+		     "  { \"library\": \"%s/libdhcp_ha.so\",\n"
 		     "    \"parameters\": { \"high-availability\": [ {\n"
 		     "      \"this-server-name\": \"%s\",\n"
 		     "      \"mode\": \"%s\",\n"
@@ -310,7 +311,7 @@ void kea_ha_config(const struct inventory *inv, struct strbuf *out)
 		     "      \"max-response-delay\": %u,\n"
 		     "      \"max-ack-delay\": %u,\n"
 		     "      \"max-unacked-clients\": %u,\n",
-		me->server->name, kea_load_balancing(inv) ? "load-balancing" : "hot-standby",
+		hooks, hooks, me->server->name, kea_load_balancing(inv) ? "load-balancing" : "hot-standby",
 		f->heartbeat_delay * 1000, f->max_response_delay * 1000, f->max_ack_delay * 1000,
 		f->max_unacked_clients);
 	sb_add(out, "      \"multi-threading\": { \"enable-multi-threading\": true, "

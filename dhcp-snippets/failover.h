@@ -13,10 +13,11 @@
 #include "inventory.h"
 #include "strbuf.h"
 
-/* Where Debian's kea-common installs the hooks (libdhcp_ha.so needs
- * libdhcp_lease_cmds.so loaded before it). */
+/* Where Kea's hooks are (libdhcp_ha.so needs libdhcp_lease_cmds.so
+ * loaded before it): configure finds the directory (config.h,
+ * --with-kea-hooks-dir); the inventory's kea-hooks-dir beats it. */
 #ifndef KEA_HOOKS_DIR
-#define KEA_HOOKS_DIR "/usr/lib/x86_64-linux-gnu/kea/hooks"
+#define KEA_HOOKS_DIR "/usr/lib/kea/hooks"
 #endif
 #define ISC_FAILOVER_PORT 647	/* dhcpd.conf(5); IANA's dhcp-failover2 */
 #define KEA_HA_PORT 8000	/* Kea ARM's HA examples */

@@ -626,6 +626,8 @@ static bool subnet_ntp(struct parser *ps, void *obj, const struct token *key,
 
 static bool subnet_next_server(struct parser *ps, void *obj, const struct token *key,
 			       const struct token *a, size_t n);	/* DHCP failover block */
+static bool subnet_http_server(struct parser *ps, void *obj, const struct token *key,
+			       const struct token *a, size_t n);	/* HTTP boot path block */
 
 static const struct setting subnet_settings[] = {
 	{ "range", 2, subnet_range, 0, NULL, NULL },
@@ -637,6 +639,7 @@ static const struct setting subnet_settings[] = {
 	{ "ntp", SIZE_MAX, subnet_ntp, 0, NULL, NULL },
 	FLAG_FIELD("proxy", struct inv_subnet, proxy),
 	{ "next-server", 1, subnet_next_server, 0, NULL, NULL },
+	{ "http-server", 1, subnet_http_server, 0, NULL, NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL },
 };
 
@@ -2029,14 +2032,61 @@ static size_t check_host_port(struct parser *ps, const struct token *t, size_t a
 
 /* http-server URL: the base the big files are fetched from. Only what a
  * URL needs is let in (no quote, space, ';', '$', '#', '?', '{'), so the
- * URL goes into iPXE scripts, grub.cfg and nginx's server block as it is. */
+ * URL goes into iPXE scripts, grub.cfg, nginx's server block and the DHCP
+ * outputs' quoted strings as it is. Returns it without a trailing '/',
+ * or NULL after an error. */
+static char *http_url(struct parser *ps, const struct token *t)
+{
+	const char *s = t->text, *path;
+	size_t hostlen, len;
+	unsigned port;
+	char *url;
+
+	if (!check_length(ps, t, "URL", INV_PATH_MAX))
+		return NULL;
+	if (strncmp(s, "https://", 8) == 0) {
+		error_at(ps, t->pos, "http-server must be http://: GRUB 2.06 has no https, and "
+				     "the nginx server block serves plain HTTP");
+		return NULL;
+	}
+	if (strncmp(s, "http://", 7) != 0) {
+		error_at(ps, t->pos, "http-server takes an http:// URL");
+		return NULL;
+	}
+	path = strchr(s + 7, '/');
+	len = path ? (size_t)(path - s) : strlen(s);
+	hostlen = check_host_port(ps, t, 7, len, &port, false);
+	if (hostlen == 0)
+		return NULL;
+	for (size_t i = len; s[i]; i++) {
+		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			  (s[i] >= '0' && s[i] <= '9') || strchr("._~/-+", s[i]);
+
+		if (!ok) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in an http-server URL",
+				 (unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' ? '?' : s[i]);
+			return NULL;
+		}
+		if (s[i] == '/' && (strncmp(s + i, "/../", 4) == 0 || strcmp(s + i, "/..") == 0 ||
+				    strncmp(s + i, "/./", 3) == 0 || strcmp(s + i, "/.") == 0 ||
+				    (s[i + 1] == '/'))) {
+			error_at(ps, char_pos(t, i), "'//', '.' and '..' are not allowed in an http-server path");
+			return NULL;
+		}
+	}
+	url = dup_value(ps, t);
+	if (url) {
+		/* one '/' between base and path, however the base was written */
+		len = strlen(url);
+		if (len > 7 && url[len - 1] == '/')
+			url[len - 1] = '\0';
+	}
+	return url;
+}
+
 static void stmt_http_server(struct parser *ps, struct stmt *st)
 {
 	struct inventory *inv = ps->inv;
-	const struct token *t = &st->tok[1];
-	const char *s, *path;
-	size_t hostlen, len;
-	unsigned port;
 
 	if (st->n != 2 || st->block) {
 		error_at(ps, st->tok[0].pos, "write: http-server http://HOST[:PORT][/PATH]");
@@ -2046,47 +2096,32 @@ static void stmt_http_server(struct parser *ps, struct stmt *st)
 		error_at(ps, st->tok[0].pos, "http-server given twice");
 		return;
 	}
-	s = t->text;
-	if (!check_length(ps, t, "URL", INV_PATH_MAX))
-		return;
-	if (strncmp(s, "https://", 8) == 0) {
-		error_at(ps, t->pos, "http-server must be http://: GRUB 2.06 has no https, and "
-				     "the nginx server block serves plain HTTP");
-		return;
-	}
-	if (strncmp(s, "http://", 7) != 0) {
-		error_at(ps, t->pos, "http-server takes an http:// URL");
-		return;
-	}
-	path = strchr(s + 7, '/');
-	len = path ? (size_t)(path - s) : strlen(s);
-	hostlen = check_host_port(ps, t, 7, len, &port, false);
-	if (hostlen == 0)
-		return;
-	for (size_t i = len; s[i]; i++) {
-		bool ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-			  (s[i] >= '0' && s[i] <= '9') || strchr("._~/-+", s[i]);
+	inv->http_server_pos = st->tok[1].pos;
+	inv->http_server = http_url(ps, &st->tok[1]);
+}
 
-		if (!ok) {
-			error_at(ps, char_pos(t, i), "character '%c' is not allowed in an http-server URL",
-				 (unsigned char)s[i] < ' ' || (unsigned char)s[i] > '~' ? '?' : s[i]);
-			return;
-		}
-		if (s[i] == '/' && (strncmp(s + i, "/../", 4) == 0 || strcmp(s + i, "/..") == 0 ||
-				    strncmp(s + i, "/./", 3) == 0 || strcmp(s + i, "/.") == 0 ||
-				    (s[i + 1] == '/'))) {
-			error_at(ps, char_pos(t, i), "'//', '.' and '..' are not allowed in an http-server path");
-			return;
-		}
+/* A subnet's own http-server: for the iPXE clients of that subnet. */
+static bool subnet_http_server(struct parser *ps, void *obj, const struct token *key,
+			       const struct token *a, size_t n)
+{
+	struct inv_subnet *sn = obj;
+
+	(void)n;
+	if (sn->http_server) {
+		error_at(ps, key->pos, "http-server given twice");
+		return false;
 	}
-	inv->http_server_pos = t->pos;
-	inv->http_server = dup_value(ps, t);
-	if (inv->http_server) {
-		/* one '/' between base and path, however the base was written */
-		len = strlen(inv->http_server);
-		if (len > 7 && inv->http_server[len - 1] == '/')
-			inv->http_server[len - 1] = '\0';
-	}
+	sn->http_server_pos = a[0].pos;
+	sn->http_server = http_url(ps, &a[0]);
+	return sn->http_server != NULL;
+}
+
+bool inv_has_subnet_http(const struct inventory *inv)
+{
+	for (size_t i = 0; i < inv->nsubnets; i++)
+		if (inv->subnets[i].http_server)
+			return true;
+	return false;
 }
 
 /* http-listen [ADDRESS:]PORT | ADDRESS: where the nginx block listens,
@@ -2138,6 +2173,42 @@ static void stmt_http_listen(struct parser *ps, struct stmt *st)
 		error_at(ps, t->pos, "out of memory");
 }
 
+/* kea-hooks-dir DIR: where this site's Kea has libdhcp_ha.so, when it
+ * is not where configure found it. An absolute path of plain characters:
+ * it goes into a JSON string as it is. */
+static void stmt_kea_hooks_dir(struct parser *ps, struct stmt *st)
+{
+	struct inventory *inv = ps->inv;
+	const struct token *t = &st->tok[1];
+
+	if (st->n != 2 || st->block) {
+		error_at(ps, st->tok[0].pos, "write: kea-hooks-dir /PATH (where libdhcp_ha.so is)");
+		return;
+	}
+	if (inv->kea_hooks_dir) {
+		error_at(ps, st->tok[0].pos, "kea-hooks-dir given twice");
+		return;
+	}
+	if (!check_length(ps, t, "directory", INV_PATH_MAX))
+		return;
+	for (size_t i = 0; t->text[i]; i++) {
+		char c = t->text[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("/._-+", c))) {
+			error_at(ps, char_pos(t, i), "character '%c' is not allowed in kea-hooks-dir",
+				 (unsigned char)c < ' ' || (unsigned char)c > '~' ? '?' : c);
+			return;
+		}
+	}
+	if (t->text[0] != '/' || strstr(t->text, "/../") || strstr(t->text, "/./")) {
+		error_at(ps, t->pos, "kea-hooks-dir is an absolute path without '.' or '..' parts");
+		return;
+	}
+	inv->kea_hooks_dir_pos = t->pos;
+	inv->kea_hooks_dir = dup_value(ps, t);
+}
+
 const char *inv_http_url(const struct inventory *inv, const char *path, char *out)
 {
 	if (inv_is_url(path))
@@ -2170,6 +2241,7 @@ static const struct statement {
 	{ "failover", stmt_failover, true },
 	{ "http-server", stmt_http_server, false },
 	{ "http-listen", stmt_http_listen, false },
+	{ "kea-hooks-dir", stmt_kea_hooks_dir, false },
 };
 
 static void parse_statements(struct parser *ps)
@@ -2432,6 +2504,9 @@ static void check_subnets(struct parser *ps)
 				  sn->domain || sn->nsearch || sn->nntp))
 			error_at(ps, sn->pos,
 				 "a proxy subnet leases nothing: range, router, dns, lease-time, domain, search and ntp belong to the DHCP server that owns it");
+		if (sn->proxy && sn->http_server)
+			error_at(ps, sn->http_server_pos,
+				 "a proxy subnet takes no http-server: like its other options, the DHCP server that owns it would have to send it");
 	}
 	if (inv->has_server && inv->nsubnets && !inventory_subnet_of(inv, inv->server)) {
 		format_ipv4(inv->server, a);
@@ -2892,6 +2967,7 @@ void inventory_free(struct inventory *inv)
 	free_boots(inv->boots6, inv->nboots6);
 	for (size_t i = 0; i < inv->nsubnets; i++) {
 		free(inv->subnets[i].domain);
+		free(inv->subnets[i].http_server);
 		for (size_t j = 0; j < inv->subnets[i].nsearch; j++)
 			free(inv->subnets[i].search[j]);
 	}
@@ -2936,6 +3012,7 @@ void inventory_free(struct inventory *inv)
 	free_failover(inv);
 	free(inv->http_server);
 	free(inv->http_listen);
+	free(inv->kea_hooks_dir);
 	free(inv->source);
 	free(inv);
 }

@@ -38,13 +38,17 @@ struct inv_subnet {
 	bool proxy;
 	bool has_next_server;	/* failover.c: this subnet's own TFTP server */
 	uint32_t next_server;
+	/* This subnet's own HTTP server (the global http-server's form):
+	 * the DHCP answer hands it to iPXE as option 175.224, the menus
+	 * read it as ${175.224} (pxekit.conf(5) THE HTTP BOOT PATH). */
+	char *http_server;
 	unsigned lease_time;	/* seconds; 0: the server's default */
 	char *domain;		/* option 15 */
 	size_t nsearch;		/* option 119 */
 	char *search[INV_MAX_LIST];
 	size_t nntp;		/* option 42 */
 	uint32_t ntp[INV_MAX_LIST];
-	struct inv_pos pos, range_pos;
+	struct inv_pos pos, range_pos, http_server_pos;
 };
 
 /* An IPv6 subnet served by DHCPv6 (RFC 8415); boot files come from the
@@ -195,6 +199,8 @@ struct inventory {
 	char *http_server;	/* "http://host[:port][/path]", no trailing '/'; NULL: TFTP */
 	char *http_listen;	/* nginx listen: "addr:port" or "port"; NULL: from the URL */
 	struct inv_pos http_server_pos, http_listen_pos;
+	char *kea_hooks_dir;	/* Kea's hook libraries; NULL: configure's KEA_HOOKS_DIR */
+	struct inv_pos kea_hooks_dir_pos;
 };
 
 /* Parses and checks text[0..len) (need not be NUL-terminated). Messages
@@ -246,6 +252,16 @@ uint32_t prefix_mask(unsigned prefixlen);
  * one (out), else NULL (TFTP). out holds INV_HTTP_URL_MAX bytes. */
 #define INV_HTTP_URL_MAX (2 * INV_PATH_MAX + 4)
 const char *inv_http_url(const struct inventory *inv, const char *path, char *out);
+/* Some subnet names its own http-server: iPXE scripts then take the base
+ * from the DHCP answer (INV_IPXE_HTTP_OPTION), the global one being the
+ * default. */
+bool inv_has_subnet_http(const struct inventory *inv);
+/* The option in iPXE's encapsulated space (RFC 2132 option 175, iPXE's
+ * include/ipxe/dhcp.h "Etherboot-specific encapsulated options") that
+ * carries a subnet's http-server: iPXE asks every server for 175 and
+ * keeps what it gets as setting 175.224; iPXE itself defines no 224. */
+#define INV_IPXE_ENCAP 175
+#define INV_IPXE_HTTP_OPTION 224
 const struct inv_subnet *inventory_subnet_of(const struct inventory *inv, uint32_t addr);
 
 #endif

@@ -612,12 +612,35 @@ static const char *ipxe_prefix(const char *path)
 	return inv_is_url(path) || path[0] == '/' ? "" : "/";
 }
 
+/* Where a script's kernel and initrd come from when a subnet names its
+ * own http-server (pxekit.conf(5) THE HTTP BOOT PATH): the DHCP answer's
+ * option 175.224, else the global http-server, else (no base: a path
+ * from '/') the TFTP server the script came from. The URL from DHCP is
+ * only ever expanded, never parsed as script text. */
+#define IPXE_TEXT(x) #x
+#define IPXE_OPTION(e, o) "${" IPXE_TEXT(e) "." IPXE_TEXT(o) ":string}"
+#define IPXE_DHCP_BASE IPXE_OPTION(INV_IPXE_ENCAP, INV_IPXE_HTTP_OPTION)
+#define IPXE_BASE "${pxekit-http}"
+
+static void ipxe_base(struct strbuf *sb, const struct inventory *inv)
+{
+	if (inv_has_subnet_http(inv) && inv->http_server)
+		sb_addf(sb, "isset %s && set pxekit-http %s || set pxekit-http %s\n",
+			IPXE_DHCP_BASE, IPXE_DHCP_BASE, inv->http_server);
+}
+
 /* A file for iPXE: from the http-server when the inventory names one. */
 static const char *ipxe_file(const struct inventory *inv, const char *path,
 			     char url[INV_HTTP_URL_MAX])
 {
-	const char *u = inv_http_url(inv, path, url);
+	const char *u;
 
+	if (!inv_is_url(path) && inv_has_subnet_http(inv)) {
+		snprintf(url, INV_HTTP_URL_MAX, "%s/%s", inv->http_server ? IPXE_BASE : IPXE_DHCP_BASE,
+			 path + (path[0] == '/'));
+		return url;
+	}
+	u = inv_http_url(inv, path, url);
 	if (u)
 		return u;
 	snprintf(url, INV_HTTP_URL_MAX, "%s%s", ipxe_prefix(path), path);
@@ -635,6 +658,7 @@ static void ipxe_boot(struct strbuf *sb, const struct inventory *inv,
 	}
 	if (append)
 		ipxe_set_text(sb, "append", pr->name, append);
+	ipxe_base(sb, inv);
 	/* initrd= names the initrd for a kernel's EFI stub (ipxe.org/cmd/initrd). */
 	sb_addf(sb, "kernel %s%s", ipxe_file(inv, pr->kernel, url),
 		pr->initrd ? " initrd=initrd" : "");

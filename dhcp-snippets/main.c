@@ -51,6 +51,7 @@ struct config {
 	const char *server;	/* --server: one DHCP server's output only */
 	const char *nginx;	/* --nginx FILE: write the HTTP server block only */
 	const char *images;	/* --images DIR: pxe-image's state, for --nginx */
+	const char *http_server;	/* --http-server URL: which block --nginx writes */
 	enum dhcp_format format;
 	bool check_only, diff, no_loaders, no_checker, no_main_conf, quiet, kea_lists;
 };
@@ -62,7 +63,8 @@ static void usage(FILE *to)
 		"                   [--check | --diff] [--manifest FILE] [--checker PROG]\n"
 		"                   [--main-config FILE | --no-main-config] [--no-checker]\n"
 		"                   [--kea-lists] [--no-loaders] [--server NAME] [-q]\n"
-		"       pxe-dhcpgen --nginx FILE|- [--images DIR] [-c FILE] [-t DIR] [--check | --diff] ...\n"
+		"       pxe-dhcpgen --nginx FILE|- [--http-server URL] [--images DIR] [-c FILE] [-t DIR]\n"
+		"                   [--check | --diff] ...\n"
 		"Writes DHCP server configuration and boot-loader files from a pxekit inventory.\n\n"
 		"  -c, --config FILE     inventory (default " DEFAULT_INVENTORY ")\n"
 		"  -f, --format FMT      isc (default), kea, dnsmasq, or for DHCPv6 isc6 or kea6\n"
@@ -87,6 +89,7 @@ static void usage(FILE *to)
 		"                        path (default: each server's, -o with -NAME added)\n"
 		"      --nginx FILE      write only the nginx server block of the HTTP boot\n"
 		"                        path (http-server), checked with nginx -t\n"
+		"      --http-server URL the block of a subnet's http-server (default: the global one)\n"
 		"      --images DIR      pxe-image's state directory: --nginx serves its images\n"
 		"                        too (default " DEFAULT_IMAGES ")\n"
 		"  -q, --quiet           only errors and warnings\n"
@@ -120,7 +123,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_CHECK = 256, OPT_DIFF, OPT_MANIFEST, OPT_CHECKER, OPT_NO_CHECKER,
 	       OPT_NO_LOADERS, OPT_MAIN_CONF, OPT_NO_MAIN_CONF, OPT_KEA_LISTS, OPT_SERVER,
-	       OPT_NGINX, OPT_IMAGES };
+	       OPT_NGINX, OPT_IMAGES, OPT_HTTP_SERVER };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -138,6 +141,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		{ "server", required_argument, NULL, OPT_SERVER },
 		{ "nginx", required_argument, NULL, OPT_NGINX },
 		{ "images", required_argument, NULL, OPT_IMAGES },
+		{ "http-server", required_argument, NULL, OPT_HTTP_SERVER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -164,6 +168,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		case OPT_SERVER: cfg->server = optarg; break;
 		case OPT_NGINX: cfg->nginx = optarg; break;
 		case OPT_IMAGES: cfg->images = optarg; break;
+		case OPT_HTTP_SERVER: cfg->http_server = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pxe-dhcpgen (pxekit) " PACKAGE_VERSION "\n"); exit(0);
 		default: usage(stderr); exit(2);
@@ -180,6 +185,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		fatal(2, "--nginx writes the server block only: -o, --main-config and --no-loaders do not go with it");
 	if (cfg->images && !cfg->nginx)
 		fatal(2, "--images goes with --nginx");
+	if (cfg->http_server && !cfg->nginx)
+		fatal(2, "--http-server goes with --nginx");
 	if (cfg->nginx)
 		cfg->output = cfg->nginx;
 	if (!cfg->output)
@@ -511,6 +518,7 @@ int main(int argc, char **argv)
 		struct nginx_run run = {
 			.output = cfg.nginx, .tftproot = cfg.tftproot, .manifest = cfg.manifest,
 			.images = cfg.images ? cfg.images : DEFAULT_IMAGES,
+			.http_server = cfg.http_server,
 			.checker = cfg.checker, .no_checker = cfg.no_checker,
 			.check_only = cfg.check_only, .diff = cfg.diff, .quiet = cfg.quiet,
 		};

@@ -153,8 +153,10 @@ static struct nginx_image *load_images(const char *dir, const struct inventory *
 	return img;
 }
 
-int nginx_main(const struct nginx_run *run, const struct inventory *inv)
+int nginx_main(const struct nginx_run *run, const struct inventory *whole)
 {
+	struct inventory view = *whole, *inv = &view;
+	bool is_global;
 	struct nginx_image *img;
 	size_t nimg;
 	struct strbuf text = STRBUF_INIT;
@@ -162,6 +164,14 @@ int nginx_main(const struct nginx_run *run, const struct inventory *inv)
 	struct output out;
 	int status = 0;
 
+	/* A subnet's http-server: the block for the web server at that URL,
+	 * on the URL's own address and port. */
+	view.http_server = (char *)nginx_pick_url(whole, run->http_server, &is_global);
+	if (!is_global)
+		view.http_listen = NULL;
+	if (run->http_server && !view.http_server)
+		fatal(1, "%s: --http-server %s is not an http-server of the inventory (global or a subnet's)",
+		      inv->source, run->http_server);
 	if (!inv->http_server)
 		fatal(1, "%s: --nginx needs an http-server statement (the URL the block serves)",
 		      inv->source);

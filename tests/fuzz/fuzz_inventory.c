@@ -30,7 +30,10 @@ static void check_output(const struct strbuf *sb)
 /* iPXE ends a command at a word ";", "||" or "&&" and a line at a word
  * starting with '#' (core/exec.c): no inventory text may produce one.
  * The only ones pxe-dhcpgen writes itself: "#!ipxe", the "# Generated"
- * header, the "|| goto" after choose and the "|| chain" of boot.ipxe. */
+ * header, the "|| goto" after choose, the "|| chain" of boot.ipxe and
+ * the line that takes a subnet's http-server from DHCP, whose only
+ * inventory text is the global URL, one word at its end. */
+#define ISSET "isset ${175.224:string} && set pxekit-http ${175.224:string} || set pxekit-http "
 static void check_ipxe(const struct loader_file *f)
 {
 	const char *line = sb_str(&f->text);
@@ -41,6 +44,14 @@ static void check_ipxe(const struct loader_file *f)
 		size_t len = strcspn(line, "\n");
 		bool first = true, choose = strncmp(line, "choose ", 7) == 0 ||
 						  strncmp(line, "chain ", 6) == 0;
+
+		if (strncmp(line, ISSET, strlen(ISSET)) == 0) {
+			if (memchr(line + strlen(ISSET), ' ', len - strlen(ISSET)) ||
+			    len == strlen(ISSET))
+				abort();
+			line += len + (line[len] == '\n');
+			continue;
+		}
 
 		for (size_t i = 0; i < len;) {
 			size_t n;

@@ -35,6 +35,7 @@ printf 'server 10.0.0.1\nboot bios p.0\nboot ipxe i\nprofile a label "x ; y || z
 printf 'server 10.0.0.1\nboot bios p.0\ninclude "/f*"\n\fprofile a kernel k\n\fhost h mac 52:54:00:00:00:01 profile a\ninclude "f2"\n' >"$out/corpus-inventory/include"
 # The HTTP boot path: its URL goes into iPXE, grub.cfg and nginx as it is.
 printf 'server 10.0.0.1\nhttp-server http://10.0.0.1:8080/pxekit/\nhttp-listen 10.0.0.1:8080\nboot ipxe i\nprofile a kernel k/l initrd http://10.0.0.2/i\n' >"$out/corpus-inventory/http"
+printf 'server 10.0.0.1\nhttp-server http://10.0.0.1/p\nkea-hooks-dir /usr/lib64/kea/hooks\nsubnet 10.0.0.0/24 {\n range 10.0.0.100 10.0.0.150\n http-server http://10.0.0.9:81/a/\n}\nsubnet 10.1.0.0/24 http-server http://b.example/x\nboot ipxe i\nprofile a kernel k/l initrd /i\n' >"$out/corpus-inventory/subnet-http"
 printf '/srv/images 192.0.2.0/24(ro,no_root_squash) *.lab(ro,insecure) \\\n  "/a b"(rw,fsid=3)\n/x -ro @ng 2001:db8::/32(sec=sys)\n' >"$out/corpus-exports/seed"
 # An NFSv3 GETATTR call with AUTH_SYS and a 12-byte handle.
 printf '\0\0\0\1\0\0\0\0\0\0\0\2\0\1\206\243\0\0\0\3\0\0\0\1\0\0\0\1\0\0\0\30\0\0\0\0\0\0\0\1h\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\14abcdefghijkl' >"$out/corpus-rpc/getattr"

@@ -19,7 +19,9 @@
 need busybox ip diff
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
 KEA=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
-for tool in "$DHCPD" "$KEA" /usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so; do
+# The hooks directory configure found (config.h KEA_HOOKS_DIR).
+KEA_HOOKS=$(sed -n 's/^#define KEA_HOOKS_DIR "\(.*\)"$/\1/p' "$top_builddir/config.h")
+for tool in "$DHCPD" "$KEA" "$KEA_HOOKS/libdhcp_ha.so"; do
 	[ -e "$tool" ] || { echo "missing $tool: run tools/install-deps --test"; exit 99; }
 done
 

@@ -18,7 +18,7 @@
 # http-server in the inventory its grub.cfg still loads kernel and initrd
 # over TFTP (loaders.c grub_file says why GRUB stays on TFTP).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
-need qemu-system-x86_64 ip ss curl xorriso
+need qemu-system-x86_64 ip ss curl xorriso busybox dnsmasq od
 GEN=$top_builddir/dhcp-snippets/pxe-dhcpgen
 ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
 EFI_ROM=/usr/lib/ipxe/qemu/efi-e1000.rom
@@ -27,7 +27,8 @@ GRUBNET=$PEERS/grub-efi-amd64-signed/usr/lib/grub/x86_64-efi-signed/grubnetx64.e
 GRUB_CHECK=$PEERS/grub-common/usr/bin/grub-script-check
 NGX=$PEERS/nginx
 NGINX=$NGX/usr/sbin/nginx
-for f in "$DHCPD" "$ROM" "$EFI_ROM" "$OVMF" "$GRUBNET" "$GRUB_CHECK" "$NGINX" "$NGX/etc/nginx/nginx.conf" "$NGX/etc/nginx/mime.types"; do
+KEA=$PEERS/kea-dhcp4-server/usr/sbin/kea-dhcp4
+for f in "$DHCPD" "$KEA" "$ROM" "$EFI_ROM" "$OVMF" "$GRUBNET" "$GRUB_CHECK" "$NGINX" "$NGX/etc/nginx/nginx.conf" "$NGX/etc/nginx/mime.types"; do
 	[ -e "$f" ] || { echo "missing $f: run tools/install-deps --test"; exit 99; }
 done
 MAC=52:54:00:12:35:01
@@ -202,6 +203,182 @@ check "TFTP: in.tftpd never sent the kernel or initrd" sh -c "! grep -q 'filenam
 check "the guest's serial console: Debian's kernel booted" expect_line 'Linux version [0-9]' "$console"
 check "the guest's serial console: the kernel ran the initrd's /init" \
 	expect_line 'PXEKIT-HTTP-BOOTED kernel [0-9]' "$console"
+
+# ---- A subnet's own http-server ---------------------------------------
+# Subnet A (the guest's, 192.0.2.0/24) names nginx A (192.0.2.1:8081,
+# /subnet-a), subnet B (198.51.100.0/24, a veth into namespace cli) its
+# own URL, and the global http-server stays the default. The iPXE menus
+# are shared: the guest must fetch kernel and initrd from nginx A, never
+# from the global nginx; ISC dhcpd, Kea and dnsmasq each hand an iPXE
+# client on subnet B B's URL in option 175, sub-option 224.
+subnets_inventory() {
+	cat >"$WORK/inventory" <<EOF
+server 192.0.2.1
+http-server http://192.0.2.1/pxekit
+subnet 192.0.2.0/24 {
+    range 192.0.2.150 192.0.2.199
+    http-server http://192.0.2.1:8081/subnet-a/
+}
+subnet 198.51.100.0/24 {
+    range 198.51.100.150 198.51.100.199
+    $1
+}
+boot bios pxelinux.0
+boot ipxe ipxe/boot.ipxe
+profile http kernel k/vmlinuz initrd k/initrd.gz append "console=ttyS0 panic=-1"
+host node01 mac $MAC address 192.0.2.101 profile http
+EOF
+}
+# refused_subnet NAME LINE WANT: as refused, LINE in subnet B's block,
+# for each DHCP format.
+refused_subnet() {
+	rm -rf "$WORK/bad" && mkdir -p "$WORK/bad/tftp"
+	subnets_inventory "$2"
+	for f in isc kea dnsmasq; do
+		if "$GEN" -c "$WORK/inventory" -f $f -o "$WORK/bad/out.$f" -t "$WORK/bad/tftp" \
+			--manifest "$WORK/bad/manifest" --no-checker -q >>"$WORK/bad/out" 2>&1; then
+			not_ok "$1: accepted by -f $f"
+			return
+		fi
+	done
+	check "$1: refused with file:line:col" expect_line "$3" "$WORK/bad/out"
+	check "$1: nothing written" sh -c "[ -z \"\$(find '$WORK/bad' -mindepth 1 ! -name out ! -name tftp)\" ] &&
+		[ -z \"\$(ls -A '$WORK/bad/tftp')\" ]"
+}
+refused_subnet "a subnet's http-server with a space" 'http-server "http://198.51.100.1/a b"' \
+	"^$WORK/inventory:9:39: error: character ' ' is not allowed in an http-server URL"
+refused_subnet "a subnet's http-server with a quote" "http-server \"http://198.51.100.1/a'b\"" \
+	"^$WORK/inventory:9:39: error: character ''' is not allowed in an http-server URL"
+refused_subnet "a subnet's https http-server" 'http-server https://198.51.100.1/b' \
+	"^$WORK/inventory:9:17: error: http-server must be http://"
+refused_subnet "a subnet's http-server given twice" 'http-server http://198.51.100.1/b http-server http://198.51.100.1/c' \
+	"^$WORK/inventory:9:39: error: http-server given twice"
+
+URL_B=http://198.51.100.1/subnet-b
+subnets_inventory "http-server $URL_B/"
+"$GEN" -c "$WORK/inventory" -o "$WORK/pxekit-dhcpd.conf" -t "$ROOT" --manifest "$WORK/manifest" \
+	--checker "$DHCPD" -q
+check "iPXE menu: the base from option 175.224, the global http-server the default" sh -c "
+	grep -qxF 'isset \${175.224:string} && set pxekit-http \${175.224:string} || set pxekit-http http://192.0.2.1/pxekit' '$ROOT/ipxe/52-54-00-12-35-01.ipxe' &&
+	grep -qxF 'kernel \${pxekit-http}/k/vmlinuz initrd=initrd \${pxekit-append-http:string}' '$ROOT/ipxe/52-54-00-12-35-01.ipxe' &&
+	grep -qxF 'initrd --name initrd \${pxekit-http}/k/initrd.gz' '$ROOT/ipxe/52-54-00-12-35-01.ipxe'"
+check "dhcpd.conf: each subnet its own URL, as text in iPXE's space" sh -c "
+	grep -qxF '  option ipxe.pxekit-http-server \"http://192.0.2.1:8081/subnet-a\";' '$WORK/pxekit-dhcpd.conf' &&
+	grep -qxF '  option ipxe.pxekit-http-server \"$URL_B\";' '$WORK/pxekit-dhcpd.conf'"
+mkdir -p "$WORK/conf.d-a" "$WORK/nginx-a"
+check "pxe-dhcpgen --nginx --http-server: subnet A's block passes the real nginx -t" \
+	"$GEN" -c "$WORK/inventory" --nginx "$WORK/conf.d-a/pxekit.conf" --http-server http://192.0.2.1:8081/subnet-a \
+	--images "$WORK/empty" -t "$ROOT" --manifest "$WORK/manifest-a" --checker "$NGINX" -q
+check "pxe-dhcpgen --nginx --http-server: a URL the inventory does not name is refused" sh -c \
+	"if '$GEN' -c '$WORK/inventory' --nginx - --http-server http://192.0.2.9/x -t '$ROOT' --no-checker \
+		>'$WORK/ngx.out' 2>'$WORK/ngx.err'; then exit 1; fi
+	 grep -q 'http://192.0.2.9/x is not an http-server of the inventory' '$WORK/ngx.err' && [ ! -s '$WORK/ngx.out' ]"
+check "nginx A listens on subnet A's URL" expect_line '^	listen 192.0.2.1:8081;$' "$WORK/conf.d-a/pxekit.conf"
+sed -e "s|/etc/nginx/conf.d/|$WORK/conf.d-a/|" -e "s|/etc/nginx/|$NGX/etc/nginx/|g" \
+	-e "s|/run/nginx.pid|$WORK/nginx-a.pid|" -e "s|/var/log/nginx/|$WORK/nginx-a-|g" \
+	-e "s|^http {|http {\n\tclient_body_temp_path $WORK/nginx-a/body;\n\tproxy_temp_path $WORK/nginx-a/proxy;\n\tfastcgi_temp_path $WORK/nginx-a/fastcgi;\n\tuwsgi_temp_path $WORK/nginx-a/uwsgi;\n\tscgi_temp_path $WORK/nginx-a/scgi;|" \
+	"$NGX/etc/nginx/nginx.conf" >"$WORK/nginx-a.conf"
+spawn "$NGINX" -p "$WORK/nginx-a/" -c "$WORK/nginx-a.conf" -e "$WORK/nginx-a-error.log" -g 'daemon off;'
+NGINX_A_PID=$LAST_PID
+i=0
+until ss -Hntl 'sport = :8081' | grep -q . || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+
+# Subnet B: a veth into namespace cli.
+ip netns add cli
+ip link add vb0 type veth peer name vb1
+ip link set vb1 netns cli
+ip addr add 198.51.100.1/24 dev vb0
+ip link set vb0 up
+ip netns exec cli ip link set lo up
+ip netns exec cli ip link set vb1 up
+
+lines_global=$(wc -l <"$WORK/nginx-access.log")
+printf 'authoritative;\nping-check false;\ninclude "%s";\n' "$WORK/pxekit-dhcpd.conf" >"$WORK/dhcpd.conf"
+: >"$WORK/dhcpd.leases"
+spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" -pf "$WORK/dhcpd.pid" \
+	tap0 vb0 >"$WORK/dhcpd-subnets.log" 2>&1
+DHCPD_PID=$LAST_PID
+wait_udp 67 || { cat "$WORK/dhcpd-subnets.log"; exit 1; }
+console=$WORK/console-subnet-a
+: >"$console"
+spawn qemu-system-x86_64 -machine pc -boot n -m 512 -display none -monitor none -no-reboot \
+	-serial "file:$console" \
+	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+	-device e1000,netdev=n0,mac=$MAC,romfile=$ROM
+qemu_pid=$LAST_PID
+i=0
+while [ $i -lt 600 ] && kill -0 "$qemu_pid" 2>/dev/null && ! grep -aq PXEKIT-HTTP-BOOTED "$console"; do
+	sleep 0.5
+	i=$((i + 1))
+done
+echo "# subnet A: booted after about $((i / 2)) s"
+stop "$qemu_pid"
+echo "# nginx A's access log:"
+sed 's/^/#   /' "$WORK/nginx-a-access.log"
+tail -n +"$((lines_global + 1))" "$WORK/nginx-access.log" >"$WORK/access-global-subnets.log"
+check "subnet A: nginx A sent the guest the kernel (200 or 206)" \
+	expect_line '^192\.0\.2\.101 .*"GET /subnet-a/k/vmlinuz HTTP/1\.[01]" 20[06] ' "$WORK/nginx-a-access.log"
+check "subnet A: nginx A sent the guest the initrd (200 or 206)" \
+	expect_line '^192\.0\.2\.101 .*"GET /subnet-a/k/initrd\.gz HTTP/1\.[01]" 20[06] ' "$WORK/nginx-a-access.log"
+check "subnet A: the global nginx was asked for nothing" sh -c "[ ! -s '$WORK/access-global-subnets.log' ]"
+check "subnet A: the kernel ran the initrd's /init" expect_line 'PXEKIT-HTTP-BOOTED kernel [0-9]' "$console"
+
+cat >"$WORK/udhcpc-b.script" <<'SCRIPT'
+#!/bin/sh
+[ "$1" = bound ] || exit 0
+{
+	echo "ip=$ip"
+	echo "opt175=${opt175:-}"
+} >"$REPLY_FILE"
+SCRIPT
+chmod 755 "$WORK/udhcpc-b.script"
+# ask_b NAME: an iPXE client (user class "iPXE", asking for option 175)
+# on subnet B, once.
+ask_b() {
+	rm -f "$WORK/$1"
+	REPLY_FILE=$WORK/$1 ip netns exec cli busybox udhcpc -i vb1 -f -q -n -t 4 -T 1 \
+		-s "$WORK/udhcpc-b.script" -O 175 -x 0x4d:69505845 >"$WORK/$1.log" 2>&1 || true
+	[ -f "$WORK/$1" ] || : >"$WORK/$1"
+	sed 's/^/#   /' "$WORK/$1"
+}
+# Sub-option 224, its length, B's URL; other sub-options may come first
+# (ISC adds no-pxedhcp, b0 01 01) and an END may close them (dnsmasq).
+WANT_B=$(printf 'e0%02x' ${#URL_B})$(printf '%s' "$URL_B" | od -An -tx1 | tr -d ' \n')
+ask_b isc-b
+check "ISC dhcpd: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
+	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/isc-b' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/isc-b'"
+stop "$DHCPD_PID"
+
+"$GEN" -c "$WORK/inventory" -f kea -o "$WORK/pxekit-kea.json" -t "$ROOT" --manifest "$WORK/manifest" \
+	--no-loaders --checker "$KEA" -q
+mkdir -p "$WORK/kea"
+cat >"$WORK/kea.json" <<JSON
+{ "Dhcp4": {
+  "interfaces-config": { "interfaces": [ "vb0" ] },
+  "lease-database": { "type": "memfile", "persist": false },
+<?include "$WORK/pxekit-kea.json"?>
+} }
+JSON
+KEA_LOCKFILE_DIR=$WORK/kea KEA_PIDFILE_DIR=$WORK/kea spawn "$KEA" -c "$WORK/kea.json" >"$WORK/kea.log" 2>&1
+KEA_PID=$LAST_PID
+wait_udp 67 || { cat "$WORK/kea.log"; exit 1; }
+ask_b kea-b
+check "Kea: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
+	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/kea-b' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/kea-b'"
+stop "$KEA_PID"
+
+"$GEN" -c "$WORK/inventory" -f dnsmasq -o "$WORK/pxekit-dnsmasq.conf" -t "$ROOT" --manifest "$WORK/manifest" \
+	--no-loaders --checker "$(command -v dnsmasq)" -q
+spawn dnsmasq --no-daemon --port=0 --conf-file="$WORK/pxekit-dnsmasq.conf" \
+	--interface=vb0 --bind-interfaces --dhcp-leasefile="$WORK/dnsmasq.leases" \
+	--pid-file="$WORK/dnsmasq.pid" --user=root --log-dhcp >"$WORK/dnsmasq.log" 2>&1
+DNSMASQ_PID=$LAST_PID
+wait_udp 67 || { cat "$WORK/dnsmasq.log"; exit 1; }
+ask_b dnsmasq-b
+check "dnsmasq: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
+	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/dnsmasq-b' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/dnsmasq-b'"
+stop "$DNSMASQ_PID"
+stop "$NGINX_A_PID"
 
 # GRUB: Debian's signed grubnetx64 (no http module) falls back to TFTP.
 MAC2=52:54:00:12:35:02

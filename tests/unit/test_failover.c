@@ -398,6 +398,59 @@ static void test_output_of(void **state)
 	assert_false(failover_output_of("/e/pxekit.conf", "/e/pxekit6.conf", isc_s1));
 }
 
+static void test_kea_hooks_dir(void **state)
+{
+	struct inventory *inv = parse(SITE "kea-hooks-dir /opt/kea/lib64/hooks\n"
+					   "failover ha peer dhcp1 primary peer dhcp2 standby\n");
+	char *p;
+
+	(void)state;
+	assert_non_null(inv);
+	p = render(inv, FORMAT_KEA, "dhcp1");
+	assert_non_null(strstr(p, "{ \"library\": \"/opt/kea/lib64/hooks/libdhcp_lease_cmds.so\" },\n"
+				  "  { \"library\": \"/opt/kea/lib64/hooks/libdhcp_ha.so\""));
+	assert_null(strstr(p, KEA_HOOKS_DIR "/"));
+	free(p);
+	inventory_free(inv);
+	assert_error(SITE "kea-hooks-dir lib/hooks\n", "inv:");
+	assert_error("kea-hooks-dir /opt/a\"b\n", "unterminated");
+	assert_error("kea-hooks-dir \"/opt/a b\"\n", "inv:1:22: error: character ' ' is not allowed in kea-hooks-dir");
+	assert_error("kea-hooks-dir /opt/../x\n", "without '.' or '..'");
+	assert_error("kea-hooks-dir /a\nkea-hooks-dir /b\n", "inv:2:1: error: kea-hooks-dir given twice");
+}
+
+/* A subnet's own http-server is the same in both peers' files; each
+ * peer keeps its own next-server. */
+static void test_subnet_http_server_with_failover(void **state)
+{
+	struct inventory *inv = parse("server 192.0.2.1\n"
+				      "subnet 192.0.2.0/24 {\n range 192.0.2.100 192.0.2.199\n"
+				      " http-server http://192.0.2.80/a\n}\n"
+				      "boot ipxe ipxe/boot.ipxe\n"
+				      "dhcp-server dhcp1 address 192.0.2.2\n"
+				      "dhcp-server dhcp2 {\n address 192.0.2.3\n next-server 192.0.2.3\n}\n"
+				      "failover ha peer dhcp1 primary peer dhcp2 secondary\n");
+	char *p, *s;
+
+	(void)state;
+	assert_non_null(inv);
+	p = render(inv, FORMAT_ISC, "dhcp1");
+	s = render(inv, FORMAT_ISC, "dhcp2");
+	assert_non_null(strstr(p, "  option ipxe.pxekit-http-server \"http://192.0.2.80/a\";\n"));
+	assert_non_null(strstr(s, "  option ipxe.pxekit-http-server \"http://192.0.2.80/a\";\n"));
+	assert_non_null(strstr(p, "next-server 192.0.2.1;"));
+	assert_non_null(strstr(s, "next-server 192.0.2.3;"));
+	free(p);
+	free(s);
+	p = render(inv, FORMAT_KEA, "dhcp1");
+	s = render(inv, FORMAT_KEA, "dhcp2");
+	assert_non_null(strstr(p, "\"code\": 175, \"csv-format\": false, \"data\": \"E013"));
+	assert_non_null(strstr(s, "\"code\": 175, \"csv-format\": false, \"data\": \"E013"));
+	free(p);
+	free(s);
+	inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_subnet_next_server),
 		cmocka_unit_test(test_output_paths),
 		cmocka_unit_test(test_output_of),
+		cmocka_unit_test(test_kea_hooks_dir),
+		cmocka_unit_test(test_subnet_http_server_with_failover),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -287,6 +287,118 @@ static void test_nginx_images(void **state)
 	assert_non_null(why);
 }
 
+/* ---- a subnet's own http-server ------------------------------------ */
+
+#define SUBNETS "server 192.0.2.1\n" \
+		"subnet 192.0.2.0/24 {\n  range 192.0.2.100 192.0.2.199\n  http-server http://192.0.2.1:8081/a/\n}\n" \
+		"subnet 198.51.100.0/24 range 198.51.100.100 198.51.100.199\n" \
+		"boot bios pxelinux.0\nboot ipxe ipxe/boot.ipxe\n"
+
+static void test_subnet_http_server_is_parsed(void **state)
+{
+	struct inventory *inv = parse_ok(SUBNETS "http-server http://192.0.2.1/pxekit\n");
+	bool global;
+
+	(void)state;
+	assert_string_equal(inv->subnets[0].http_server, "http://192.0.2.1:8081/a");
+	assert_null(inv->subnets[1].http_server);
+	assert_true(inv_has_subnet_http(inv));
+	/* --nginx --http-server: a subnet's URL, as written or not */
+	assert_string_equal(nginx_pick_url(inv, "http://192.0.2.1:8081/a/", &global), "http://192.0.2.1:8081/a");
+	assert_false(global);
+	assert_string_equal(nginx_pick_url(inv, NULL, &global), "http://192.0.2.1/pxekit");
+	assert_true(global);
+	assert_string_equal(nginx_pick_url(inv, "http://192.0.2.1/pxekit", &global), "http://192.0.2.1/pxekit");
+	assert_true(global);
+	assert_null(nginx_pick_url(inv, "http://192.0.2.1:8081/ab", &global));
+	assert_null(nginx_pick_url(inv, "http://192.0.2.1:8081", &global));
+	inventory_free(inv);
+	inv = parse_ok(BASE);
+	assert_false(inv_has_subnet_http(inv));
+	inventory_free(inv);
+}
+
+static void test_subnet_http_server_errors(void **state)
+{
+	(void)state;
+	assert_error("subnet 192.0.2.0/24 http-server \"http://192.0.2.1/a b\"\n",
+		     "inv:1:52: error: character ' ' is not allowed in an http-server URL");
+	assert_error("subnet 192.0.2.0/24 http-server \"http://192.0.2.1/a'b\"\n",
+		     "inv:1:52: error: character ''' is not allowed in an http-server URL");
+	assert_error("subnet 192.0.2.0/24 http-server https://192.0.2.1/a\n",
+		     "inv:1:33: error: http-server must be http://");
+	assert_error("subnet 192.0.2.0/24 {\n http-server http://a\n http-server http://b\n}\n",
+		     "inv:3:2: error: http-server given twice");
+	assert_error("subnet 192.0.2.0/24 proxy http-server http://192.0.2.1/a\n",
+		     "inv:1:39: error: a proxy subnet takes no http-server");
+	assert_error("subnet 192.0.2.0/24 http-server http://192.0.2.1/${x}\n", "character '$' is not allowed");
+}
+
+static void test_subnet_http_menus_read_the_dhcp_option(void **state)
+{
+	struct inventory *inv = parse_ok(SUBNETS "http-server http://192.0.2.1/pxekit\n" PROFILES);
+	struct loader_files lf = { 0 };
+	const char *t;
+
+	(void)state;
+	emit_loaders(inv, &lf);
+	t = find_file(&lf, "ipxe/default.ipxe");
+	assert_has(t, "isset ${175.224:string} && set pxekit-http ${175.224:string} || set pxekit-http http://192.0.2.1/pxekit\n"
+		      "kernel ${pxekit-http}/images/deb/linux initrd=initrd\n"
+		      "initrd --name initrd ${pxekit-http}/images/deb/initrd.gz\n");
+	/* a profile's own URL stays as written; an absolute path too goes under the base */
+	assert_has(t, "kernel http://198.51.100.3/k initrd=initrd\ninitrd --name initrd ${pxekit-http}/abs/initrd\n");
+	assert_has(find_file(&lf, "ipxe/52-54-00-00-00-01.ipxe"),
+		   "kernel ${pxekit-http}/images/deb/linux initrd=initrd ${pxekit-append-deb:string}\n");
+	/* GRUB and PXELINUX stay on TFTP */
+	assert_lacks(find_file(&lf, "grub/grub.cfg"), "pxekit-http");
+	loader_files_free(&lf);
+	inventory_free(inv);
+	/* No global http-server: the option, else a path from '/' (TFTP). */
+	inv = parse_ok(SUBNETS PROFILES);
+	memset(&lf, 0, sizeof lf);
+	emit_loaders(inv, &lf);
+	t = find_file(&lf, "ipxe/default.ipxe");
+	assert_lacks(t, "isset");
+	assert_has(t, "kernel ${175.224:string}/images/deb/linux initrd=initrd\n"
+		      "initrd --name initrd ${175.224:string}/images/deb/initrd.gz\n");
+	loader_files_free(&lf);
+	inventory_free(inv);
+}
+
+static void test_subnet_http_in_each_dhcp_format(void **state)
+{
+	struct inventory *inv = parse_ok(SUBNETS PROFILES);
+	struct strbuf out = STRBUF_INIT;
+
+	(void)state;
+	emit_isc(inv, &out);
+	assert_has(sb_str(&out), "option ipxe.pxekit-http-server code 224 = text;\n");
+	assert_has(sb_str(&out), "  range 192.0.2.100 192.0.2.199;\n"
+				 "  option ipxe.pxekit-http-server \"http://192.0.2.1:8081/a\";\n}\n"
+				 "subnet 198.51.100.0 netmask 255.255.255.0 {\n"
+				 "  range 198.51.100.100 198.51.100.199;\n}\n");
+	sb_reset(&out);
+	emit_kea(inv, &out);
+	/* 224, 23 bytes, "http://192.0.2.1:8081/a" */
+	assert_has(sb_str(&out), "\"option-data\": [ { \"code\": 175, \"csv-format\": false, \"data\": "
+				 "\"E017687474703A2F2F3139322E302E322E313A383038312F61\" } ] },");
+	/* only subnet A has one */
+	assert_null(strstr(strstr(sb_str(&out), "\"code\": 175") + 1, "\"code\": 175"));
+	sb_reset(&out);
+	emit_dnsmasq(inv, &out);
+	assert_has(sb_str(&out), "dhcp-option=tag:pxekit-net1,encap:175,224,\"http://192.0.2.1:8081/a\"\n");
+	assert_lacks(sb_str(&out), "tag:pxekit-net2,encap:175");
+	sb_free(&out);
+	inventory_free(inv);
+	/* Without a subnet's own, the DHCP outputs are as before. */
+	inv = parse_ok(BASE "http-server http://192.0.2.1/pxekit\n");
+	emit_isc(inv, &out);
+	assert_lacks(sb_str(&out), "pxekit-http-server");
+	sb_free(&out);
+	inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +410,10 @@ int main(void)
 		cmocka_unit_test(test_nginx_block),
 		cmocka_unit_test(test_nginx_path_ok),
 		cmocka_unit_test(test_nginx_images),
+		cmocka_unit_test(test_subnet_http_server_is_parsed),
+		cmocka_unit_test(test_subnet_http_server_errors),
+		cmocka_unit_test(test_subnet_http_menus_read_the_dhcp_option),
+		cmocka_unit_test(test_subnet_http_in_each_dhcp_format),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
