@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* Owners (workers, or 0 for the process-per-transfer mode), below this. */
-#define LEDGER_MAX_OWNERS 128
+/* Owners are small numbers the caller chooses (a worker's entry), below
+ * this. */
+#define LEDGER_MAX_OWNERS 256
 /* Transfers in flight at most, whatever the limits: each holds two
  * sockets and a file in its worker; a bound the listener's memory
  * keeps to (about 2.5 MiB at the most). */
