@@ -160,8 +160,9 @@ stop "$TFTPD_PID"
 # Thousands of requests from one address, never acknowledged: without a
 # cap per address, each became a transfer held for seconds, 37 KiB each
 # at blksize 1468 lock-step, and the memory limit was full: every other
-# client went unanswered for a minute. In both modes the address gets
-# its --max-per-client (8) transfers, and another address is served.
+# client went unanswered for a minute (16 MiB here, so that 440 fill
+# it). In both modes the address gets its --max-per-client (8)
+# transfers, and another address is served.
 cat >"$WORK/flood.py" <<'PY'
 import select, socket, sys, time
 n, hold, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
@@ -197,7 +198,7 @@ need python3
 for mode in "--workers 2" "--workers 0"; do
 	: >"$WORK/tftpd.log"
 	rm -f "$WORK/flood.n" "$WORK/flood.n.sent"
-	start_tftpd -s "$ROOT" -v $mode
+	start_tftpd -s "$ROOT" -v $mode --memory-limit 16384
 	python3 "$WORK/flood.py" 3000 8 "$WORK/flood.n" &
 	FLOODER=$!
 	i=0
