@@ -8,7 +8,9 @@
 #                         namespace, with a private /run
 #   bench_setup PREFIX    scratch $WORK and cgroup $CG; cleanup on exit
 #   start_server NAME     one of tftpd-hpa atftpd dnsmasq pxekit, or
-#                         pxekit-fork (--workers 0) or pxekit-nogso:
+#                         pxekit-fork (--workers 0), pxekit-nogso, or
+#                         pxekit-alt (the in.tftpd at $TFTPD_ALT, an
+#                         A/B of two builds in one interleaved run):
 #                         in namespace $NSPFX-NAME, cgroup $CG/NAME,
 #                         serving $ROOT; waits for port 69
 #   cpu_ns NAME           CPU time of the server's processes so far
@@ -73,6 +75,7 @@ start_server() { # name
 	pxekit) set -- "$1" "$TFTPD" -L -s "$ROOT" -u nobody $PXEKIT_ARGS ;;
 	pxekit-fork) set -- "$1" "$TFTPD" -L -s "$ROOT" -u nobody --workers 0 $PXEKIT_ARGS ;;
 	pxekit-nogso) set -- "$1" "$TFTPD" -L -s "$ROOT" -u nobody --no-gso $PXEKIT_ARGS ;;
+	pxekit-alt) set -- "$1" "${TFTPD_ALT:?pxekit-alt needs TFTPD_ALT}" -L -s "$ROOT" -u nobody $PXEKIT_ARGS ;;
 	*) echo "unknown server $1"; exit 1 ;;
 	esac
 	name=$1
