@@ -36,18 +36,9 @@ static void addr_key(const struct sockaddr *sa, uint8_t key[16])
 	}
 }
 
-/* FNV-1a with a seed and a final mix: clients choose their addresses,
- * the seed keeps them from choosing one long probe sequence. */
 static uint32_t addr_hash(const struct ledger *l, const uint8_t key[16])
 {
-	uint32_t h = 2166136261u ^ l->seed;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	return (uint32_t)siphash24(l->key, key, 16);
 }
 
 static uint32_t client_find(const struct ledger *l, const uint8_t key[16])
@@ -119,17 +110,22 @@ static int entries_grow(struct ledger *l)
 	return 0;
 }
 
-void ledger_init(struct ledger *l, uint32_t per_client, uint64_t memory_limit, uint32_t seed)
+void ledger_init(struct ledger *l, uint32_t per_client, uint64_t memory_limit,
+		 const unsigned char key[SIPHASH_KEY_SIZE])
 {
 	*l = (struct ledger){ .per_client = per_client, .memory_limit = memory_limit,
-			      .seed = seed, .free_head = NONE };
+			      .free_head = NONE };
+	memcpy(l->key, key, SIPHASH_KEY_SIZE);
 }
 
 void ledger_free(struct ledger *l)
 {
+	unsigned char key[SIPHASH_KEY_SIZE];
+
 	free(l->entries);
 	free(l->clients);
-	ledger_init(l, l->per_client, l->memory_limit, l->seed);
+	memcpy(key, l->key, sizeof(key));
+	ledger_init(l, l->per_client, l->memory_limit, key);
 }
 
 uint32_t ledger_client_active(const struct ledger *l, const struct sockaddr *client)

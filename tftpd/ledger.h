@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "siphash.h"
+
 /* Owners are small numbers the caller chooses (a worker's entry), below
  * this. */
 #define LEDGER_MAX_OWNERS 256
@@ -40,12 +42,15 @@ struct ledger {
 	uint32_t nentries, cap, free_head;
 	struct ledger_client *clients;	/* open addressing, linear probes */
 	uint32_t nclients, ccap;	/* ccap: a power of two, or 0 */
-	uint32_t seed;
+	/* Clients choose their addresses: a secret key keeps them from
+	 * choosing one long probe sequence. */
+	unsigned char key[SIPHASH_KEY_SIZE];
 	uint64_t in_use;
 	uint32_t active[LEDGER_MAX_OWNERS];
 };
 
-void ledger_init(struct ledger *l, uint32_t per_client, uint64_t memory_limit, uint32_t seed);
+void ledger_init(struct ledger *l, uint32_t per_client, uint64_t memory_limit,
+		 const unsigned char key[SIPHASH_KEY_SIZE]);
 void ledger_free(struct ledger *l);
 
 /* Whether a transfer of cost for client may start on owner; if so it

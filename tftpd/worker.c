@@ -563,13 +563,16 @@ void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t 
 	listen_fds = fds;
 	nlisten = nfds;
 	child_mask = *mask;
-	uint32_t seed;
+	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
+	uint64_t fallback = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		procs[i].conn = -1;
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
-	ledger_init(&ledger, cfg->max_per_client, cfg->memory_limit, seed);
+	/* Without entropy yet (early boot), a key the clients cannot
+	 * guess from outside is still better than none. */
+	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
+		memcpy(key, &fallback, sizeof(fallback));
+	ledger_init(&ledger, cfg->max_per_client, cfg->memory_limit, key);
 }
 
 /* The listening loop waits for these too: the workers' connections

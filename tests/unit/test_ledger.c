@@ -33,6 +33,8 @@ static struct sockaddr_storage v6(const char *a, uint16_t port)
 	return ss;
 }
 
+static const unsigned char KEY[SIPHASH_KEY_SIZE] = "0123456789abcde";
+
 #define SA(ss) ((const struct sockaddr *)&(ss))
 
 static void test_a_client_is_capped_and_others_are_not(void **state)
@@ -43,7 +45,7 @@ static void test_a_client_is_capped_and_others_are_not(void **state)
 	uint64_t t[4], tb;
 
 	(void)state;
-	ledger_init(&l, 3, 0, 7);
+	ledger_init(&l, 3, 0, KEY);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(ledger_admit(&l, SA(a), 100, 0, &t[i]), LEDGER_ADMITTED);
 	/* Another port of the same address is the same client. */
@@ -66,7 +68,7 @@ static void test_ipv4_and_its_mapped_ipv6_are_one_client(void **state)
 	uint64_t t;
 
 	(void)state;
-	ledger_init(&l, 1, 0, 0);
+	ledger_init(&l, 1, 0, KEY);
 	assert_int_equal(ledger_admit(&l, SA(a), 1, 0, &t), LEDGER_ADMITTED);
 	assert_int_equal(ledger_admit(&l, SA(m), 1, 0, &t), LEDGER_CLIENT_FULL);
 	ledger_free(&l);
@@ -79,7 +81,7 @@ static void test_the_memory_limit_holds_and_ends_give_it_back(void **state)
 	uint64_t t1, t2, t3;
 
 	(void)state;
-	ledger_init(&l, 0, 1000, 0);
+	ledger_init(&l, 0, 1000, KEY);
 	assert_int_equal(ledger_admit(&l, SA(a), 600, 0, &t1), LEDGER_ADMITTED);
 	assert_int_equal(ledger_admit(&l, SA(b), 400, 0, &t2), LEDGER_ADMITTED);
 	assert_int_equal(ledger_admit(&l, SA(b), 1, 0, &t3), LEDGER_MEMORY_FULL);
@@ -99,7 +101,7 @@ static void test_a_worker_cannot_end_what_it_does_not_hold(void **state)
 	uint64_t mine, theirs, again;
 
 	(void)state;
-	ledger_init(&l, 4, 1 << 20, 0);
+	ledger_init(&l, 4, 1 << 20, KEY);
 	assert_int_equal(ledger_admit(&l, SA(a), 100, 1, &mine), LEDGER_ADMITTED);
 	assert_int_equal(ledger_admit(&l, SA(a), 100, 2, &theirs), LEDGER_ADMITTED);
 	assert_false(ledger_end(&l, theirs, 1));
@@ -127,7 +129,7 @@ static void test_a_gone_worker_gives_back_all_it_held(void **state)
 	uint64_t t;
 
 	(void)state;
-	ledger_init(&l, 2, 0, 3);
+	ledger_init(&l, 2, 0, KEY);
 	for (int i = 0; i < 300; i++) {
 		struct sockaddr_storage a;
 
@@ -160,7 +162,7 @@ static void test_many_clients_come_and_go(void **state)
 
 	(void)state;
 	srand(1);
-	ledger_init(&l, 2, 0, 12345);
+	ledger_init(&l, 2, 0, KEY);
 	for (int i = 0; i < N; i++) {
 		struct sockaddr_storage a;
 
@@ -211,7 +213,7 @@ static void test_the_ledger_has_a_bound(void **state)
 	uint64_t t;
 
 	(void)state;
-	ledger_init(&l, 0, 0, 0);
+	ledger_init(&l, 0, 0, KEY);
 	for (uint32_t i = 0; i < LEDGER_MAX_ENTRIES; i++)
 		assert_int_equal(ledger_admit(&l, SA(a), 0, 0, &t), LEDGER_ADMITTED);
 	assert_int_equal(ledger_admit(&l, SA(a), 0, 0, &t), LEDGER_NO_ROOM);
