@@ -16,7 +16,10 @@
 #   cpu_ns NAME           CPU time of the server's processes so far
 #   mem_kib NAME          "PSS RSS" (KiB) of its processes now
 # MAXCONN (1000) is what atftpd and dnsmasq are told to allow;
-# PXEKIT_ARGS is added to in.tftpd's command line.
+# PXEKIT_ARGS is added to in.tftpd's command line, after PXEKIT_CAP:
+# "--max-per-client 0" unless the script set it (run-tftp's and run-gso's
+# clients all send from 127.0.0.1 and stand for many machines;
+# run-bootstorm gives each machine its own address and sets it empty).
 top=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PXEKIT_PEERS:-/opt/pxekit-peers}
 BUILD=${BUILD:-$top/_build}
@@ -24,6 +27,8 @@ OUT=${OUT:-$top/bench/results}
 TFTPD=$BUILD/tftpd/in.tftpd
 MAXCONN=${MAXCONN:-1000}
 PXEKIT_ARGS=${PXEKIT_ARGS:-}
+PXEKIT_CAP=${PXEKIT_CAP-"--max-per-client 0"}
+PXEKIT_ARGS="$PXEKIT_CAP $PXEKIT_ARGS"
 
 bench_enter() {
 	[ -n "${PXEKIT_BENCH_NS:-}" ] && return 0
