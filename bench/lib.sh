@@ -8,13 +8,18 @@
 #                         namespace, with a private /run
 #   bench_setup PREFIX    scratch $WORK and cgroup $CG; cleanup on exit
 #   start_server NAME     one of tftpd-hpa atftpd dnsmasq pxekit, or
-#                         pxekit-fork (--workers 0) or pxekit-nogso:
+#                         pxekit-fork (--workers 0), pxekit-nogso, or
+#                         pxekit-alt (the in.tftpd at $TFTPD_ALT, an
+#                         A/B of two builds in one interleaved run):
 #                         in namespace $NSPFX-NAME, cgroup $CG/NAME,
 #                         serving $ROOT; waits for port 69
 #   cpu_ns NAME           CPU time of the server's processes so far
 #   mem_kib NAME          "PSS RSS" (KiB) of its processes now
 # MAXCONN (1000) is what atftpd and dnsmasq are told to allow;
-# PXEKIT_ARGS is added to in.tftpd's command line.
+# PXEKIT_ARGS is added to in.tftpd's command line, after PXEKIT_CAP:
+# "--max-per-client 0" unless the script set it (run-tftp's and run-gso's
+# clients all send from 127.0.0.1 and stand for many machines;
+# run-bootstorm gives each machine its own address and sets it empty).
 top=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PXEKIT_PEERS:-/opt/pxekit-peers}
 BUILD=${BUILD:-$top/_build}
@@ -22,6 +27,8 @@ OUT=${OUT:-$top/bench/results}
 TFTPD=$BUILD/tftpd/in.tftpd
 MAXCONN=${MAXCONN:-1000}
 PXEKIT_ARGS=${PXEKIT_ARGS:-}
+PXEKIT_CAP=${PXEKIT_CAP-"--max-per-client 0"}
+PXEKIT_ARGS="$PXEKIT_CAP $PXEKIT_ARGS"
 
 bench_enter() {
 	[ -n "${PXEKIT_BENCH_NS:-}" ] && return 0
@@ -73,6 +80,7 @@ start_server() { # name
 	pxekit) set -- "$1" "$TFTPD" -L -s "$ROOT" -u nobody $PXEKIT_ARGS ;;
 	pxekit-fork) set -- "$1" "$TFTPD" -L -s "$ROOT" -u nobody --workers 0 $PXEKIT_ARGS ;;
 	pxekit-nogso) set -- "$1" "$TFTPD" -L -s "$ROOT" -u nobody --no-gso $PXEKIT_ARGS ;;
+	pxekit-alt) set -- "$1" "${TFTPD_ALT:?pxekit-alt needs TFTPD_ALT}" -L -s "$ROOT" -u nobody $PXEKIT_ARGS ;;
 	*) echo "unknown server $1"; exit 1 ;;
 	esac
 	name=$1

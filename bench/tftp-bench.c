@@ -18,7 +18,10 @@
  * firmware profile taken in turn from the -M list (blksize:windowsize,
  * default 512:1,1468:1,1468:4: shim/pxelinux, GRUB/iPXE, edk2):
  *
- *   tftp-bench -S -d LOCAL_DIR [-M mix] [-n clients] [-T ms] HOST NAME...
+ *   tftp-bench -S -d LOCAL_DIR [-M mix] [-n clients] [-T ms] [-s ADDR] HOST NAME...
+ *
+ * -s ADDR: client i sends from the IPv4 address ADDR + i (each machine of
+ * the rack its own address; in.tftpd caps transfers per address).
  *
  * It adds time_to_last_s (the last client's last byte) to the line.
  *
@@ -33,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -73,6 +78,9 @@ static double *first_replies;
 static size_t nfirst;
 
 static unsigned opt_blksize = 512, opt_window = 1, opt_timeout_ms = 1000;
+/* -s: client i sends from this IPv4 address plus i (a rack of machines,
+ * each with its own address, as servers that count per address see). */
+static uint32_t source_base;
 static bool opt_sizes_only;
 static uint8_t request[512];
 static size_t request_len;
@@ -197,6 +205,16 @@ static int start_client(struct client *c, const struct addrinfo *ai, int ep, siz
 	c->sock = socket(ai->ai_family, SOCK_DGRAM | (ep >= 0 ? SOCK_NONBLOCK : 0), 0);
 	if (c->sock < 0)
 		return -1;
+	if (source_base != 0) {
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_addr.s_addr = htonl(source_base + (uint32_t)idx) };
+
+		if (bind(c->sock, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+			perror("bind");
+			close(c->sock);
+			return -1;
+		}
+	}
 	setsockopt(c->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	setsockopt(c->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
@@ -358,7 +376,7 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *mix = "512:1,1468:1,1468:4";
 	unsigned prof_b[16], prof_w[16], nprof = 0;
 
-	while ((opt = getopt(argc, argv, "p:n:r:b:w:T:Cf:Sd:M:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:n:r:b:w:T:Cf:Sd:M:s:")) != -1) {
 		switch (opt) {
 		case 'p': port = optarg; break;
 		case 'n': nclients = (unsigned)atoi(optarg); break;
@@ -371,6 +389,16 @@ int main(int argc, char **argv)
 		case 'S': storm = true; break;
 		case 'd': dir = optarg; break;
 		case 'M': mix = optarg; break;
+		case 's': {
+			struct in_addr a;
+
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				fprintf(stderr, "tftp-bench: -s wants an IPv4 address\n");
+				return 2;
+			}
+			source_base = ntohl(a.s_addr);
+			break;
+		}
 		default: return 2;
 		}
 	}
@@ -389,7 +417,7 @@ int main(int argc, char **argv)
 	if ((!storm && (argc - optind != 2 || !local)) || (storm && (!dir || nprof == 0 ||
 	    argc - optind < 2 || nfiles > MAX_FILES)) || nclients == 0 || rounds == 0) {
 		fprintf(stderr, "usage: tftp-bench [-p port] [-n clients] [-r rounds] [-b blksize] [-w windowsize] [-T timeout_ms] [-C] -f LOCAL HOST FILE\n"
-			"       tftp-bench -S -d LOCAL_DIR [-M b:w,b:w...] [-n clients] [-T timeout_ms] HOST FILE...\n");
+			"       tftp-bench -S -d LOCAL_DIR [-M b:w,b:w...] [-n clients] [-T timeout_ms] [-s ADDR] HOST FILE...\n");
 		return 2;
 	}
 	setrlimit(RLIMIT_NOFILE, &rl);

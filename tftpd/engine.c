@@ -38,14 +38,13 @@ struct job {
 	struct timer timer;
 	struct session *session;
 	struct xfer *x;
-	uint64_t cost;
+	uint64_t ticket;
 	bool ended;
 	struct job *next_ended;
 };
 
 struct engine {
 	const struct tftpd_config *cfg;
-	struct engine_slot *slot;
 	int epfd, conn;
 	/* Requests still come on conn (the listener has not let us go). */
 	bool taking;
@@ -55,11 +54,64 @@ struct engine {
 	/* Ended in this turn, freed after it: events of the same wait may
 	 * still name them. */
 	struct job *ended;
+	/* Tickets of ended transfers the listener has not been told of
+	 * yet: sent at the end of each turn; kept while its queue is full. */
+	uint64_t *reports;
+	size_t nreports, reports_cap;
+	bool listener_gone;
 };
+
+/* A listener that reads no reports is looked at again this often. */
+#define REPORT_RETRY_NS 10000000L
 
 static struct job *job_of(struct timer *t)
 {
 	return (struct job *)((char *)t - offsetof(struct job, timer));
+}
+
+/* The listener charges each transfer against the memory limit and its
+ * client's cap until it hears of its end. Without memory for the note,
+ * the charge stays until this worker exits (the listener then clears
+ * all it held). */
+static void report_end(struct engine *e, uint64_t ticket)
+{
+	if (e->listener_gone)
+		return;
+	if (e->nreports == e->reports_cap) {
+		size_t cap = e->reports_cap ? 2 * e->reports_cap : 64;
+		uint64_t *r = realloc(e->reports, cap * sizeof(*r));
+
+		if (r == NULL) {
+			logmsg(LOG_ERR, "out of memory for the end of a transfer");
+			return;
+		}
+		e->reports = r;
+		e->reports_cap = cap;
+	}
+	e->reports[e->nreports++] = ticket;
+}
+
+static void send_reports(struct engine *e)
+{
+	size_t sent = 0;
+
+	while (sent < e->nreports && !e->listener_gone) {
+		size_t k = e->nreports - sent;
+
+		if (k > ENGINE_REPORT_MAX)
+			k = ENGINE_REPORT_MAX;
+		if (send(e->conn, e->reports + sent, k * sizeof(*e->reports),
+			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS)
+				break;
+			e->listener_gone = true;	/* nobody left to tell */
+			sent = e->nreports;
+			break;
+		}
+		sent += k;
+	}
+	memmove(e->reports, e->reports + sent, (e->nreports - sent) * sizeof(*e->reports));
+	e->nreports -= sent;
 }
 
 static void end_job(struct engine *e, struct job *j, enum transfer_status st)
@@ -74,8 +126,7 @@ static void end_job(struct engine *e, struct job *j, enum transfer_status st)
 	/* Closing the sockets takes them out of the epoll set. */
 	session_close(j->session, st == TRANSFER_DONE ? 0 : -1);
 	j->session = NULL;
-	__atomic_sub_fetch(&e->slot->reserved, j->cost, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&e->slot->active, 1, __ATOMIC_RELAXED);
+	report_end(e, j->ticket);
 	e->jobs--;
 	j->next_ended = e->ended;
 	e->ended = j;
@@ -111,13 +162,6 @@ static int watch_fd(struct engine *e, int fd, struct watch *w)
 	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* A job that could not be started still gives its budget back. */
-static void release(struct engine *e, uint64_t cost)
-{
-	__atomic_sub_fetch(&e->slot->reserved, cost, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&e->slot->active, 1, __ATOMIC_RELAXED);
-}
-
 static void start_job(struct engine *e, const struct engine_handoff *h,
 		      const struct tftp_request *req, int sock, int stranger)
 {
@@ -129,17 +173,17 @@ static void start_job(struct engine *e, const struct engine_handoff *h,
 		logmsg(LOG_ERR, "out of memory");
 		close(sock);
 		close(stranger);
-		release(e, h->cost);
+		report_end(e, h->ticket);
 		return;
 	}
 	j->session = session_open(e->cfg, req, (const struct sockaddr *)&h->client, sock,
 				  stranger);
 	if (j->session == NULL) {	/* answered already */
 		free(j);
-		release(e, h->cost);
+		report_end(e, h->ticket);
 		return;
 	}
-	j->cost = h->cost;
+	j->ticket = h->ticket;
 	timer_init(&j->timer);
 	j->sock_watch = (struct watch){ WATCH_SOCK, j };
 	j->stranger_watch = (struct watch){ WATCH_STRANGER, j };
@@ -194,14 +238,14 @@ static int take_handoff(struct engine *e)
 			memcpy(fds, CMSG_DATA(c), sizeof(int));
 			close(fds[0]);	/* one of the two came */
 		}
-		release(e, h.cost);
+		report_end(e, h.ticket);
 		return 1;
 	}
 	memcpy(fds, CMSG_DATA(c), sizeof(fds));
 	if (tftp_parse_request(buf + sizeof(h), (size_t)n - sizeof(h), &req, &errmsg) != 0) {
 		close(fds[0]);
 		close(fds[1]);
-		release(e, h.cost);
+		report_end(e, h.ticket);
 		return 1;	/* the listener parsed it already: cannot be */
 	}
 	start_job(e, &h, &req, fds[0], fds[1]);
@@ -222,10 +266,10 @@ static void on_event(struct engine *e, struct watch *w, uint32_t events)
 			if (rc < 0) {
 				/* The listener is gone or let us go: no more
 				 * requests, the transfers run to their end.
-				 * conn stays open until we exit: its closing
-				 * is how the listener learns that we ended and
-				 * that the budget slot we still hold may be
-				 * cleared (and given to another worker). */
+				 * conn stays open until we exit: the ends of
+				 * those transfers go back on it, and its
+				 * closing tells the listener that whatever we
+				 * still held has ended. */
 				epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->conn, NULL);
 				e->taking = false;
 				return;
@@ -264,10 +308,16 @@ static struct timespec *wait_time(struct engine *e, struct timespec *ts)
 	struct timer *t = timerheap_first(&e->timers);
 	uint64_t now, left;
 
-	if (t == NULL)
-		return NULL;
+	if (t == NULL) {
+		if (e->nreports == 0)
+			return NULL;
+		*ts = (struct timespec){ 0, REPORT_RETRY_NS };
+		return ts;
+	}
 	now = transfer_now_us();
 	left = t->when > now ? t->when - now : 0;
+	if (e->nreports > 0 && left > REPORT_RETRY_NS / 1000)
+		left = REPORT_RETRY_NS / 1000;
 	ts->tv_sec = (time_t)(left / 1000000u);
 	ts->tv_nsec = (long)(left % 1000000u) * 1000;
 	return ts;
@@ -292,9 +342,9 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
 	return n;
 }
 
-int engine_run(const struct tftpd_config *cfg, int conn, struct engine_slot *slot)
+int engine_run(const struct tftpd_config *cfg, int conn)
 {
-	struct engine e = { .cfg = cfg, .slot = slot, .conn = conn, .taking = true,
+	struct engine e = { .cfg = cfg, .conn = conn, .taking = true,
 			    .conn_watch = { WATCH_CONN, NULL } };
 	struct epoll_event ev[MAX_EVENTS];
 
@@ -315,7 +365,11 @@ int engine_run(const struct tftpd_config *cfg, int conn, struct engine_slot *slo
 			on_event(&e, ev[i].data.ptr, ev[i].events);
 		run_timers(&e);
 		free_ended(&e);
+		if (e.nreports > 0)
+			send_reports(&e);
 	}
+	/* What could not be told is cleared when conn closes at our exit. */
+	free(e.reports);
 	timerheap_free(&e.timers);
 	close(e.epfd);
 	return 0;

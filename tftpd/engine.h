@@ -11,24 +11,22 @@
 
 #define ENGINE_MAX_WORKERS 64
 
-/* Shared between the listening process and one worker: the listener
- * adds a transfer's cost when it hands one over, the worker takes it
- * off when the transfer ends. */
-struct engine_slot {
-	uint32_t active;	/* transfers handed over and not yet ended */
-	uint64_t reserved;	/* their budget_transfer_bytes, summed */
-};
-
 /* What goes with each hand-off, before the request's bytes; the
- * transfer's two sockets go as SCM_RIGHTS. */
+ * transfer's two sockets go as SCM_RIGHTS. The ticket is the
+ * listener's name for the transfer in its ledger (ledger.h). */
 struct engine_handoff {
 	struct sockaddr_storage client;
-	uint64_t cost;
+	uint64_t ticket;
 };
 
+/* What a worker sends back: the tickets of transfers that ended, as
+ * uint64_t, up to this many in one message. The listener's own ledger
+ * decides what they are worth; a worker sends nothing else. */
+#define ENGINE_REPORT_MAX 128
+
 /* Serves what comes on conn until the listening process closes it and
- * the last transfer has ended; returns the exit status. Runs already
- * unprivileged. */
-int engine_run(const struct tftpd_config *cfg, int conn, struct engine_slot *slot);
+ * the last transfer has ended, telling it on conn of every transfer
+ * that ends; returns the exit status. Runs already unprivileged. */
+int engine_run(const struct tftpd_config *cfg, int conn);
 
 #endif

@@ -47,6 +47,11 @@ static sigset_t unblocked_mask;
 /* Enough for 1000 lock-step transfers at blksize 1468 with room to
  * spare (budget_transfer_bytes: about 38 KiB each). */
 #define DEFAULT_MEMORY_LIMIT (64u << 20)
+/* A booting machine fetches one file at a time; a few more cover the
+ * repeats of a request whose answer was late and a firmware's size
+ * probe before its real read. One address flooding requests then holds
+ * a few transfers, not the whole memory limit (xinetd's per_source). */
+#define DEFAULT_MAX_PER_CLIENT 8
 
 /* One worker per CPU this process may run on. */
 static int default_workers(void)
@@ -86,6 +91,8 @@ static void usage(FILE *out)
 "      --workers N           processes serving transfers (default: one per CPU;\n"
 "                            0: a process per transfer)\n"
 "      --memory-limit KIB    buffer memory of all transfers (default 65536)\n"
+"      --max-per-client N    transfers at once per client address (default 8;\n"
+"                            0: no cap)\n"
 "      --no-gso              send windows without UDP segmentation offload\n"
 "  -v, --verbose             log more (repeat for more)\n"
 "      --verbosity N         set the log level\n"
@@ -107,6 +114,7 @@ static const struct option long_options[] = {
 	{ "workers", required_argument, NULL, 3 },
 	{ "memory-limit", required_argument, NULL, 4 },
 	{ "no-gso", no_argument, NULL, 5 },
+	{ "max-per-client", required_argument, NULL, 6 },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "listen", no_argument, NULL, 'l' },
@@ -170,6 +178,10 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 							      UINT64_MAX / 1024);
 			break;
 		case 5: transfer_use_gso(0); break;
+		case 6:
+			cfg->max_per_client = (unsigned)number_arg("max-per-client", optarg, 0,
+								   UINT32_MAX);
+			break;
 		case 'V':
 			printf("pxekit in.tftpd %s, with remap, with windowsize (RFC 7440)\n",
 			       PACKAGE_VERSION);
@@ -560,13 +572,16 @@ static bool children_running(void)
 static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit)
 {
 	static uint8_t buf[TFTP_MAX_REQUEST + 1];
-	struct pollfd pfd[MAX_LISTEN_FDS];
-	size_t i;
+	/* The listening sockets, then what servers_pollfds adds. */
+	struct pollfd *pfd = calloc(MAX_LISTEN_FDS, sizeof(*pfd));
+	size_t i, room = MAX_LISTEN_FDS, nserv;
 
 	struct timespec idle = { (time_t)cfg->idle_timeout, 0 }, tick = { 1, 0 };
 	bool draining = false;
 	sigset_t block;
 
+	if (pfd == NULL)
+		fatal(EX_OSERR, "out of memory");
 	for (i = 0; i < nfds; i++) {
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;
@@ -580,10 +595,26 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	servers_init(cfg, fds, nfds, &unblocked_mask);
 	servers_start();
 	for (;;) {
-		int rc = ppoll(pfd, nfds, idle_exit ? (draining ? &tick : &idle) : NULL,
-			       &unblocked_mask);
+		size_t want = nfds + servers_npoll();
+		int rc, err;
+
+		if (want > room) {
+			struct pollfd *p = realloc(pfd, want * sizeof(*pfd));
+
+			if (p != NULL) {
+				pfd = p;
+				room = want;
+			}
+		}
+		nserv = servers_pollfds(pfd + nfds, room - nfds);
+		rc = ppoll(pfd, nfds + nserv, idle_exit ? (draining ? &tick : &idle) : NULL,
+			   &unblocked_mask);
 		/* The reload below logs, which may change errno. */
-		int err = errno;
+		err = errno;
+		/* Ends of transfers first: they free what the requests
+		 * below may need. */
+		if (rc > 0)
+			servers_polled(pfd + nfds, nserv);
 
 		/* Returning ends the process, which closes the spare's
 		 * connection: the spare ends too. */
@@ -611,7 +642,11 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			draining = true;
 			continue;
 		}
-		draining = false;
+		/* Only a request ends a drain: the end of a transfer we
+		 * wait for does not. */
+		for (i = 0; rc > 0 && i < nfds; i++)
+			if (pfd[i].revents & POLLIN)
+				draining = false;
 		for (i = 0; rc > 0 && i < nfds; i++) {
 			struct sockaddr_storage from, local;
 			ssize_t n;
@@ -664,6 +699,7 @@ int main(int argc, char **argv)
 		.max_windowsize = TFTP_DEFAULT_MAX_WINDOWSIZE,
 		.workers = -1,
 		.memory_limit = DEFAULT_MEMORY_LIMIT,
+		.max_per_client = DEFAULT_MAX_PER_CLIENT,
 	};
 	/* Under inetd, fds 0-2 are all the client socket: nothing may be
 	 * written to stderr there, so log to syslog from the first line. */

@@ -34,6 +34,7 @@ struct tftpd_config {
 	unsigned port_lo, port_hi;	/* -R */
 	int workers;			/* --workers; 0: a process per transfer */
 	uint64_t memory_limit;		/* --memory-limit, bytes; 0: none */
+	unsigned max_per_client;	/* --max-per-client; 0: no cap */
 	size_t ndirs;
 	char **dirs;
 

@@ -694,6 +694,8 @@ static enum transfer_status handle_packet(struct xfer *x, size_t len)
 
 enum transfer_status transfer_input(struct xfer *x, unsigned max)
 {
+	uint64_t progress;
+
 	while (max-- > 0) {
 		ssize_t n = recv(x->t->sock, x->rx, x->rxsize, MSG_TRUNC | MSG_DONTWAIT);
 		enum transfer_status st;
@@ -712,9 +714,16 @@ enum transfer_status transfer_input(struct xfer *x, unsigned max)
 				       x->t->filename, n, x->peer_text);
 			continue;
 		}
+		progress = x->progress;
 		st = handle_packet(x, (size_t)n);
 		if (st != TRANSFER_RUNNING)
 			return st;
+		/* A read that moved us on sent the next window: the client
+		 * cannot have answered it yet, and what else is queued (a
+		 * repeat) the next wait reports. Not looking saves a recv
+		 * that fails with EAGAIN for every ACK of a lock-step read. */
+		if (x->phase == PHASE_RRQ && x->progress != progress)
+			break;
 	}
 	return TRANSFER_RUNNING;
 }

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -20,6 +20,7 @@
 #include "addr.h"
 #include "budget.h"
 #include "engine.h"
+#include "ledger.h"
 #include "log.h"
 #include "nofile.h"
 #include "options.h"
@@ -32,6 +33,22 @@ static int *listen_fds;
 static size_t nlisten;
 /* The signal mask outside the listening loop's wait, for children. */
 static sigset_t child_mask;
+/* Every transfer handed out and not yet known to have ended: what it
+ * costs, for which client, on which worker (or child). Only this
+ * process writes it; workers send back tickets, nothing else. */
+static struct ledger ledger;
+/* Workers, live and retired (still finishing their transfers). */
+#define MAX_PROCS (2 * ENGINE_MAX_WORKERS)
+
+/* A process of its own per transfer (--workers 0, or no worker could
+ * start): our end of a connection it holds until it exits, which is how
+ * we learn that its transfer ended. */
+struct kid {
+	int fd;
+	uint64_t ticket;
+};
+static struct kid *kids;
+static size_t nkids, kids_cap;
 
 /* chroot (with -s), then every id: groups, gid, uid, each checked. */
 static int drop_privileges(void)
@@ -74,6 +91,9 @@ static void child_prologue(void)
 	sigprocmask(SIG_SETMASK, &child_mask, NULL);
 	for (size_t i = 0; i < nlisten; i++)
 		close(listen_fds[i]);
+	for (size_t i = 0; i < nkids; i++)
+		close(kids[i].fd);
+	nkids = 0;
 }
 
 /* From root to the -u user, chrooted with -s: what a process does
@@ -151,7 +171,8 @@ static void spare_wait(int conn)
 	while (n < 0 && errno == EINTR);
 	if (n <= (ssize_t)(iov[0].iov_len + iov[1].iov_len))
 		_exit(0);
-	close(conn);
+	/* conn stays open until we exit: its closing tells the parent
+	 * that this transfer has ended. */
 	n -= (ssize_t)(iov[0].iov_len + iov[1].iov_len);
 	if (tftp_parse_request(request, (size_t)n, &req, &errmsg) != 0)
 		_exit(EX_SOFTWARE);	/* the parent parsed it already */
@@ -185,31 +206,116 @@ static void drop_spare(void)
 	spare_fd = -1;
 }
 
+/* A request not admitted goes unanswered, as if it was lost, and the
+ * client's own retransmission of it tries again (dnsmasq does the same
+ * at its tftp-max). Logged at most once a second. */
+static void not_admitted(const struct sockaddr_storage *from, uint64_t cost,
+			 enum ledger_verdict v)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	char text[ADDR_STRLEN];
+	struct sockaddr_storage u;
+	const struct sockaddr *sa = (const struct sockaddr *)from;
+
+	if (now == last)
+		return;
+	last = now;
+	addr_ntop(addr_unmap_v4(sa, &u), text, sizeof(text));
+	if (v == LEDGER_CLIENT_FULL)
+		logmsg(LOG_WARNING, "%s has %u transfers running (--max-per-client): "
+		       "request not answered", text, ledger_client_active(&ledger, sa));
+	else if (v == LEDGER_MEMORY_FULL)
+		logmsg(LOG_WARNING, "memory limit reached (%ju KiB in use, %ju more asked): "
+		       "request from %s not answered", (uintmax_t)(ledger.in_use / 1024),
+		       (uintmax_t)(cost / 1024), text);
+	else
+		logmsg(LOG_WARNING, "%u transfers running, no room for more: "
+		       "request from %s not answered", ledger.nentries, text);
+}
+
+static bool admit(const struct sockaddr_storage *from, uint64_t cost, unsigned owner,
+		  uint64_t *ticket)
+{
+	enum ledger_verdict v = ledger_admit(&ledger, (const struct sockaddr *)from, cost, owner,
+					     ticket);
+
+	if (v != LEDGER_ADMITTED)
+		not_admitted(from, cost, v);
+	return v == LEDGER_ADMITTED;
+}
+
+/* Children are charged no memory (each is a process of its own), only
+ * against their client's cap. */
+#define CHILD_OWNER MAX_PROCS
+_Static_assert(CHILD_OWNER < LEDGER_MAX_OWNERS, "the ledger has an owner for every worker and the children");
+
+/* Watches fd for the end of the child serving ticket; without memory
+ * to, the transfer is not counted (its child still serves it). */
+static void track_kid(int fd, uint64_t ticket)
+{
+	if (nkids == kids_cap) {
+		size_t cap = kids_cap ? 2 * kids_cap : 64;
+		struct kid *k = realloc(kids, cap * sizeof(*k));
+
+		if (k == NULL) {
+			logmsg(LOG_ERR, "out of memory for a child's transfer");
+			close(fd);
+			ledger_end(&ledger, ticket, CHILD_OWNER);
+			return;
+		}
+		kids = k;
+		kids_cap = cap;
+	}
+	kids[nkids++] = (struct kid){ fd, ticket };
+}
+
 /* Hands the request to the spare, or forks a child for it if there is
  * none (or it is gone); then forks the next spare. */
 static void start_child(const uint8_t *buf, size_t n, const struct tftp_request *req,
 			struct sockaddr_storage *from, struct sockaddr_storage *local)
 {
 	bool handed = false;
+	uint64_t ticket;
+	int sv[2];
 	pid_t pid;
 
+	if (!admit(from, 0, CHILD_OWNER, &ticket))
+		return;
 	if (spare_fd >= 0) {
 		struct iovec iov[3];
 		struct msghdr msg;
 
 		handoff_msg(&msg, iov, from, local, (void *)buf, n);
 		handed = sendmsg(spare_fd, &msg, MSG_NOSIGNAL) >= 0;
-		if (!handed)
+		if (handed) {
+			track_kid(spare_fd, ticket);
+			spare_fd = -1;
+		} else {
 			logmsg(LOG_WARNING, "spare child: %m; forking instead");
-		drop_spare();
+			drop_spare();
+		}
 	}
 	if (!handed) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+			sv[0] = sv[1] = -1;
 		pid = fork();
-		if (pid < 0) {
-			logmsg(LOG_ERR, "fork: %m");
-		} else if (pid == 0) {
+		if (pid == 0) {
+			if (sv[0] >= 0)
+				close(sv[0]);
 			child_prologue();
 			child(req, from, local);
+		}
+		if (sv[1] >= 0)
+			close(sv[1]);
+		if (pid < 0)
+			logmsg(LOG_ERR, "fork: %m");
+		if (pid > 0 && sv[0] >= 0) {
+			track_kid(sv[0], ticket);
+		} else {
+			if (sv[0] >= 0)
+				close(sv[0]);
+			ledger_end(&ledger, ticket, CHILD_OWNER);
 		}
 	}
 	spawn_spare();
@@ -217,21 +323,15 @@ static void start_child(const uint8_t *buf, size_t n, const struct tftp_request 
 
 /* ---- workers (the default) ------------------------------------------- */
 
-/* Workers, live and retired (still finishing their transfers). */
-#define MAX_PROCS (2 * ENGINE_MAX_WORKERS)
-
 struct proc {
 	pid_t pid;
 	int conn;		/* our end; -1: the entry is free */
 	bool retired;
 };
 static struct proc procs[MAX_PROCS];
-/* One per entry of procs, shared with the worker it names: what its
- * transfers hold against the memory limit. */
-static struct engine_slot *slots;
 static unsigned rotor;
 
-static void worker_main(unsigned i, int conn)
+static void worker_main(int conn)
 {
 	child_prologue();
 	/* two sockets and a file per transfer: a thousand pass 1024 */
@@ -244,7 +344,7 @@ static void worker_main(unsigned i, int conn)
 	 * hand-off: no worker may hold a way to send it one */
 	drop_spare();
 	become_unprivileged();
-	_exit(engine_run(cfg, conn, &slots[i]));
+	_exit(engine_run(cfg, conn));
 }
 
 static void spawn_worker(unsigned i)
@@ -256,11 +356,10 @@ static void spawn_worker(unsigned i)
 		logmsg(LOG_ERR, "socketpair: %m");
 		return;
 	}
-	memset(&slots[i], 0, sizeof(slots[i]));
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		worker_main(i, sv[1]);
+		worker_main(sv[1]);
 	}
 	close(sv[1]);
 	if (pid < 0) {
@@ -271,8 +370,66 @@ static void spawn_worker(unsigned i)
 	procs[i] = (struct proc){ .pid = pid, .conn = sv[0] };
 }
 
-/* Workers that have ended free their entries; one that was not asked
- * to end is logged (its transfers are lost, its budget returns). */
+/* A worker's report: tickets of transfers it ended. Only ones it holds
+ * count (ledger_end); anything else is logged, at most once a second,
+ * and changes nothing. A few messages a turn, so a worker that floods
+ * its connection holds up nobody. */
+#define REPORTS_TURN 16
+
+static void bad_report(unsigned i)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now != last)
+		logmsg(LOG_ERR, "worker %ld reported a transfer it does not hold: ignored",
+		       (long)procs[i].pid);
+	last = now;
+}
+
+static void read_reports(unsigned i)
+{
+	uint64_t r[ENGINE_REPORT_MAX + 1];
+
+	for (int m = 0; m < REPORTS_TURN; m++) {
+		ssize_t n = recv(procs[i].conn, r, sizeof(r), MSG_DONTWAIT);
+
+		if (n <= 0)
+			return;
+		if (n % (ssize_t)sizeof(r[0]) != 0 || (size_t)n > ENGINE_REPORT_MAX * sizeof(r[0])) {
+			bad_report(i);
+			continue;
+		}
+		for (size_t k = 0; k < (size_t)n / sizeof(r[0]); k++)
+			if (!ledger_end(&ledger, r[k], i))
+				bad_report(i);
+	}
+}
+
+/* A worker that has ended frees its entry, and whatever it held has
+ * ended with it; one that was not asked to end is logged. */
+static void worker_gone(unsigned i)
+{
+	struct proc *p = &procs[i];
+
+	read_reports(i);
+	if (!p->retired)
+		logmsg(LOG_ERR, "worker %ld ended unexpectedly", (long)p->pid);
+	close(p->conn);
+	p->conn = -1;
+	p->retired = false;
+	ledger_end_owner(&ledger, i);
+}
+
+static void proc_events(unsigned i, short revents)
+{
+	if (revents & POLLIN)
+		read_reports(i);
+	if (revents & (POLLHUP | POLLERR))
+		worker_gone(i);
+}
+
+/* Reports and ends of workers now, before a decision that needs them. */
 static void reap_workers(void)
 {
 	struct pollfd pfd[MAX_PROCS];
@@ -281,23 +438,13 @@ static void reap_workers(void)
 	for (unsigned i = 0; i < MAX_PROCS; i++) {
 		if (procs[i].conn < 0)
 			continue;
-		pfd[n] = (struct pollfd){ .fd = procs[i].conn, .events = 0 };
+		pfd[n] = (struct pollfd){ .fd = procs[i].conn, .events = POLLIN };
 		idx[n++] = i;
 	}
 	if (n == 0 || poll(pfd, n, 0) <= 0)
 		return;
-	for (unsigned k = 0; k < n; k++) {
-		struct proc *p = &procs[idx[k]];
-
-		if (!(pfd[k].revents & (POLLHUP | POLLERR)))
-			continue;
-		if (!p->retired)
-			logmsg(LOG_ERR, "worker %ld ended unexpectedly", (long)p->pid);
-		close(p->conn);
-		p->conn = -1;
-		p->retired = false;
-		memset(&slots[idx[k]], 0, sizeof(slots[idx[k]]));
-	}
+	for (unsigned k = 0; k < n; k++)
+		proc_events(idx[k], pfd[k].revents);
 }
 
 /* Live workers up to the number asked for; returns how many there are,
@@ -339,38 +486,10 @@ static uint64_t request_cost(const struct tftp_request *req)
 	return budget_transfer_bytes(req->opcode, req->mode, p.blksize, p.windowsize);
 }
 
-static uint64_t memory_in_use(void)
-{
-	uint64_t sum = 0;
-
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		sum += __atomic_load_n(&slots[i].reserved, __ATOMIC_RELAXED);
-	return sum;
-}
-
-/* Over the limit: the request goes unanswered, as if it was lost, and
- * the client's own retransmission of it tries again (dnsmasq does the
- * same at its tftp-max). Logged at most once a second. */
-static void over_limit(const struct sockaddr_storage *from, uint64_t cost)
-{
-	static time_t last;
-	time_t now = time(NULL);
-	char text[ADDR_STRLEN];
-	struct sockaddr_storage u;
-
-	if (now == last)
-		return;
-	last = now;
-	logmsg(LOG_WARNING, "memory limit reached (%ju KiB in use, %ju more asked): "
-	       "request from %s not answered", (uintmax_t)(memory_in_use() / 1024),
-	       (uintmax_t)(cost / 1024),
-	       addr_ntop(addr_unmap_v4((const struct sockaddr *)from, &u), text, sizeof(text)));
-}
-
 static int handoff(unsigned i, const uint8_t *buf, size_t n, struct sockaddr_storage *from,
-		   uint64_t cost, int sock, int stranger)
+		   uint64_t ticket, int sock, int stranger)
 {
-	struct engine_handoff h = { .cost = cost };
+	struct engine_handoff h = { .ticket = ticket };
 	int fds[2] = { sock, stranger };
 	union {
 		struct cmsghdr align;
@@ -398,7 +517,7 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 {
 	unsigned live[ENGINE_MAX_WORKERS], nlive, i, pick;
 	uint32_t active[ENGINE_MAX_WORKERS];
-	uint64_t cost = request_cost(req);
+	uint64_t cost = request_cost(req), ticket;
 	int sock, stranger;
 
 	reap_workers();
@@ -410,28 +529,27 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 		return;
 	}
 	drop_spare();	/* workers are back: the fallback's spare ends */
-	if (!budget_admit(memory_in_use(), cost, cfg->memory_limit)) {
-		over_limit(from, cost);
-		return;
-	}
 	for (unsigned k = 0; k < nlive; k++)
-		active[k] = __atomic_load_n(&slots[live[k]].active, __ATOMIC_RELAXED);
+		active[k] = ledger.active[live[k]];
 	pick = budget_pick_worker(active, nlive, rotor++);
+	if (!admit(from, cost, live[pick], &ticket))
+		return;
 	sock = tid_sockets(cfg, local, req->opcode == TFTP_RRQ, (struct sockaddr *)from,
 			   rotor, &stranger);
-	if (sock < 0)
+	if (sock < 0) {
+		ledger_end(&ledger, ticket, live[pick]);
 		return;
+	}
 	/* A worker whose queue is full is passed over for the next. */
 	for (unsigned k = 0; k < nlive; k++) {
 		i = live[(pick + k) % nlive];
-		__atomic_add_fetch(&slots[i].reserved, cost, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&slots[i].active, 1, __ATOMIC_RELAXED);
-		if (handoff(i, buf, n, from, cost, sock, stranger) == 0)
+		if (handoff(i, buf, n, from, ticket, sock, stranger) == 0)
 			break;
 		if (errno != EAGAIN || k + 1 == nlive)
 			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[i].pid);
-		__atomic_sub_fetch(&slots[i].reserved, cost, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&slots[i].active, 1, __ATOMIC_RELAXED);
+		ledger_end(&ledger, ticket, i);
+		if (k + 1 < nlive && !admit(from, cost, live[(pick + k + 1) % nlive], &ticket))
+			break;
 	}
 	close(sock);
 	close(stranger);
@@ -445,15 +563,90 @@ void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t 
 	listen_fds = fds;
 	nlisten = nfds;
 	child_mask = *mask;
+	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
+	uint64_t fallback = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		procs[i].conn = -1;
-	if (cfg->workers == 0)
-		return;
-	slots = mmap(NULL, MAX_PROCS * sizeof(*slots), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (slots == MAP_FAILED) {
-		logmsg(LOG_ERR, "mmap: %m; serving a process per transfer");
-		cfg->workers = 0;
+	/* Without entropy yet (early boot), a key the clients cannot
+	 * guess from outside is still better than none. */
+	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
+		memcpy(key, &fallback, sizeof(fallback));
+	ledger_init(&ledger, cfg->max_per_client, cfg->memory_limit, key);
+}
+
+/* The listening loop waits for these too: the workers' connections
+ * (reports, and their end) and the children's (their end). pollers
+ * says who each entry is, so a change between the wait and
+ * servers_polled (a reload) is noticed: an entry whose descriptor is
+ * no longer its owner's is skipped, and seen again on the next turn. */
+static unsigned *pollers;
+static size_t npollers, pollers_cap;
+
+size_t servers_npoll(void)
+{
+	size_t n = nkids;
+
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		n += procs[i].conn >= 0;
+	return n;
+}
+
+size_t servers_pollfds(struct pollfd *pfd, size_t room)
+{
+	npollers = 0;
+	if (room > pollers_cap) {
+		unsigned *p = realloc(pollers, room * sizeof(*p));
+
+		if (p == NULL)
+			room = pollers_cap;	/* the rest wait for a later turn */
+		else {
+			pollers = p;
+			pollers_cap = room;
+		}
+	}
+	for (unsigned i = 0; i < MAX_PROCS && npollers < room; i++)
+		if (procs[i].conn >= 0) {
+			pfd[npollers] = (struct pollfd){ .fd = procs[i].conn, .events = POLLIN };
+			pollers[npollers++] = i;
+		}
+	for (size_t k = 0; k < nkids && npollers < room; k++) {
+		pfd[npollers] = (struct pollfd){ .fd = kids[k].fd, .events = 0 };
+		pollers[npollers++] = MAX_PROCS + (unsigned)k;
+	}
+	return npollers;
+}
+
+void servers_polled(const struct pollfd *pfd, size_t n)
+{
+	bool gone = false;
+
+	for (size_t k = 0; k < n && k < npollers; k++) {
+		unsigned who = pollers[k];
+
+		if (pfd[k].revents == 0)
+			continue;
+		if (who < MAX_PROCS) {
+			if (procs[who].conn == pfd[k].fd)
+				proc_events(who, pfd[k].revents);
+		} else if (who - MAX_PROCS < nkids && kids[who - MAX_PROCS].fd == pfd[k].fd &&
+			   pfd[k].revents & (POLLHUP | POLLERR)) {
+			struct kid *kd = &kids[who - MAX_PROCS];
+
+			close(kd->fd);
+			kd->fd = -1;
+			ledger_end(&ledger, kd->ticket, CHILD_OWNER);
+			gone = true;
+		}
+	}
+	npollers = 0;
+	if (gone) {
+		size_t m = 0;
+
+		for (size_t k = 0; k < nkids; k++)
+			if (kids[k].fd >= 0)
+				kids[m++] = kids[k];
+		nkids = m;
 	}
 }
 

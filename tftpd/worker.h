@@ -11,6 +11,7 @@
 #ifndef TFTPD_WORKER_H
 #define TFTPD_WORKER_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,5 +34,13 @@ void servers_dispatch(const uint8_t *buf, size_t n, const struct tftp_request *r
  * serve and end (a reload: they have the old rules; idle: inetd or
  * systemd is to get the socket back). New ones are forked on demand. */
 void servers_retire(void);
+/* What the listening loop waits for besides its sockets: the workers'
+ * connections (ends of transfers, a worker gone) and the children's
+ * (their end). servers_npoll says how many there are now;
+ * servers_pollfds fills in at most room and says how many it did;
+ * servers_polled takes the results of the wait, in the same order. */
+size_t servers_npoll(void);
+size_t servers_pollfds(struct pollfd *pfd, size_t room);
+void servers_polled(const struct pollfd *pfd, size_t n);
 
 #endif

@@ -13,7 +13,9 @@ for tool in xorriso genisoimage; do
 done
 mkdir -p "$out/corpus-request" "$out/corpus-inventory" "$out/corpus-exports" "$out/corpus-rpc" \
 	"$out/corpus-remap" "$out/corpus-iso9660" "$out/corpus-detect" "$out/corpus-state" \
-	"$out/corpus-record" "$out/corpus-isofh"
+	"$out/corpus-record" "$out/corpus-isofh" "$out/corpus-ledger"
+# Ledger: admissions and reports, ten bytes each (fuzz_ledger.c).
+printf '\3\0\1\12\0\0\0\0\0\0\150\0\0\0\0\0\0\0\0\0\5\1\2\13\0\0\0\0\0\0\310\1\0\0\0\1\0\0\0\0' >"$out/corpus-ledger/seed"
 # Seeds: the requests real firmware sends.
 printf '\0\1pxelinux.0\0octet\0tsize\0000\0blksize\0001408\0' >"$out/corpus-request/pxelinux"
 printf '\0\1bootx64.efi\0octet\0blksize\0001468\0windowsize\0004\0tsize\0000\0' >"$out/corpus-request/edk2"
@@ -141,9 +143,12 @@ fuzzer isofh -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/lib/siphash.c" "$top_srcdir/lib/log.c"
 fuzzer record -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/tests/fuzz/fuzz_record.c" "$top_srcdir/nfs-helper/record.c"
+fuzzer ledger -I"$top_srcdir/tftpd" -I"$top_srcdir/lib" \
+	"$top_srcdir/tests/fuzz/fuzz_ledger.c" "$top_srcdir/tftpd/ledger.c" \
+	"$top_srcdir/tftpd/budget.c" "$top_srcdir/lib/siphash.c"
 cd "$out"
 status=0
-for target in ${FUZZ_TARGETS:-request remap inventory exports rpc record iso9660 detect state isofh}; do
+for target in ${FUZZ_TARGETS:-request remap inventory exports rpc record iso9660 detect state isofh ledger}; do
 	rc=0
 	max_len=4096
 	[ "$target" = iso9660 ] && max_len=65536	# descriptors and a few directories

@@ -78,8 +78,9 @@ stop "$TFTPD_PID"
 # ---- a worker that stops reading does not stop the listener -----------
 # A worker stuck (here SIGSTOP; in life a read from a hung file system)
 # takes no hand-offs: once its queue was full, the listener waited in
-# sendmsg and no other worker got a request any more.
-start_tftpd -s "$ROOT" --workers 2
+# sendmsg and no other worker got a request any more. No per-client
+# cap here: its flood must reach the stopped worker's queue.
+start_tftpd -s "$ROOT" --workers 2 --max-per-client 0
 sleep 0.3
 set -- $(workers)
 kill -STOP "$1"
@@ -154,6 +155,91 @@ check "... and its oversized junk was logged once, not per packet" \
 	test "$(grep -c 'big: dropped an oversized packet' "$WORK/tftpd.log")" = 1
 stop "$STALL_PID"
 stop "$TFTPD_PID"
+
+# ---- one address cannot take every transfer -------------------------
+# Thousands of requests from one address, never acknowledged: without a
+# cap per address, each became a transfer held for seconds, 37 KiB each
+# at blksize 1468 lock-step, and the memory limit was full: every other
+# client went unanswered for a minute (16 MiB here, so that 440 fill
+# it). In both modes the address gets its --max-per-client (8)
+# transfers, and another address is served.
+cat >"$WORK/flood.py" <<'PY'
+import select, socket, sys, time
+n, hold, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+socks = []
+for _ in range(20):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('127.0.0.1', 0))
+    s.setblocking(False)
+    socks.append(s)
+tids = set()
+def drain():
+    for s in socks:
+        while True:
+            try:
+                _, a = s.recvfrom(70000)
+            except BlockingIOError:
+                break
+            tids.add((s.getsockname()[1], a[1]))
+rrq = b'\0\x01kernel\0octet\0blksize\x001468\0'
+for i in range(n):
+    socks[i % len(socks)].sendto(rrq, ('127.0.0.1', 69))
+    if i % 50 == 49:
+        drain()
+        time.sleep(0.002)
+open(out + '.sent', 'w').write('sent\n')
+end = time.time() + hold
+while time.time() < end:
+    select.select(socks, [], [], 0.2)
+    drain()
+open(out, 'w').write('%d\n' % len(tids))
+PY
+need python3
+for mode in "--workers 2" "--workers 0"; do
+	: >"$WORK/tftpd.log"
+	rm -f "$WORK/flood.n" "$WORK/flood.n.sent"
+	start_tftpd -s "$ROOT" -v $mode --memory-limit 16384
+	python3 "$WORK/flood.py" 3000 8 "$WORK/flood.n" &
+	FLOODER=$!
+	i=0
+	until [ -e "$WORK/flood.n.sent" ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+	check "$mode: 3000 requests from one address were sent" test -e "$WORK/flood.n.sent"
+	check "$mode: beside them, another address is served" sh -c \
+		"$P -b 127.0.0.2 -w 1000 127.0.0.1 get kernel $WORK/flood.other blksize=1468 &&
+		 cmp $ROOT/kernel $WORK/flood.other"
+	check "... and a third" sh -c \
+		"$P -b 127.0.0.5 -w 1000 127.0.0.1 get f65536 $WORK/flood.third &&
+		 cmp $ROOT/f65536 $WORK/flood.third"
+	wait "$FLOODER" || true
+	got=$(cat "$WORK/flood.n" 2>/dev/null || echo 0)
+	check "... the flooding address got 8 transfers at most (it got $got)" \
+		test "$got" -ge 1 -a "$got" -le 8
+	check "... and the log says why the rest went unanswered" \
+		expect_line '127\.0\.0\.1 has 8 transfers running \(--max-per-client\): request not answered' \
+		"$WORK/tftpd.log"
+	stop "$TFTPD_PID"
+done
+
+# --max-per-client 2: the third transfer of an address waits until one
+# of its two has ended, which the listener learns from the worker (or
+# from the child's end): the cap counts transfers running, not ever.
+rrq=$(printf 'f512\000octet\000' | od -An -tx1 | tr -d ' \n')
+for mode in "--workers 1" "--workers 0"; do
+	start_tftpd -s "$ROOT" -v $mode --max-per-client 2
+	spawn "$P" -b 127.0.0.3 -w 1000 127.0.0.1 get big "$WORK/c1" stall=1500
+	C1=$LAST_PID
+	spawn "$P" -b 127.0.0.3 -w 1000 127.0.0.1 get big "$WORK/c2" stall=1500
+	C2=$LAST_PID
+	sleep 0.5
+	check "$mode --max-per-client 2: a third transfer of the address is not answered" sh -c \
+		"$P -b 127.0.0.3 -w 700 127.0.0.1 raw 0001$rrq | grep -q '^timeout'"
+	check "... another address is" sh -c \
+		"$P -b 127.0.0.4 -w 1000 127.0.0.1 get f512 $WORK/c4 && cmp $ROOT/f512 $WORK/c4"
+	wait "$C1" "$C2" 2>/dev/null || true
+	check "... once the two have ended, the address is served again, three times in a row" sh -c \
+		"for i in 1 2 3; do $P -b 127.0.0.3 -w 1000 127.0.0.1 get f512 $WORK/c3.\$i && cmp $ROOT/f512 $WORK/c3.\$i || exit 1; done"
+	stop "$TFTPD_PID"
+done
 
 # ---- the memory limit -------------------------------------------------
 # 100 KiB: two lock-step transfers at blksize 512 (about 37 KiB each,

@@ -2,11 +2,12 @@
  * does what no packaged client does: arbitrary options, windowsize on
  * WRQ, raw packets, and a stranger intruding on a transfer.
  *
- *   tftp-probe [-p port] [-w ms] HOST get FILE OUT [name=value...]
+ *   tftp-probe [-b addr] [-p port] [-w ms] HOST get FILE OUT [name=value...]
  *   tftp-probe [-p port] [-w ms] HOST put FILE IN [name=value...]
  *   tftp-probe [-p port] [-w ms] HOST raw HEXBYTES
  *   tftp-probe [-p port] [-w ms] HOST stranger FILE OUT
  *
+ * -b binds the client to addr first (another machine, on loopback).
  * -t prints the server's transfer port (its TID) when it is first seen.
  * Pseudo-options: mode=netascii picks the transfer mode, abort=1 answers
  * the OACK with an ERROR, dupack=1 sends every ACK twice and counts the
@@ -64,6 +65,10 @@ static int fail(const char *what)
 	exit(1);
 }
 
+/* -b: the client's own address (the tests stand for several machines
+ * with several loopback addresses). */
+static const char *bind_addr;
+
 static void resolve(struct client *c, const char *host, const char *port)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res;
@@ -77,6 +82,17 @@ static void resolve(struct client *c, const char *host, const char *port)
 	freeaddrinfo(res);
 	if (c->sock < 0)
 		fail("socket");
+	if (bind_addr != NULL) {
+		struct addrinfo *b;
+
+		if (getaddrinfo(bind_addr, NULL, &hints, &b) != 0) {
+			fprintf(stderr, "cannot resolve %s\n", bind_addr);
+			exit(1);
+		}
+		if (bind(c->sock, b->ai_addr, b->ai_addrlen) < 0)
+			fail("bind");
+		freeaddrinfo(b);
+	}
 }
 
 static void send_pkt(struct client *c, const uint8_t *p, size_t n)
@@ -413,8 +429,10 @@ int main(int argc, char **argv)
 
 	/* Scripts read the output while a transfer runs (-t, stall=). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "p:w:t")) != -1) {
-		if (opt == 't')
+	while ((opt = getopt(argc, argv, "b:p:w:t")) != -1) {
+		if (opt == 'b')
+			bind_addr = optarg;
+		else if (opt == 't')
 			c.show_tid = true;
 		else if (opt == 'p')
 			port = optarg;
@@ -424,7 +442,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: tftp-probe [-p port] [-w ms] HOST get|put|raw|stranger ...\n");
+		fprintf(stderr, "usage: tftp-probe [-b addr] [-p port] [-w ms] HOST get|put|raw|stranger ...\n");
 		return 1;
 	}
 	resolve(&c, argv[optind], port);
