@@ -297,25 +297,29 @@ static void start_child(const uint8_t *buf, size_t n, const struct tftp_request 
 		}
 	}
 	if (!handed) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-			sv[0] = sv[1] = -1;
+		/* A child we could not watch would be one the cap never
+		 * counted down, so we never fork one uncounted: out of
+		 * descriptors (we hold one per child), the request goes
+		 * unanswered instead. */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			logmsg(LOG_ERR, "socketpair: %m; request not answered");
+			ledger_end(&ledger, ticket, CHILD_OWNER);
+			spawn_spare();
+			return;
+		}
 		pid = fork();
 		if (pid == 0) {
-			if (sv[0] >= 0)
-				close(sv[0]);
+			close(sv[0]);
 			child_prologue();
 			child(req, from, local);
 		}
-		if (sv[1] >= 0)
-			close(sv[1]);
-		if (pid < 0)
+		close(sv[1]);
+		if (pid < 0) {
 			logmsg(LOG_ERR, "fork: %m");
-		if (pid > 0 && sv[0] >= 0) {
-			track_kid(sv[0], ticket);
-		} else {
-			if (sv[0] >= 0)
-				close(sv[0]);
+			close(sv[0]);
 			ledger_end(&ledger, ticket, CHILD_OWNER);
+		} else {
+			track_kid(sv[0], ticket);
 		}
 	}
 	spawn_spare();
@@ -573,6 +577,9 @@ void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t 
 	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
 		memcpy(key, &fallback, sizeof(fallback));
 	ledger_init(&ledger, cfg->max_per_client, cfg->memory_limit, key);
+	/* With --workers 0 we hold a descriptor per child (its end). */
+	if (cfg->workers == 0)
+		nofile_raise();
 }
 
 /* The listening loop waits for these too: the workers' connections

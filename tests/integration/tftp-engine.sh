@@ -241,6 +241,50 @@ for mode in "--workers 1" "--workers 0"; do
 	stop "$TFTPD_PID"
 done
 
+# --workers 0 out of descriptors: the listener holds one per child (its
+# end of the child's socket pair, whose closing ends the transfer in its
+# account). Without one, the child was forked all the same and never
+# counted: with 7 addresses holding their 8 transfers and ulimit -n 48,
+# one more address got 12 of 12 (any number) past its cap of 8.
+cat >"$WORK/hold.py" <<'PY'
+import select, socket, sys, time
+addr, n, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+socks = []
+for _ in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, 0))
+    s.setblocking(False)
+    s.sendto(b'\0\1big\0octet\0', ('127.0.0.1', 69))
+    socks.append(s)
+answered, end = set(), time.time() + hold
+while time.time() < end:
+    for s in select.select(socks, [], [], 0.2)[0]:
+        try:
+            s.recvfrom(70000)
+            answered.add(s)
+        except BlockingIOError:
+            pass
+print(len(answered))
+PY
+: >"$WORK/tftpd.log"
+(ulimit -n 48 && exec "$TFTPD" -L --stderr -v -s "$ROOT" --workers 0 2>>"$WORK/tftpd.log") &
+PIDS="$PIDS $!"
+TFTPD_PID=$!
+wait_udp 69
+HOLDERS=""
+for k in 1 2 3 4 5 6 7; do
+	python3 "$WORK/hold.py" 127.0.3.$k 8 10 >/dev/null &
+	HOLDERS="$HOLDERS $!"
+done
+sleep 4
+got=$(python3 "$WORK/hold.py" 127.0.3.99 12 2)
+check "--workers 0 out of descriptors: an address still gets 8 transfers at most (got $got)" \
+	test "$got" -le 8
+check "... and the log says why the rest went unanswered" \
+	expect_line 'socketpair: Too many open files; request not answered' "$WORK/tftpd.log"
+for h in $HOLDERS; do stop "$h"; done
+stop "$TFTPD_PID"
+
 # ---- the memory limit -------------------------------------------------
 # 100 KiB: two lock-step transfers at blksize 512 (about 37 KiB each,
 # budget_transfer_bytes) fit, a third does not. -T 50000: a silent
