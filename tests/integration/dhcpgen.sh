@@ -167,11 +167,13 @@ check "PXELINUX per-host file sits next to pxelinux.0: bios/pxelinux.cfg/01-<mac
 check "PXELINUX menu default for unknown machines" expect_line '^DEFAULT disk$' "$T/bios/pxelinux.cfg/default"
 check "PXELINUX paths stay relative to the TFTP root (:: prefix)" \
 	expect_line '^  KERNEL ::debian-installer/amd64/linux$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
-check "GRUB per-MAC file as GRUB searches it: grub/grub.cfg-01-<mac>" \
+check "GRUB per-MAC file by \$net_default_mac: grub/grub.cfg-<mac with colons>" \
 	expect_line "^  linux '/debian-installer/amd64/linux' 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
-	"$T/grub/grub.cfg-01-52-54-00-12-34-01"
-check "GRUB per-MAC file by \$net_default_mac for Debian's grubnetx64" \
-	cmp "$T/grub/grub.cfg-01-52-54-00-12-34-01" "$T/grub/grub.cfg-52:54:00:12:34:01"
+	"$T/grub/grub.cfg-52:54:00:12:34:01"
+# A GRUB that searches finds no grub.cfg-01-<mac>, reads grub.cfg and is
+# sent to the same file: one file a host, not two (issue 19, Scale).
+check "no second GRUB copy under the searched name grub.cfg-01-<mac>" \
+	test ! -e "$T/grub/grub.cfg-01-52-54-00-12-34-01"
 check "grub/grub.cfg sources the per-MAC file" expect_line 'configfile "\$prefix/grub.cfg-\$net_default_mac"' "$T/grub/grub.cfg"
 check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd \$\{pxekit-append-debian12:string\}$' "$T/ipxe/52-54-00-12-34-01.ipxe"
 check "iPXE boot script chains the per-MAC script" expect_line '^chain --autofree /ipxe/\$\{mac:hexhyp\}.ipxe' "$T/ipxe/boot.ipxe"
@@ -183,12 +185,12 @@ grub_script_check() {
 		"$GRUB_CHECK" "$f" || { echo "grub-script-check refused $f:"; cat "$f"; return 1; }
 		n=$((n + 1))
 	done
-	[ "$n" -ge 5 ] || { echo "only $n GRUB files"; return 1; }
+	[ "$n" -ge 3 ] || { echo "only $n GRUB files"; return 1; }
 }
 check "grub-script-check accepts every generated GRUB file ('&', ';', '#' in them)" grub_script_check
 check "GRUB gets a URL with '&' as one quoted word" \
 	expect_line "^  linux '\\(http,192.0.2.1\\)/boot.php\\?mac=52-54-00-12-34-05&file=linux' 'console=ttyS0' 'a&b'\$" \
-	"$T/grub/grub.cfg-01-52-54-00-12-34-05"
+	"$T/grub/grub.cfg-52:54:00:12:34:05"
 
 # ---- --no-loaders writes the DHCP file and leaves the menus alone -----
 cp -a "$T" "$WORK/tftp.before-noloaders"
