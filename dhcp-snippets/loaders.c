@@ -6,7 +6,9 @@
  * - GRUB: $prefix/grub.cfg-01-<mac dashes> (grub_net_search_config_file),
  *   then grub.cfg. Debian's signed grubnetx64 never searches, it only
  *   reads $prefix/grub.cfg, so that file sources the host's file by
- *   $net_default_mac (colon form) itself.
+ *   $net_default_mac (colon form) itself. That file alone reaches every
+ *   GRUB (one that searches finds no 01- file and reads grub.cfg too):
+ *   no grub.cfg-01- copy, a quarter fewer files at 10^5 hosts.
  * - iPXE: a script chains /ipxe/${mac:hexhyp}.ipxe, else the menu. */
 #include "config.h"
 
@@ -565,9 +567,6 @@ static void emit_grub_dir(const struct inventory *inv, struct loader_files *lf, 
 
 		if (!h->profile)
 			continue;
-		mac_text(h->mac, '-', mac);
-		if ((sb = new_file(lf, "%s%sgrub.cfg-01-%s", dir, sep, mac)))
-			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));
 		mac_text(h->mac, ':', mac);
 		if ((sb = new_file(lf, "%s%sgrub.cfg-%s", dir, sep, mac)))
 			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));

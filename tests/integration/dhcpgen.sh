@@ -167,11 +167,13 @@ check "PXELINUX per-host file sits next to pxelinux.0: bios/pxelinux.cfg/01-<mac
 check "PXELINUX menu default for unknown machines" expect_line '^DEFAULT disk$' "$T/bios/pxelinux.cfg/default"
 check "PXELINUX paths stay relative to the TFTP root (:: prefix)" \
 	expect_line '^  KERNEL ::debian-installer/amd64/linux$' "$T/bios/pxelinux.cfg/01-52-54-00-12-34-01"
-check "GRUB per-MAC file as GRUB searches it: grub/grub.cfg-01-<mac>" \
+check "GRUB per-MAC file by \$net_default_mac: grub/grub.cfg-<mac with colons>" \
 	expect_line "^  linux '/debian-installer/amd64/linux' 'auto=true' 'priority=critical' 'ds=nocloud-net;s=http://192.0.2.1/'$" \
-	"$T/grub/grub.cfg-01-52-54-00-12-34-01"
-check "GRUB per-MAC file by \$net_default_mac for Debian's grubnetx64" \
-	cmp "$T/grub/grub.cfg-01-52-54-00-12-34-01" "$T/grub/grub.cfg-52:54:00:12:34:01"
+	"$T/grub/grub.cfg-52:54:00:12:34:01"
+# A GRUB that searches finds no grub.cfg-01-<mac>, reads grub.cfg and is
+# sent to the same file: one file a host, not two (issue 19, Scale).
+check "no second GRUB copy under the searched name grub.cfg-01-<mac>" \
+	test ! -e "$T/grub/grub.cfg-01-52-54-00-12-34-01"
 check "grub/grub.cfg sources the per-MAC file" expect_line 'configfile "\$prefix/grub.cfg-\$net_default_mac"' "$T/grub/grub.cfg"
 check "iPXE per-host script by \${mac:hexhyp}" expect_line '^kernel /debian-installer/amd64/linux initrd=initrd \$\{pxekit-append-debian12:string\}$' "$T/ipxe/52-54-00-12-34-01.ipxe"
 check "iPXE boot script chains the per-MAC script" expect_line '^chain --autofree /ipxe/\$\{mac:hexhyp\}.ipxe' "$T/ipxe/boot.ipxe"
@@ -183,12 +185,12 @@ grub_script_check() {
 		"$GRUB_CHECK" "$f" || { echo "grub-script-check refused $f:"; cat "$f"; return 1; }
 		n=$((n + 1))
 	done
-	[ "$n" -ge 5 ] || { echo "only $n GRUB files"; return 1; }
+	[ "$n" -ge 3 ] || { echo "only $n GRUB files"; return 1; }
 }
 check "grub-script-check accepts every generated GRUB file ('&', ';', '#' in them)" grub_script_check
 check "GRUB gets a URL with '&' as one quoted word" \
 	expect_line "^  linux '\\(http,192.0.2.1\\)/boot.php\\?mac=52-54-00-12-34-05&file=linux' 'console=ttyS0' 'a&b'\$" \
-	"$T/grub/grub.cfg-01-52-54-00-12-34-05"
+	"$T/grub/grub.cfg-52:54:00:12:34:05"
 
 # ---- --no-loaders writes the DHCP file and leaves the menus alone -----
 cp -a "$T" "$WORK/tftp.before-noloaders"
@@ -372,6 +374,51 @@ ln -s "$WORK/outside" "$WORK/r6/ipxe"
 check "a symlinked directory in the TFTP root is refused" \
 	sh -c "[ $rc = 1 ] && grep -q 'ipxe/boot.ipxe: a directory on its way is a symlink' '$WORK/link.out'"
 check "and nothing is written where it points" sh -c "[ -z \"\$(ls -A '$WORK/outside')\" ]"
+
+# ---- many hosts: files shared out among threads (output.c) ----------
+# 1500 hosts, 3 files each: above SHARE_MIN_FILES, so a run writes and
+# stats them from more than one thread; every file, the no-op, an edit
+# and a deletion in the last share must come out as on one thread.
+awk 'BEGIN {
+	print "server 10.0.0.1"
+	print "subnet 10.0.0.0/16"
+	print "boot bios bios/pxelinux.0"
+	print "boot uefi-x64 efi64/grubx64.efi"
+	print "boot ipxe ipxe/boot.ipxe"
+	print "profile install kernel d/linux initrd d/initrd.gz append \"auto=true\""
+	for (i = 1; i <= 1500; i++)
+		printf "host m%04d mac 02:00:00:00:%02x:%02x address 10.0.%d.%d profile install\n",
+			i, int(i / 256), i % 256, int(i / 250) + 1, i % 250 + 1
+}' >"$WORK/many.inv"
+many() {
+	"$GEN" -c "$WORK/many.inv" -o "$WORK/many/pxekit.conf" -t "$WORK/many/tftp" \
+		--manifest "$WORK/many/manifest" --no-checker "$@"
+}
+strace -f -qq -e trace=clone,clone3 -o "$WORK/many.strace" \
+	"$GEN" -c "$WORK/many.inv" -o "$WORK/many/pxekit.conf" -t "$WORK/many/tftp" \
+	--manifest "$WORK/many/manifest" --no-checker 2>"$WORK/many1.err"
+check "1500 hosts: every file written (3 a host, 2 menus, boot.ipxe, grub.cfg, DHCP)" \
+	grep -q '4505 written, 0 unchanged' "$WORK/many1.err"
+if [ "$(nproc)" -ge 2 ]; then
+	check "1500 hosts: written from more than one thread" grep -q 'clone' "$WORK/many.strace"
+fi
+check "1500 hosts: the last host's files are all there" sh -c \
+	"test -s '$WORK/many/tftp/bios/pxelinux.cfg/01-02-00-00-00-05-dc' &&
+	 test -s '$WORK/many/tftp/grub/grub.cfg-02:00:00:00:05:dc' &&
+	 test -s '$WORK/many/tftp/ipxe/02-00-00-00-05-dc.ipxe'"
+check "1500 hosts: no temporary file left" sh -c "! find '$WORK/many' -name '*.pxekit-tmp*' | grep -q ."
+check "1500 hosts: every file's stat in the manifest" sh -c \
+	"! grep -v '^#' '$WORK/many/manifest' | awk '\$2 == 0' | grep -q ."
+many 2>"$WORK/many2.err"
+check "1500 hosts: a no-op run writes nothing" grep -q '0 written, 4505 unchanged' "$WORK/many2.err"
+echo "# edited" >>"$WORK/many/tftp/ipxe/02-00-00-00-05-dc.ipxe"
+rm "$WORK/many/tftp/ipxe/02-00-00-00-05-db.ipxe"
+many 2>"$WORK/many3.err"
+check "1500 hosts: an edit in the last share is warned and replaced" sh -c \
+	"grep -q 'ipxe/02-00-00-00-05-dc.ipxe was edited since' '$WORK/many3.err' &&
+	 ! grep -q '# edited' '$WORK/many/tftp/ipxe/02-00-00-00-05-dc.ipxe'"
+check "1500 hosts: a deleted file in the last share is written again" sh -c \
+	"test -s '$WORK/many/tftp/ipxe/02-00-00-00-05-db.ipxe' && grep -q '2 written' '$WORK/many3.err'"
 
 # ---- inventory errors, like a compiler ------------------------------
 cat >"$WORK/bad" <<'INV'

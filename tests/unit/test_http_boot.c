@@ -158,7 +158,7 @@ static void test_loaders_fetch_over_http(void **state)
 		      "  echo 'Loading initrd...'\n  initrd '/images/deb/initrd.gz'\n");
 	assert_has(t, "  linux '(http,198.51.100.3)/k'\n  echo 'Loading initrd...'\n  initrd '/abs/initrd'\n");
 	assert_lacks(t, "192.0.2.1/pxekit");
-	assert_has(find_file(&lf, "grub/grub.cfg-01-52-54-00-00-00-01"),
+	assert_has(find_file(&lf, "grub/grub.cfg-52:54:00:00:00:01"),
 		   "  linux '/images/deb/linux' 'console=ttyS0'\n");
 	/* plain pxelinux.0 has no HTTP: TFTP paths as before */
 	t = find_file(&lf, "pxelinux.cfg/default");
