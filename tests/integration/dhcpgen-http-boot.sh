@@ -167,26 +167,32 @@ check "nginx: nothing outside the URL's path (404)" sh -c \
 	"[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://192.0.2.1/k/vmlinuz)\" = 404 ]"
 check "nginx: no path out of the TFTP root" sh -c \
 	"code=\$(curl -s --path-as-is -o /dev/null -w '%{http_code}' $URL/../nginx.conf); [ \"\$code\" = 400 ] || [ \"\$code\" = 404 ]"
+# boot_guest CONSOLE LABEL: a SeaBIOS + iPXE machine on tap0 until its
+# initrd says PXEKIT-HTTP-BOOTED (TCG on a loaded machine: up to 300 s for
+# the kernel to reach /init), then stopped.
+boot_guest() {
+	console=$1
+	: >"$console"
+	spawn qemu-system-x86_64 -machine pc -boot n -m 512 -display none -monitor none -no-reboot \
+		-serial "file:$console" \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+		-device e1000,netdev=n0,mac=$MAC,romfile=$ROM
+	qemu_pid=$LAST_PID
+	i=0
+	while [ $i -lt 600 ] && kill -0 "$qemu_pid" 2>/dev/null && ! grep -aq PXEKIT-HTTP-BOOTED "$console"; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	echo "# $2booted after about $((i / 2)) s"
+	stop "$qemu_pid"
+}
+
 : >"$WORK/nginx-access.log.mark"
 lines_before=$(wc -l <"$WORK/nginx-access.log")
 
 start_tftpd -v -s "$ROOT" -a 192.0.2.1:69
 start_dhcpd "$WORK/pxekit-dhcpd.conf" tap0 "$WORK/dhcpd.log"
-console=$WORK/console
-: >"$console"
-spawn qemu-system-x86_64 -machine pc -boot n -m 512 -display none -monitor none -no-reboot \
-	-serial "file:$console" \
-	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-	-device e1000,netdev=n0,mac=$MAC,romfile=$ROM
-qemu_pid=$LAST_PID
-# TCG on a loaded machine: up to 300 s for the kernel to reach /init.
-i=0
-while [ $i -lt 600 ] && kill -0 "$qemu_pid" 2>/dev/null && ! grep -aq PXEKIT-HTTP-BOOTED "$console"; do
-	sleep 0.5
-	i=$((i + 1))
-done
-echo "# booted after about $((i / 2)) s"
-stop "$qemu_pid"
+boot_guest "$WORK/console" ""
 stop "$DHCPD_PID"
 tail -n +"$((lines_before + 1))" "$WORK/nginx-access.log" >"$WORK/access-boot.log"
 echo "# nginx's access log during the boot:"
@@ -299,20 +305,7 @@ spawn "$DHCPD" -4 -f -d -cf "$WORK/dhcpd.conf" -lf "$WORK/dhcpd.leases" -pf "$WO
 	tap0 vb0 >"$WORK/dhcpd-subnets.log" 2>&1
 DHCPD_PID=$LAST_PID
 wait_udp 67 || { cat "$WORK/dhcpd-subnets.log"; exit 1; }
-console=$WORK/console-subnet-a
-: >"$console"
-spawn qemu-system-x86_64 -machine pc -boot n -m 512 -display none -monitor none -no-reboot \
-	-serial "file:$console" \
-	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-	-device e1000,netdev=n0,mac=$MAC,romfile=$ROM
-qemu_pid=$LAST_PID
-i=0
-while [ $i -lt 600 ] && kill -0 "$qemu_pid" 2>/dev/null && ! grep -aq PXEKIT-HTTP-BOOTED "$console"; do
-	sleep 0.5
-	i=$((i + 1))
-done
-echo "# subnet A: booted after about $((i / 2)) s"
-stop "$qemu_pid"
+boot_guest "$WORK/console-subnet-a" "subnet A: "
 echo "# nginx A's access log:"
 sed 's/^/#   /' "$WORK/nginx-a-access.log"
 tail -n +"$((lines_global + 1))" "$WORK/nginx-access.log" >"$WORK/access-global-subnets.log"
