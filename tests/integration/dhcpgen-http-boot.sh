@@ -337,9 +337,13 @@ ask_b() {
 # Sub-option 224, its length, B's URL; other sub-options may come first
 # (ISC adds no-pxedhcp, b0 01 01) and an END may close them (dnsmasq).
 WANT_B=$(printf 'e0%02x' ${#URL_B})$(printf '%s' "$URL_B" | od -An -tx1 | tr -d ' \n')
-ask_b isc-b
-check "ISC dhcpd: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
-	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/isc-b' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/isc-b'"
+# check_b NAME SERVER: a lease on subnet B whose option 175 carries B's URL.
+check_b() {
+	ask_b "$1"
+	check "$2: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
+	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/$1' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/$1'"
+}
+check_b isc-b "ISC dhcpd"
 stop "$DHCPD_PID"
 
 "$GEN" -c "$WORK/inventory" -f kea -o "$WORK/pxekit-kea.json" -t "$ROOT" --manifest "$WORK/manifest" \
@@ -355,9 +359,7 @@ JSON
 KEA_LOCKFILE_DIR=$WORK/kea KEA_PIDFILE_DIR=$WORK/kea spawn "$KEA" -c "$WORK/kea.json" >"$WORK/kea.log" 2>&1
 KEA_PID=$LAST_PID
 wait_udp 67 || { cat "$WORK/kea.log"; exit 1; }
-ask_b kea-b
-check "Kea: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
-	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/kea-b' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/kea-b'"
+check_b kea-b "Kea"
 stop "$KEA_PID"
 
 "$GEN" -c "$WORK/inventory" -f dnsmasq -o "$WORK/pxekit-dnsmasq.conf" -t "$ROOT" --manifest "$WORK/manifest" \
@@ -367,9 +369,7 @@ spawn dnsmasq --no-daemon --port=0 --conf-file="$WORK/pxekit-dnsmasq.conf" \
 	--pid-file="$WORK/dnsmasq.pid" --user=root --log-dhcp >"$WORK/dnsmasq.log" 2>&1
 DNSMASQ_PID=$LAST_PID
 wait_udp 67 || { cat "$WORK/dnsmasq.log"; exit 1; }
-ask_b dnsmasq-b
-check "dnsmasq: subnet B's iPXE client gets B's URL in option 175.224" sh -c "
-	grep -q '^ip=198\.51\.100\.1[5-9][0-9]$' '$WORK/dnsmasq-b' && grep -qiE \"^opt175=([0-9a-f]{2})*$WANT_B(ff)?\$\" '$WORK/dnsmasq-b'"
+check_b dnsmasq-b "dnsmasq"
 stop "$DNSMASQ_PID"
 stop "$NGINX_A_PID"
 
