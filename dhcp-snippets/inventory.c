@@ -809,7 +809,7 @@ static bool set_template(struct parser *ps, const struct token *key, const struc
 }
 
 static bool add_arch_boot(struct parser *ps, const struct token *kind, const struct token *file,
-			  struct inv_boot *boots, size_t *n);
+			  struct inv_boot **boots, size_t *n);
 
 static bool host_append(struct parser *ps, void *obj, const struct token *key,
 			const struct token *a, size_t n)
@@ -838,7 +838,7 @@ static bool host_boot(struct parser *ps, void *obj, const struct token *key,
 
 	(void)key;
 	(void)n;
-	return add_arch_boot(ps, &a[0], &a[1], h->boot, &h->nboots);
+	return add_arch_boot(ps, &a[0], &a[1], &h->boot, &h->nboots);
 }
 
 static const struct setting host_settings[] = {
@@ -860,7 +860,7 @@ static bool group_boot(struct parser *ps, void *obj, const struct token *key,
 
 	(void)key;
 	(void)n;
-	return add_arch_boot(ps, &a[0], &a[1], g->boot, &g->nboots);
+	return add_arch_boot(ps, &a[0], &a[1], &g->boot, &g->nboots);
 }
 
 static bool group_append(struct parser *ps, void *obj, const struct token *key,
@@ -1217,11 +1217,19 @@ static const struct boot_kind *find_boot_kind(const char *keyword)
 
 /* A host's or group's "boot KIND FILE": a boot file for one named
  * architecture, for machines that boot both ways (BIOS and UEFI). */
+/* A host's or group's boot files: room for all of them at the first. */
+static struct inv_boot *boot_room(struct inv_boot **boots)
+{
+	if (!*boots)
+		*boots = calloc(INV_MAX_ARCHES, sizeof **boots);
+	return *boots;
+}
+
 static bool add_arch_boot(struct parser *ps, const struct token *kind, const struct token *file,
-			  struct inv_boot *boots, size_t *n)
+			  struct inv_boot **room, size_t *n)
 {
 	const struct boot_kind *k = find_boot_kind(kind->text);
-	struct inv_boot *b;
+	struct inv_boot *b, *boots = *room;
 
 	if (!k || k->client != CLIENT_PXE || k->narch == 0) {
 		error_at(ps, kind->pos,
@@ -1240,6 +1248,10 @@ static bool add_arch_boot(struct parser *ps, const struct token *kind, const str
 	}
 	if (!check_path(ps, file, "boot file"))
 		return false;
+	if (!(boots = boot_room(room))) {
+		error_at(ps, kind->pos, "out of memory");
+		return false;
+	}
 	b = &boots[*n];
 	*b = (struct inv_boot){ .client = k->client, .narch = k->narch, .keyword = k->keyword,
 				.pos = kind->pos };
@@ -2819,6 +2831,10 @@ static void inherit_group(struct parser *ps, struct inv_host *h, const struct in
 			own |= h->boot[j].keyword == g->boot[i].keyword;
 		if (own || h->nboots == INV_MAX_ARCHES)
 			continue;
+		if (!boot_room(&h->boot)) {
+			error_at(ps, h->pos, "out of memory");
+			return;
+		}
 		h->boot[h->nboots] = g->boot[i];
 		h->boot[h->nboots].file = strdup(g->boot[i].file);
 		if (!h->boot[h->nboots++].file)
@@ -2977,6 +2993,7 @@ void inventory_free(struct inventory *inv)
 		free(inv->groups[i].filename);
 		free(inv->groups[i].append);
 		free_boots(inv->groups[i].boot, inv->groups[i].nboots);
+		free(inv->groups[i].boot);
 	}
 	free(inv->groups);
 	for (size_t i = 0; i < inv->nsubnets6; i++)
@@ -3000,6 +3017,7 @@ void inventory_free(struct inventory *inv)
 		free(inv->hosts[i].cmdline);
 		free(inv->hosts[i].group_name);
 		free_boots(inv->hosts[i].boot, inv->hosts[i].nboots);
+		free(inv->hosts[i].boot);
 	}
 	free(inv->subnets);
 	free(inv->boots);

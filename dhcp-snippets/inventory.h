@@ -110,7 +110,9 @@ struct inv_host {
 	const struct inv_profile *profile;	/* resolved after parsing */
 	char *filename;		/* per-host boot file, beats the arch rules */
 	size_t nboots;		/* per-host boot files for one architecture */
-	struct inv_boot boot[INV_MAX_ARCHES];
+	struct inv_boot *boot;	/* room for INV_MAX_ARCHES once there is one:
+				 * inline, they made a host ~900 bytes, and
+				 * 10^5 hosts mostly have none */
 	char *append;		/* as written, with ${...} templates */
 	char *cmdline;		/* profile + group + host append, expanded */
 	char *group_name;
@@ -124,7 +126,7 @@ struct inv_group {
 	char *profile_name;
 	char *filename;
 	size_t nboots;
-	struct inv_boot boot[INV_MAX_ARCHES];
+	struct inv_boot *boot;	/* as a host's */
 	char *append;
 	struct inv_pos pos;
 };

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +150,7 @@ struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
 	return find_key(m, path, path_hash(path));
 }
 
-int manifest_load(const char *path, struct manifest *m)
+int manifest_read(const char *path, struct manifest *m)
 {
 	char *line, *next;
 	unsigned lineno = 0;
@@ -158,7 +159,7 @@ int manifest_load(const char *path, struct manifest *m)
 	*m = (struct manifest){ .text = STRBUF_INIT };
 	if (read_text_file(path, O_NOFOLLOW, MAX_MANIFEST, &m->text) < 0) {
 		if (errno == ENOENT)
-			return manifest_index(m, 0);
+			return 0;
 		logmsg(LOG_ERR, "%s: %m", path);
 		return -1;
 	}
@@ -169,9 +170,9 @@ int manifest_load(const char *path, struct manifest *m)
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		if (strcmp(line, INTENT_LINE) == 0)
+		if (line[0] == '#' && strcmp(line, INTENT_LINE) == 0)
 			m->interrupted = true;
-		if (strncmp(line, KEY_LINE, strlen(KEY_LINE)) == 0)
+		if (line[0] == '#' && strncmp(line, KEY_LINE, strlen(KEY_LINE)) == 0)
 			snprintf(m->key, sizeof m->key, "%s", line + strlen(KEY_LINE));
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
@@ -198,16 +199,23 @@ int manifest_load(const char *path, struct manifest *m)
 		}
 		m->entry[m->n++] = e;
 	}
+	return 0;
+}
+
+int manifest_index_entries(struct manifest *m)
+{
 	if (manifest_index(m, 0) < 0)
 		goto oom;
-	/* A path listed twice: one entry that accepts both contents. */
+	/* A path listed twice: one entry that accepts both contents, and
+	 * whose stat proves neither (stat_matches). Only has_alt, alt and
+	 * dropped are written: loaders_verify_start's threads may be
+	 * reading the rest. */
 	for (size_t i = 0; i < m->n; i++) {
 		struct manifest_entry *dup = find_key(m, m->entry[i].path, m->entry[i].key);
 
 		if (dup != &m->entry[i] && !dup->has_alt) {
 			dup->alt = m->entry[i].hash;
 			dup->has_alt = true;
-			dup->ino = 0;	/* which one is on disk: read it */
 			m->entry[i].dropped = true;
 		}
 	}
@@ -216,6 +224,11 @@ oom:
 	logmsg(LOG_ERR, "out of memory");
 	manifest_free(m);
 	return -1;
+}
+
+int manifest_load(const char *path, struct manifest *m)
+{
+	return manifest_read(path, m) < 0 ? -1 : manifest_index_entries(m);
 }
 
 void manifest_free(struct manifest *m)
@@ -281,6 +294,7 @@ struct share {
 	void (*work)(struct share *);
 	int status;			/* -1: a file failed */
 	unsigned n;			/* files the work counted */
+	atomic_bool *stop;		/* when set, the work is not wanted any more */
 	pthread_t thread;
 	bool started;
 };
@@ -302,11 +316,13 @@ static size_t share_count(size_t n)
 	return cpus < SHARES_MAX ? (size_t)cpus : SHARES_MAX;
 }
 
-/* Runs work on [0, n) in k = share_count(n) shares, sh[0] on this
- * thread (and any share whose thread could not start); returns k. The
- * caller fills in sh[i].tracked and .other for each i < SHARES_MAX. */
-static size_t run_shares(struct plan *plan, size_t n, void (*work)(struct share *),
-			 struct share sh[SHARES_MAX])
+/* Starts work on [0, n) in k = share_count(n) shares and returns k:
+ * each share on a thread of its own, or with all false every share
+ * but sh[0], which finish_shares then runs on the calling thread (as
+ * it does any share whose thread could not start). The caller fills in
+ * sh[i].tracked and .other for each i < SHARES_MAX. */
+static size_t start_shares(struct plan *plan, size_t n, void (*work)(struct share *),
+			   struct share sh[SHARES_MAX], bool all)
 {
 	size_t k = share_count(n);
 
@@ -317,17 +333,31 @@ static size_t run_shares(struct plan *plan, size_t n, void (*work)(struct share 
 		sh[i].work = work;
 		sh[i].status = 0;
 		sh[i].n = 0;
-		sh[i].started = i > 0 && pthread_create(&sh[i].thread, NULL, share_main, &sh[i]) == 0;
-	}
-	work(&sh[0]);
-	for (size_t i = 1; i < k; i++) {
-		if (sh[i].started)
-			pthread_join(sh[i].thread, NULL);
-		else
-			work(&sh[i]);
+		sh[i].started = (all || i > 0) &&
+				pthread_create(&sh[i].thread, NULL, share_main, &sh[i]) == 0;
 	}
 	return k;
 }
+
+static void finish_shares(struct share sh[SHARES_MAX], size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		if (sh[i].started)
+			pthread_join(sh[i].thread, NULL);
+		else
+			sh[i].work(&sh[i]);
+	}
+}
+
+static size_t run_shares(struct plan *plan, size_t n, void (*work)(struct share *),
+			 struct share sh[SHARES_MAX])
+{
+	size_t k = start_shares(plan, n, work, sh, false);
+
+	finish_shares(sh, k);
+	return k;
+}
+
 static const char *rel_of(const struct plan *plan, const char *path);
 static bool in_root(const struct plan *plan, const char *path);
 
@@ -403,11 +433,19 @@ static void verify_share(struct share *sh)
 		struct stat st;
 		int dirfd;
 
-		if (e->dropped || !in_root(plan, e->path))
+		/* Not e->dropped or e->has_alt: manifest_index_entries may be
+		 * writing them. A path listed twice fails anyway: pxe-dhcpgen
+		 * lists a second content only as "read it" (0 0 0). */
+		if (!in_root(plan, e->path))
 			continue;
+		if (atomic_load_explicit(sh->stop, memory_order_relaxed)) {
+			sh->status = -1;
+			return;
+		}
 		dirfd = dir_of(sh->tracked, rel_of(plan, e->path), false, &base);
 		if (dirfd < 0 || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !stat_matches(e, &st)) {
+		    !e->ino || e->ino != (uint64_t)st.st_ino || e->size != (uint64_t)st.st_size ||
+		    e->ctime_ns != ctime_ns(&st)) {
 			sh->status = -1;
 			return;
 		}
@@ -415,32 +453,71 @@ static void verify_share(struct share *sh)
 	}
 }
 
-bool loaders_unchanged(struct plan *plan)
-{
-	const struct manifest *m = &plan->old;
+/* The stat of every file the manifest lists, checked on threads of
+ * its own while the caller reads the inventory. */
+struct verify {
 	struct share sh[SHARES_MAX];
 	struct dirs d[SHARES_MAX];
 	size_t k;
-	unsigned n = 0;
+	atomic_bool stop;		/* the run's key is another: no use */
+};
+
+void loaders_verify_start(struct plan *plan)
+{
+	const struct manifest *m = &plan->old;
+	struct verify *v;
+
+	/* Only a manifest that could prove anything: a finished run's. */
+	if (plan->verify || !m->key[0] || m->interrupted || plan->dirs->rootfd < 0 ||
+	    !(v = calloc(1, sizeof *v)))
+		return;
+	atomic_init(&v->stop, false);
+	for (size_t i = 0; i < SHARES_MAX; i++) {
+		v->d[i] = (struct dirs){ .rootfd = plan->dirs->rootfd, .cached_fd = -1 };
+		v->sh[i].tracked = &v->d[i];
+		v->sh[i].stop = &v->stop;
+	}
+	v->k = start_shares(plan, m->n, verify_share, v->sh, true);
+	plan->verify = v;
+}
+
+/* Waits for the check; whether every file passed, and how many. */
+static bool verify_finish(struct plan *plan, unsigned *n)
+{
+	struct verify *v = plan->verify;
 	bool ok = true;
 
-	if (!plan->key || m->interrupted || strcmp(m->key, plan->key) != 0 ||
-	    plan->dirs->rootfd < 0)
+	if (!v)
 		return false;
-	for (size_t i = 0; i < SHARES_MAX; i++) {
-		d[i] = (struct dirs){ .rootfd = plan->dirs->rootfd, .cached_fd = -1 };
-		sh[i].tracked = &d[i];
-		sh[i].other = NULL;
+	finish_shares(v->sh, v->k);
+	*n = 0;
+	for (size_t i = 0; i < v->k; i++) {
+		ok &= v->sh[i].status == 0;
+		*n += v->sh[i].n;
 	}
-	k = run_shares(plan, m->n, verify_share, sh);
-	for (size_t i = 0; i < k; i++) {
-		ok &= sh[i].status == 0;
-		n += sh[i].n;
-		dirs_close(&d[i]);
-	}
-	if (ok)
-		plan->verified = n;
+	for (size_t i = 0; i < SHARES_MAX; i++)
+		dirs_close(&v->d[i]);
+	free(v);
+	plan->verify = NULL;
 	return ok;
+}
+
+bool loaders_unchanged(struct plan *plan)
+{
+	const struct manifest *m = &plan->old;
+	bool wanted = plan->key && strcmp(m->key, plan->key) == 0;
+	unsigned n;
+	bool ok;
+
+	if (wanted)
+		loaders_verify_start(plan);
+	else if (plan->verify)	/* every file is compared again anyway */
+		atomic_store(&plan->verify->stop, true);
+	ok = verify_finish(plan, &n);
+	if (!wanted || !ok)
+		return false;
+	plan->verified = n;
+	return true;
 }
 
 static void plan_one(struct plan *plan, struct output *o)
@@ -519,6 +596,7 @@ void plan_add(struct plan *plan, struct output *in)
 
 int plan_finish(struct plan *plan)
 {
+	verify_finish(plan, &(unsigned){ 0 });	/* its threads use the root's descriptor */
 	if (plan->dirs) {
 		dirs_close(plan->dirs);
 		if (plan->dirs->rootfd >= 0)
@@ -1291,7 +1369,10 @@ static void add_line(struct strbuf *sb, uint64_t hash, uint64_t ino, uint64_t si
 
 static void add_entry(struct strbuf *sb, const struct manifest_entry *e)
 {
-	add_line(sb, e->hash, e->ino, e->size, e->ctime_ns, e->path);
+	if (e->has_alt)	/* which of the two is on disk is not known */
+		add_line(sb, e->hash, 0, 0, 0, e->path);
+	else
+		add_line(sb, e->hash, e->ino, e->size, e->ctime_ns, e->path);
 	if (e->has_alt)
 		add_line(sb, e->alt, 0, 0, 0, e->path);
 }

@@ -71,6 +71,7 @@ struct plan {
 	const char *key;		/* recorded when the run succeeds (see main.c) */
 	unsigned written, unchanged, removed;
 	unsigned verified;		/* loader files proved unchanged by loaders_unchanged */
+	struct verify *verify;		/* loaders_verify_start's, until it is joined */
 };
 
 uint64_t content_hash(const char *data, size_t len);
@@ -81,6 +82,10 @@ int manifest_lock(const char *manifest_path);
 
 /* Reads the manifest; a missing file is an empty manifest. */
 int manifest_load(const char *path, struct manifest *m);
+/* manifest_load in two steps: its lines, then the index by path that
+ * manifest_find needs (loaders_verify_start may run between them). */
+int manifest_read(const char *path, struct manifest *m);
+int manifest_index_entries(struct manifest *m);
 void manifest_free(struct manifest *m);
 struct manifest_entry *manifest_find(const struct manifest *m, const char *path);
 
@@ -108,6 +113,10 @@ struct dhcp_part {
  * stat recorded: then this run's loader files are those, unchanged, and
  * need not be rendered. Sets plan->verified. */
 bool loaders_unchanged(struct plan *plan);
+/* Starts what loaders_unchanged checks, on threads, after plan_start:
+ * the stat of 3 * 10^5 files then takes no time of its own while the
+ * inventory is read (its key is known only then). */
+void loaders_verify_start(struct plan *plan);
 
 /* Runs the checker on the parts: format's server in test mode. checker
  * may be NULL (looked up in PATH). main_conf, when not NULL, is the

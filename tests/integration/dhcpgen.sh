@@ -419,6 +419,15 @@ check "1500 hosts: an edit in the last share is warned and replaced" sh -c \
 	 ! grep -q '# edited' '$WORK/many/tftp/ipxe/02-00-00-00-05-dc.ipxe'"
 check "1500 hosts: a deleted file in the last share is written again" sh -c \
 	"test -s '$WORK/many/tftp/ipxe/02-00-00-00-05-db.ipxe' && grep -q '2 written' '$WORK/many3.err'"
+# A path the manifest lists twice (a second content it may have, as a
+# run that failed to write leaves it) proves nothing by its stat, even
+# under the run's own key: the file is read, and listed once after.
+dup=$(grep -m1 'grub.cfg-02:00:00:00:05:d0$' "$WORK/many/manifest")
+echo "0123456789abcdef 0 0 0 ${dup##* }" >>"$WORK/many/manifest"
+many 2>"$WORK/many4.err"
+check "1500 hosts: a path listed twice is read, not taken on its stat" sh -c \
+	"grep -q '0 written, 4505 unchanged' '$WORK/many4.err' &&
+	 [ \$(grep -c 'grub.cfg-02:00:00:00:05:d0\$' '$WORK/many/manifest') = 1 ]"
 
 # ---- inventory errors, like a compiler ------------------------------
 cat >"$WORK/bad" <<'INV'
