@@ -10,6 +10,12 @@
 /* Floor of the adaptive timeout: below this, scheduler noise on a busy
  * server looks like loss. */
 #define RTO_MIN_US 20000u
+/* The timeout covers the transfer's smoothed round trip plus this many
+ * times the host's jitter (rto_set_jitter), as RFC 6298 covers it plus
+ * K = 4 times the transfer's own variance. With 2 a loaded host still
+ * resent needlessly whenever a stall outlasted twice the longest one
+ * before it (bench/run-atftp-load). */
+#define RTO_JITTER_FACTOR 4u
 /* tftpd-hpa gives up once the backoff reaches 63 times the base timeout
  * (six sends with the default second); so do we, counted in time. */
 #define RTO_GIVE_UP_FACTOR 63u
@@ -21,6 +27,7 @@ struct rto {
 	uint64_t srtt_us, rttvar_us;
 	uint64_t min_us;	/* floor: RTO_MIN_US, raised by spurious
 				 * retransmissions */
+	uint64_t jitter_us;	/* the host's lately: rto_set_jitter */
 	uint64_t rto_us;	/* current, before backoff */
 	uint64_t backoff_us;	/* current, after backoff */
 };
@@ -35,6 +42,21 @@ void rto_sample(struct rto *r, uint64_t rtt_us);
  * (at least doubled, never past the base): on a loaded host the delay
  * comes from the CPU, not the link, and it comes again. */
 void rto_spurious(struct rto *r, uint64_t rtt_us);
+/* How much later than the smoothed round trip this one came (0 before
+ * the first sample, or if it came sooner). */
+uint64_t rto_excess(const struct rto *r, uint64_t rtt_us);
+/* The longest excess any transfer on this host saw lately. A round trip
+ * on a LAN is well under a millisecond; what stretches it by tens of
+ * milliseconds is a CPU the client or the server waited for, and that
+ * comes to every transfer on a loaded host at once, with no warning in
+ * the transfer's own recent samples: RFC 6298's variance, learnt per
+ * transfer, decays in a few dozen quick round trips and the next stall
+ * then fires the timer of every transfer it catches. So the timeout
+ * also covers srtt + RTO_JITTER_FACTOR * jitter_us (within the floor and
+ * the base), which an idle host (jitter of a few hundred microseconds)
+ * does not notice and a loaded one learns from its first slow ACK, not
+ * from its first needless resend. */
+void rto_set_jitter(struct rto *r, uint64_t jitter_us);
 /* Raises the floor to floor_us (bounded by the base), as rto_spurious
  * does, for a floor learnt by another transfer on this host. */
 void rto_raise_floor(struct rto *r, uint64_t floor_us);

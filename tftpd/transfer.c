@@ -85,13 +85,34 @@ struct xfer {
  * process waited for the CPU. A few, so a flood cannot hold it off. */
 #define LATE_LOOKS 8
 
-/* The floor shared by the transfer processes (transfer_share_floor). */
+/* What the transfers on this host learn about its delays, shared by the
+ * transfer processes (transfer_share_floor): the floor raised by
+ * needless retransmissions, and the jitter (rto_set_jitter). Both only
+ * ever lengthen a timeout, and both lapse RTO_SHARED_HOLD_US after they
+ * were last seen, so that a host that is no longer loaded recovers
+ * losses quickly again. */
 struct shared_floor {
 	uint64_t floor_us;
 	uint64_t raised_at_us;
+	uint64_t jitter_us;
+	uint64_t jitter_at_us;
 };
-static struct shared_floor *shared_floor;
+/* Until transfer_share_floor, shared by the transfers of this process. */
+static struct shared_floor own_floor;
+static struct shared_floor *shared_floor = &own_floor;
 #define RTO_SHARED_HOLD_US 10000000u
+/* The jitter counts only while this process serves at least this many
+ * transfers. A stall costs a lone transfer one needless DATA, and its
+ * losses are recovered at the floor; but with many, every transfer the
+ * stall catches resends at once, when the host is busiest
+ * (bench/run-atftp-load: 13 in one stall). tests/integration/tftp-
+ * impaired, one transfer at a time on a loaded host, took 1.7-2.9x as
+ * long for its lock-step transfers with the jitter always counted. */
+#define JITTER_MIN_RUNNING 8u
+static unsigned running;
+/* An excess at least half the jitter on record keeps it from lapsing;
+ * written at most this often, since every ACK brings one. */
+#define JITTER_REFRESH_US 1000000u
 
 static bool gso_on = true;
 
@@ -106,7 +127,7 @@ void transfer_share_floor(void)
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (p != MAP_FAILED)
-		shared_floor = p;
+		shared_floor = p;	/* own_floor is all zero still */
 }
 
 uint64_t transfer_now_us(void)
@@ -118,26 +139,50 @@ uint64_t transfer_now_us(void)
 }
 #define now_us transfer_now_us
 
-/* Takes up the shared floor, if another transfer raised it lately. */
-static void adopt_shared_floor(struct xfer *x)
+/* Takes up the floor and the jitter other transfers learnt lately. */
+static void adopt_shared(struct xfer *x)
 {
-	uint64_t floor, at;
+	uint64_t now = now_us();
+	uint64_t floor = __atomic_load_n(&shared_floor->floor_us, __ATOMIC_RELAXED);
+	uint64_t at = __atomic_load_n(&shared_floor->raised_at_us, __ATOMIC_RELAXED);
+	uint64_t jitter = __atomic_load_n(&shared_floor->jitter_us, __ATOMIC_RELAXED);
 
-	if (shared_floor == NULL)
-		return;
-	floor = __atomic_load_n(&shared_floor->floor_us, __ATOMIC_RELAXED);
-	at = __atomic_load_n(&shared_floor->raised_at_us, __ATOMIC_RELAXED);
-	if (floor > x->rto.min_us && now_us() - at < RTO_SHARED_HOLD_US)
+	if (floor > x->rto.min_us && now - at < RTO_SHARED_HOLD_US)
 		rto_raise_floor(&x->rto, floor);
+	at = __atomic_load_n(&shared_floor->jitter_at_us, __ATOMIC_RELAXED);
+	rto_set_jitter(&x->rto, now - at < RTO_SHARED_HOLD_US && running >= JITTER_MIN_RUNNING ?
+		       jitter : 0);
 }
 
-/* A needless retransmission: raise our floor and offer it to the rest. */
+/* How much later than the transfer's estimate a round trip came, for
+ * the host's jitter: the record goes up to a longer excess at once, and
+ * is kept up (at most once a JITTER_REFRESH_US) by excesses at least half
+ * as long. */
+static void share_excess(struct xfer *x, uint64_t excess)
+{
+	uint64_t now = now_us();
+	uint64_t jitter = __atomic_load_n(&shared_floor->jitter_us, __ATOMIC_RELAXED);
+	uint64_t at = __atomic_load_n(&shared_floor->jitter_at_us, __ATOMIC_RELAXED);
+
+	if (now - at >= RTO_SHARED_HOLD_US)
+		jitter = 0;
+	if (excess > jitter) {
+		__atomic_store_n(&shared_floor->jitter_us, excess, __ATOMIC_RELAXED);
+		__atomic_store_n(&shared_floor->jitter_at_us, now, __ATOMIC_RELAXED);
+	} else if (2 * excess >= jitter && jitter > 0 && now - at >= JITTER_REFRESH_US) {
+		__atomic_store_n(&shared_floor->jitter_at_us, now, __ATOMIC_RELAXED);
+	}
+	adopt_shared(x);
+}
+
+/* A needless retransmission: raise our floor and offer it to the rest;
+ * how late the original's ACK came is the host's jitter too. */
 static void found_spurious(struct xfer *x, uint64_t original_rtt)
 {
+	uint64_t excess = rto_excess(&x->rto, original_rtt);
+
 	x->spurious++;
 	rto_spurious(&x->rto, original_rtt);
-	if (shared_floor == NULL)
-		return;
 	/* Racing writers each store a floor one of them measured: any is
 	 * good, so plain relaxed stores do. */
 	if (x->rto.min_us > __atomic_load_n(&shared_floor->floor_us, __ATOMIC_RELAXED) ||
@@ -145,6 +190,19 @@ static void found_spurious(struct xfer *x, uint64_t original_rtt)
 	    RTO_SHARED_HOLD_US)
 		__atomic_store_n(&shared_floor->floor_us, x->rto.min_us, __ATOMIC_RELAXED);
 	__atomic_store_n(&shared_floor->raised_at_us, now_us(), __ATOMIC_RELAXED);
+	share_excess(x, excess);
+}
+
+/* A round trip on a window sent once (Karn). Only an ACK of the whole
+ * window tells how late the host answered: an ACK of part of it is a
+ * client that found a gap, often after its own timeout (tftp-impaired:
+ * seconds, which then held every transfer's timeout at the base). */
+static void take_sample(struct xfer *x, uint64_t rtt, bool whole_window)
+{
+	uint64_t excess = whole_window ? rto_excess(&x->rto, rtt) : 0;
+
+	rto_sample(&x->rto, rtt);
+	share_excess(x, excess);
 }
 
 static const char *op_name(const struct transfer *t)
@@ -489,7 +547,7 @@ static enum transfer_status rrq_packet(struct xfer *x, size_t len)
 		x->spurious_ack = arg;
 		x->original_rtt = now_us() - x->first_sent_at;
 	} else {
-		rto_sample(&x->rto, now_us() - x->sent_at);
+		take_sample(x, now_us() - x->sent_at, acked == x->n);
 	}
 	rto_reset_backoff(&x->rto);
 	x->last_progress = now_us();
@@ -504,13 +562,15 @@ static enum transfer_status rrq_packet(struct xfer *x, size_t len)
 
 static enum transfer_status rrq_timeout(struct xfer *x)
 {
-	/* Before resending, a floor another transfer learnt meanwhile:
-	 * resend only if that has run out too. */
+	/* Before resending, a floor or a jitter another transfer learnt
+	 * meanwhile (a stall that held up our ACK held up theirs, and some
+	 * came in before our timer ran out): resend only if that has run
+	 * out too. */
 	if (!x->resent) {
-		uint64_t floor = x->rto.min_us;
+		uint64_t rto = x->rto.rto_us;
 
-		adopt_shared_floor(x);
-		if (x->rto.min_us > floor) {
+		adopt_shared(x);
+		if (x->rto.rto_us > rto) {
 			rto_reset_backoff(&x->rto);
 			x->deadline = next_deadline(x, x->sent_at, x->last_progress);
 			if (now_us() < x->deadline)
@@ -779,12 +839,13 @@ struct xfer *transfer_begin(struct transfer *t, enum transfer_status *status)
 		return NULL;
 	}
 	x->t = t;
+	running++;
 	x->src.fd = -1;
 	x->start_us = x->last_progress = now_us();
 	addr_ntop(addr_unmap_v4((struct sockaddr *)&t->peer, &u), x->peer_text,
 		  sizeof(x->peer_text));
 	rto_init(&x->rto, t->params.timeout_us, !t->params.timeout_negotiated);
-	adopt_shared_floor(x);
+	adopt_shared(x);
 	/* One byte more than a full block, to tell an oversized one. */
 	x->rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;
 	x->rx = malloc(x->rxsize);
@@ -801,6 +862,7 @@ struct xfer *transfer_begin(struct transfer *t, enum transfer_status *status)
 void transfer_end(struct xfer *x, enum transfer_status status)
 {
 	log_done(x, status);
+	running--;
 	if (x->t->opcode == TFTP_RRQ)
 		blocksrc_close(&x->src);
 	free(x->scratch);

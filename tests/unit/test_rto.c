@@ -99,6 +99,95 @@ static void test_spurious_ignored_with_a_negotiated_timeout(void **state)
 	assert_int_equal(rto_wait_us(&r), 3000000);
 }
 
+static void test_excess_is_lateness_beyond_the_estimate(void **state)
+{
+	struct rto r;
+	int i;
+
+	(void)state;
+	rto_init(&r, 1000000, true);
+	/* No estimate yet: nothing to be late against. */
+	assert_int_equal(rto_excess(&r, 30000), 0);
+	for (i = 0; i < 20; i++)
+		rto_sample(&r, 4000);
+	assert_int_equal(r.srtt_us, 4000);
+	assert_int_equal(rto_excess(&r, 30000), 26000);
+	assert_int_equal(rto_excess(&r, 1000), 0);
+	rto_init(&r, 1000000, false);
+	rto_sample(&r, 4000);
+	assert_int_equal(rto_excess(&r, 30000), 0);
+}
+
+/* bench/run-atftp-load: a transfer whose ACKs came every 4 ms for a
+ * thousand blocks had a timeout at the 20 ms floor, and a stall of the
+ * host held its next ACK 30 ms: resent needlessly. The host's jitter,
+ * learnt from any transfer's slow ACK, covers it. */
+static void test_jitter_covers_a_stall_the_variance_forgot(void **state)
+{
+	struct rto r;
+	int i;
+
+	(void)state;
+	rto_init(&r, 1000000, true);
+	for (i = 0; i < 1000; i++)
+		rto_sample(&r, 4000);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), RTO_MIN_US);
+	rto_set_jitter(&r, 26000);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 4000 + RTO_JITTER_FACTOR * 26000);
+	assert_true(rto_wait_us(&r) > 30000);
+	/* It holds through quick round trips, unlike the variance. */
+	for (i = 0; i < 100; i++)
+		rto_sample(&r, 4000);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 4000 + RTO_JITTER_FACTOR * 26000);
+	/* Once the host has calmed down (the caller lets it lapse), the
+	 * transfer's own estimate and the floor are back. */
+	rto_set_jitter(&r, 0);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), RTO_MIN_US);
+}
+
+static void test_jitter_too_small_to_matter_on_an_idle_host(void **state)
+{
+	struct rto r;
+	int i;
+
+	(void)state;
+	rto_init(&r, 1000000, true);
+	for (i = 0; i < 20; i++)
+		rto_sample(&r, 200);
+	rto_set_jitter(&r, 300);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), RTO_MIN_US);
+}
+
+static void test_jitter_within_base_and_not_before_a_sample(void **state)
+{
+	struct rto r;
+
+	(void)state;
+	rto_init(&r, 1000000, true);
+	/* RFC 6298 (2.1): the base until the first sample. */
+	rto_set_jitter(&r, 10000);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 1000000);
+	rto_sample(&r, 100);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 100 + RTO_JITTER_FACTOR * 10000);
+	/* However long the stall, never past the base; no wrap. */
+	rto_set_jitter(&r, UINT64_MAX / 2);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 1000000);
+	/* A negotiated timeout is the client's, whatever the host does. */
+	rto_init(&r, 3000000, false);
+	rto_sample(&r, 100);
+	rto_set_jitter(&r, 500000);
+	rto_reset_backoff(&r);
+	assert_int_equal(rto_wait_us(&r), 3000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +196,10 @@ int main(void)
 		cmocka_unit_test(test_backoff_stops_growing_at_give_up),
 		cmocka_unit_test(test_spurious_retransmission_raises_the_floor),
 		cmocka_unit_test(test_spurious_ignored_with_a_negotiated_timeout),
+		cmocka_unit_test(test_excess_is_lateness_beyond_the_estimate),
+		cmocka_unit_test(test_jitter_covers_a_stall_the_variance_forgot),
+		cmocka_unit_test(test_jitter_too_small_to_matter_on_an_idle_host),
+		cmocka_unit_test(test_jitter_within_base_and_not_before_a_sample),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
