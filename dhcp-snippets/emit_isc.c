@@ -205,16 +205,25 @@ static void isc_hosts(struct strbuf *out, const struct inventory *inv)
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
 
+		/* sb_add, not sb_addf: 10^5 hosts (bench/results/dhcpgen.md). */
 		format_mac(h->mac, ':', text);
-		sb_addf(out, "  host %s {\n    hardware ethernet %s;\n", h->name, text);
+		sb_add(out, "  host ");
+		sb_add(out, h->name);
+		sb_add(out, " {\n    hardware ethernet ");
+		sb_add(out, text);
+		sb_add(out, ";\n");
 		if (h->has_address) {
 			format_ipv4(h->address, text);
-			sb_addf(out, "    fixed-address %s;\n", text);
+			sb_add(out, "    fixed-address ");
+			sb_add(out, text);
+			sb_add(out, ";\n");
 		}
 		if (h->noboot) {
 			sb_add(out, "    deny booting;\n");
 		} else {
-			sb_addf(out, "    option host-name \"%s\";\n", h->name);
+			sb_add(out, "    option host-name \"");
+			sb_add(out, h->name);
+			sb_add(out, "\";\n");
 			if (h->filename || h->nboots)
 				isc_host_filename(out, inv, h);
 		}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bigmem.h"
 #include "diag.h"
 #include "inventory.h"
 #include "strnum.h"
@@ -975,7 +976,7 @@ static void *grow(struct parser *ps, void *arrayp, size_t *n, size_t size, struc
 	/* Capacity doubles at each power of two: 10^5 hosts cost 17
 	 * reallocations, not 10^5. */
 	if ((*n & (*n - 1)) == 0) {
-		p = reallocarray(array, *n ? 2 * *n : 1, size);
+		p = big_reallocarray(array, *n ? 2 * *n : 1, size);
 		if (!p) {
 			error_at(ps, pos, "out of memory");
 			return NULL;
@@ -2332,16 +2333,31 @@ void inv_boot_tag(const struct inv_boot *b, char *out, size_t len)
 		snprintf(out, len, "pxekit-%s", b->keyword);
 }
 
+/* By hand, not snprintf: a host's DHCP lines and loader files name its
+ * MAC and address several times each, 10^5 hosts a run. */
 void format_ipv4(uint32_t addr, char *out)
 {
-	snprintf(out, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 255, (addr >> 8) & 255,
-		 addr & 255);
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned b = (addr >> shift) & 255;
+
+		if (b >= 100)
+			*out++ = (char)('0' + b / 100);
+		if (b >= 10)
+			*out++ = (char)('0' + b / 10 % 10);
+		*out++ = (char)('0' + b % 10);
+		*out++ = shift ? '.' : '\0';
+	}
 }
 
 void format_mac(const uint8_t mac[6], char sep, char *out)
 {
-	snprintf(out, 18, "%02x%c%02x%c%02x%c%02x%c%02x%c%02x", mac[0], sep, mac[1], sep, mac[2],
-		 sep, mac[3], sep, mac[4], sep, mac[5]);
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < 6; i++) {
+		out[3 * i] = hex[mac[i] >> 4];
+		out[3 * i + 1] = hex[mac[i] & 15];
+		out[3 * i + 2] = i < 5 ? sep : '\0';
+	}
 }
 
 void format_ipv6(const uint8_t addr[16], char *out)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "emit.h"
 
 #define LOCAL_MAX 32	/* "local-disk-" and a size_t */
@@ -49,7 +50,7 @@ static struct strbuf *new_file(struct loader_files *lf, const char *fmt, ...)
 	/* Doubles at each power of two: four files a host, 10^5 hosts. */
 	f = lf->file;
 	if (path && (lf->n & (lf->n - 1)) == 0)
-		f = reallocarray(lf->file, lf->n ? 2 * lf->n : 1, sizeof *f);
+		f = big_reallocarray(lf->file, lf->n ? 2 * lf->n : 1, sizeof *f);
 	if (!path || !f) {
 		free(path);
 		lf->oom = true;
@@ -77,18 +78,6 @@ static const char *label_of(const struct inv_profile *pr)
 	return pr->label ? pr->label : pr->name;
 }
 
-/* aa<sep>bb<sep>...: format_mac without printf, for 4 files a host. */
-static void mac_text(const uint8_t mac[6], char sep, char out[18])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < 6; i++) {
-		out[3 * i] = hex[mac[i] >> 4];
-		out[3 * i + 1] = hex[mac[i] & 15];
-		out[3 * i + 2] = i < 5 ? sep : '\0';
-	}
-}
-
 static void header(struct strbuf *sb, const char *comment, const struct inventory *inv,
 		   const struct inv_host *h)
 {
@@ -98,7 +87,7 @@ static void header(struct strbuf *sb, const char *comment, const struct inventor
 	sb_add(sb, " " GENERATED_MARK " from ");
 	sb_add(sb, inv->source);
 	if (h) {
-		mac_text(h->mac, ':', mac);
+		format_mac(h->mac, ':', mac);
 		sb_add(sb, " for host ");
 		sb_add(sb, h->name);
 		sb_add(sb, " (");
@@ -316,7 +305,7 @@ static void pxelinux_host(struct loader_files *lf, const struct inventory *inv,
 	struct strbuf *sb, *body = NULL;
 	char mac[18];
 
-	mac_text(h->mac, '-', mac);
+	format_mac(h->mac, '-', mac);
 	if (!(sb = new_file(lf, "%spxelinux.cfg/01-%s", dir, mac)))
 		return;
 	header(sb, "#", inv, h);
@@ -567,7 +556,7 @@ static void emit_grub_dir(const struct inventory *inv, struct loader_files *lf, 
 
 		if (!h->profile)
 			continue;
-		mac_text(h->mac, ':', mac);
+		format_mac(h->mac, ':', mac);
 		if ((sb = new_file(lf, "%s%sgrub.cfg-%s", dir, sep, mac)))
 			grub_host(sb, inv, h, body_slot(&bodies, inv, h->profile));
 	}
@@ -721,7 +710,7 @@ static void emit_ipxe(const struct inventory *inv, struct loader_files *lf)
 		if (!h->profile)
 			continue;
 		body = body_slot(&bodies, inv, h->profile);
-		mac_text(h->mac, '-', mac);
+		format_mac(h->mac, '-', mac);
 		if (!(sb = new_file(lf, "ipxe/%s.ipxe", mac)))
 			continue;
 		sb_add(sb, "#!ipxe\n");

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "diag.h"
 #include "fdio.h"
 #include "log.h"
@@ -118,7 +119,7 @@ static int manifest_index(struct manifest *m, size_t room)
 	while (size < 2 * (m->n + room))
 		size *= 2;
 	free(m->slot);
-	m->slot = malloc(size * sizeof *m->slot);
+	m->slot = big_reallocarray(NULL, size, sizeof *m->slot);
 	if (!m->slot)
 		return -1;
 	memset(m->slot, 0xff, size * sizeof *m->slot);
@@ -147,7 +148,36 @@ static struct manifest_entry *find_key(const struct manifest *m, const char *pat
 
 struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
 {
+	/* Not indexed (manifest_read alone): a run that keeps its loader
+	 * files looks up its DHCP files only, one or two. */
+	if (!m->nslots) {
+		for (size_t i = 0; i < m->n; i++)
+			if (strcmp(m->entry[i].path, path) == 0)
+				return &m->entry[i];
+		return NULL;
+	}
 	return find_key(m, path, path_hash(path));
+}
+
+static uint64_t ctime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+}
+
+/* What the manifest's stat was when it was read: a run that replaced it
+ * since (always by a rename) gave it another inode and ctime. All 0 when
+ * there was none. */
+static void manifest_stat(const char *path, uint64_t seen[3])
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		seen[0] = seen[1] = seen[2] = 0;
+		return;
+	}
+	seen[0] = (uint64_t)st.st_ino;
+	seen[1] = (uint64_t)st.st_size;
+	seen[2] = ctime_ns(&st);
 }
 
 int manifest_read(const char *path, struct manifest *m)
@@ -157,6 +187,7 @@ int manifest_read(const char *path, struct manifest *m)
 	size_t cap = 0;
 
 	*m = (struct manifest){ .text = STRBUF_INIT };
+	manifest_stat(path, m->seen_as);
 	if (read_text_file(path, O_NOFOLLOW, MAX_MANIFEST, &m->text) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -186,7 +217,7 @@ int manifest_read(const char *path, struct manifest *m)
 			return -1;
 		}
 		if (m->n == cap) {
-			struct manifest_entry *grown = reallocarray(m->entry, cap ? 2 * cap : 1024,
+			struct manifest_entry *grown = big_reallocarray(m->entry, cap ? 2 * cap : 1024,
 								    sizeof *grown);
 
 			if (!grown) {
@@ -244,10 +275,6 @@ static bool entry_accepts(const struct manifest_entry *e, uint64_t hash)
 	return e->hash == hash || (e->has_alt && e->alt == hash);
 }
 
-static uint64_t ctime_ns(const struct stat *st)
-{
-	return (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
-}
 
 /* The file is still what the manifest says pxe-dhcpgen wrote. */
 static bool stat_matches(const struct manifest_entry *e, const struct stat *st)
@@ -373,6 +400,10 @@ static int compare_tracked(struct plan *plan, struct dirs *d, struct output *o,
 	int dirfd = d->rootfd >= 0 ? dir_of(d, rel_of(plan, o->path), false, &base) : -1;
 
 	*edited = false;
+	if (d->rootfd < 0) {	/* no TFTP root yet (plan_start) */
+		o->exists = false;
+		return 0;
+	}
 	/* Relative to its directory: 4 files a host, 10^5 hosts, and a
 	 * path walk from / for each would be most of a no-op run. */
 	if (dirfd < 0 || fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -520,6 +551,92 @@ bool loaders_unchanged(struct plan *plan)
 	return true;
 }
 
+/* The manifest, read on a thread of its own: at 10^5 hosts reading it
+ * (30 MB) takes about as long as reading the inventory, which the
+ * caller does meanwhile. */
+struct opener {
+	pthread_t thread;
+	bool verify, started;
+	int status;
+};
+
+static void *open_main(void *arg)
+{
+	struct plan *plan = arg;
+	struct opener *op = plan->opener;
+
+	op->status = -1;
+	if (manifest_read(plan->manifest_path, &plan->old) < 0 || plan_start(plan) < 0)
+		return NULL;
+	if (op->verify)
+		loaders_verify_start(plan);
+	op->status = 0;
+	return NULL;
+}
+
+int plan_open(struct plan *plan, bool verify)
+{
+	struct opener *op = calloc(1, sizeof *op);
+
+	if (!op) {
+		logmsg(LOG_ERR, "out of memory");
+		return -1;
+	}
+	op->verify = verify;
+	plan->opener = op;
+	op->started = pthread_create(&op->thread, NULL, open_main, plan) == 0;
+	return 0;
+}
+
+int plan_opened(struct plan *plan)
+{
+	struct opener *op = plan->opener;
+	uint64_t now[3];
+	int status;
+
+	if (!op)
+		return 0;
+	if (op->started)
+		pthread_join(op->thread, NULL);
+	else
+		open_main(plan);
+	status = op->status;
+	free(op);
+	plan->opener = NULL;
+	/* Read before the caller held the lock: another run may have
+	 * replaced it since. Then it is read again (loaders_unchanged
+	 * checks the files against the new one). */
+	manifest_stat(plan->manifest_path, now);
+	if (status == 0 && memcmp(now, plan->old.seen_as, sizeof now) != 0) {
+		struct verify *v = plan->verify;
+
+		if (v)
+			atomic_store(&v->stop, true);
+		verify_finish(plan, &(unsigned){ 0 });
+		plan_finish(plan);	/* the TFTP root may be new too */
+		manifest_free(&plan->old);
+		status = manifest_read(plan->manifest_path, &plan->old) < 0 || plan_start(plan) < 0 ? -1 : 0;
+	}
+	return status;
+}
+
+/* A file outside the TFTP root (a DHCP file) that still has the stat
+ * recorded with the content this run renders holds it: not read again
+ * (12 MB at 10^5 hosts). */
+static bool recorded_unchanged(struct output *o, const struct manifest_entry *e)
+{
+	struct stat st;
+
+	if (!e || e->hash != o->hash || lstat(o->path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !stat_matches(e, &st))
+		return false;
+	o->exists = o->same = true;
+	o->ino = e->ino;
+	o->size = e->size;
+	o->ctime_ns = e->ctime_ns;
+	return true;
+}
+
 static void plan_one(struct plan *plan, struct output *o)
 {
 	struct manifest_entry *e = o->tracked || o->recorded ? manifest_find(&plan->old, o->path) : NULL;
@@ -533,6 +650,8 @@ static void plan_one(struct plan *plan, struct output *o)
 		e->seen = true;
 	if (o->tracked) {
 		rc = compare_tracked(plan, plan->dirs, o, e, cur, &edited);
+	} else if (recorded_unchanged(o, e)) {
+		return;		/* ours as recorded, and what this run renders */
 	} else {
 		rc = read_whole(o->path, cur);
 		o->exists = rc == 0;
@@ -574,7 +693,7 @@ void plan_add(struct plan *plan, struct output *in)
 	if (plan->n == plan->cap) {
 		size_t cap = plan->cap ? 2 * plan->cap : 64;
 
-		o = reallocarray(plan->out, cap, sizeof *o);
+		o = big_reallocarray(plan->out, cap, sizeof *o);
 		if (!o) {
 			logmsg(LOG_ERR, "out of memory");
 			plan->status = -1;

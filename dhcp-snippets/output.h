@@ -53,6 +53,7 @@ struct manifest {
 	struct manifest_slot *slot;	/* index by path */
 	struct strbuf text;
 	bool interrupted;		/* written by a run that did not finish */
+	uint64_t seen_as[3];		/* its inode, size, ctime when read */
 	char key[65];			/* of the run that wrote it, or "" */
 };
 
@@ -72,6 +73,7 @@ struct plan {
 	unsigned written, unchanged, removed;
 	unsigned verified;		/* loader files proved unchanged by loaders_unchanged */
 	struct verify *verify;		/* loaders_verify_start's, until it is joined */
+	struct opener *opener;		/* plan_open's, until plan_opened */
 };
 
 uint64_t content_hash(const char *data, size_t len);
@@ -82,8 +84,9 @@ int manifest_lock(const char *manifest_path);
 
 /* Reads the manifest; a missing file is an empty manifest. */
 int manifest_load(const char *path, struct manifest *m);
-/* manifest_load in two steps: its lines, then the index by path that
- * manifest_find needs (loaders_verify_start may run between them). */
+/* manifest_load in two steps: its lines, then the index by path (and a
+ * path listed twice made one entry) that manifest_find needs for more
+ * than a few look-ups (loaders_verify_start may run between them). */
 int manifest_read(const char *path, struct manifest *m);
 int manifest_index_entries(struct manifest *m);
 void manifest_free(struct manifest *m);
@@ -95,6 +98,16 @@ struct manifest_entry *manifest_find(const struct manifest *m, const char *path)
  * message per file) to replace a file that pxe-dhcpgen did not write.
  * plan_finish returns -1 when anything was refused or failed. */
 int plan_start(struct plan *plan);
+/* manifest_read and plan_start on a thread, while the caller reads the
+ * inventory; with verify, loaders_verify_start too. The caller takes
+ * manifest_lock only once the inventory is good (a refused inventory
+ * leaves nothing behind, not even the lock file), then plan_opened waits
+ * for the thread and reads the manifest again if another run replaced
+ * it in the meantime: 0, or -1 when it failed (and said why). Nothing
+ * else may use the plan in between; after, manifest_index_entries
+ * unless the loader files are kept (loaders_unchanged). */
+int plan_open(struct plan *plan, bool verify);
+int plan_opened(struct plan *plan);
 void plan_add(struct plan *plan, struct output *o);
 int plan_finish(struct plan *plan);
 void plan_free(struct plan *plan);

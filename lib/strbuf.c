@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "strbuf.h"
 
 static bool sb_grow(struct strbuf *sb, size_t extra)
@@ -26,7 +27,7 @@ static bool sb_grow(struct strbuf *sb, size_t extra)
 	cap = sb->cap ? sb->cap : 256;
 	while (cap < want)
 		cap *= 2;
-	p = realloc(sb->buf, cap);
+	p = big_reallocarray(sb->buf, cap, 1);
 	if (!p)
 		goto fail;
 	sb->buf = p;

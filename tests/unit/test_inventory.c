@@ -695,6 +695,27 @@ static void test_group_and_template_errors(void **state)
 	assert_error(SERVER "boot no-arch a.0\nboot no-arch b.0\n", "a second 'boot no-arch'");
 }
 
+/* format_ipv4 and format_mac are written by hand: every width of an
+ * octet, and both separators. */
+static void test_address_text(void **state)
+{
+	char text[18];
+
+	(void)state;
+	format_ipv4(0, text);
+	assert_string_equal(text, "0.0.0.0");
+	format_ipv4(0x0a6409ffu, text);
+	assert_string_equal(text, "10.100.9.255");
+	format_ipv4(0xffffffffu, text);
+	assert_string_equal(text, "255.255.255.255");
+	format_ipv4(0xc000020au, text);
+	assert_string_equal(text, "192.0.2.10");
+	format_mac((const uint8_t[6]){ 0x00, 0x0f, 0xa0, 0xff, 0x52, 0x09 }, ':', text);
+	assert_string_equal(text, "00:0f:a0:ff:52:09");
+	format_mac((const uint8_t[6]){ 0x52, 0x54, 0x00, 0x12, 0x34, 0x01 }, '-', text);
+	assert_string_equal(text, "52-54-00-12-34-01");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_secure_boot_statement),
 		cmocka_unit_test(test_groups_and_host_boots),
 		cmocka_unit_test(test_group_and_template_errors),
+		cmocka_unit_test(test_address_text),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
