@@ -275,7 +275,6 @@ static bool entry_accepts(const struct manifest_entry *e, uint64_t hash)
 	return e->hash == hash || (e->has_alt && e->alt == hash);
 }
 
-
 /* The file is still what the manifest says pxe-dhcpgen wrote. */
 static bool stat_matches(const struct manifest_entry *e, const struct stat *st)
 {
