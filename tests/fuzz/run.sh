@@ -105,18 +105,18 @@ fuzzer request -I"$top_srcdir/tftpd" \
 	"$top_srcdir/tftpd/options.c" "$top_srcdir/lib/strnum.c"
 fuzzer remap -I"$top_srcdir/tftpd" \
 	"$top_srcdir/tests/fuzz/fuzz_remap.c" "$top_srcdir/tftpd/remap.c" \
-	"$top_srcdir/lib/log.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/addr.c" \
+	"$top_srcdir/lib/log.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/bigmem.c" "$top_srcdir/lib/addr.c" \
 	"$top_srcdir/lib/diag.c"
 fuzzer inventory -I"$top_srcdir/dhcp-snippets" \
 	"$top_srcdir/tests/fuzz/fuzz_inventory.c" "$top_srcdir"/dhcp-snippets/inventory.c \
 	"$top_srcdir"/dhcp-snippets/emit_*.c "$top_srcdir/dhcp-snippets/loaders.c" \
 	"$top_srcdir/dhcp-snippets/failover.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" "$top_srcdir/lib/diag.c"
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/bigmem.c" "$top_srcdir/lib/strnum.c" "$top_srcdir/lib/diag.c"
 fuzzer exports -I"$top_srcdir/nfs-helper" \
 	$(pkg-config --cflags libtirpc) \
 	"$top_srcdir/tests/fuzz/fuzz_exports.c" "$top_srcdir/nfs-helper/exports.c" \
 	"$top_srcdir/nfs-helper/access.c" "$top_srcdir/lib/addr.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/strnum.c" "$top_srcdir/lib/diag.c" \
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/bigmem.c" "$top_srcdir/lib/strnum.c" "$top_srcdir/lib/diag.c" \
 	$(pkg-config --libs libtirpc)
 fuzzer rpc -I"$top_srcdir/nfs-helper" \
 	-Wno-unused-variable $(pkg-config --cflags libtirpc) -DLOCALSTATEDIR='"/var"' \
@@ -134,9 +134,9 @@ fuzzer rpc -I"$top_srcdir/nfs-helper" \
 fuzzer iso9660 "$top_srcdir/tests/fuzz/fuzz_iso9660.c" "$top_srcdir/lib/iso9660.c"
 fuzzer detect -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_detect.c" \
 	"$top_srcdir/image/detect.c" "$top_srcdir/image/facts.c" "$top_srcdir/image/rules.c" \
-	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/diag.c"
+	"$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/bigmem.c" "$top_srcdir/lib/diag.c"
 fuzzer state -I"$top_srcdir/image" "$top_srcdir/tests/fuzz/fuzz_state.c" \
-	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/diag.c"
+	"$top_srcdir/image/state.c" "$top_srcdir/lib/strbuf.c" "$top_srcdir/lib/bigmem.c" "$top_srcdir/lib/diag.c"
 fuzzer isofh -I"$top_srcdir/nfs-helper" \
 	"$top_srcdir/tests/fuzz/fuzz_isofh.c" "$top_srcdir/nfs-helper/isofs.c" \
 	"$top_srcdir/nfs-helper/fhandle.c" "$top_srcdir/lib/iso9660.c" "$top_srcdir/lib/sha256.c" \
