@@ -140,9 +140,8 @@ uint64_t transfer_now_us(void)
 #define now_us transfer_now_us
 
 /* Takes up the floor and the jitter other transfers learnt lately. */
-static void adopt_shared(struct xfer *x)
+static void adopt_shared(struct xfer *x, uint64_t now)
 {
-	uint64_t now = now_us();
 	uint64_t floor = __atomic_load_n(&shared_floor->floor_us, __ATOMIC_RELAXED);
 	uint64_t at = __atomic_load_n(&shared_floor->raised_at_us, __ATOMIC_RELAXED);
 	uint64_t jitter = __atomic_load_n(&shared_floor->jitter_us, __ATOMIC_RELAXED);
@@ -172,7 +171,7 @@ static void share_excess(struct xfer *x, uint64_t excess)
 	} else if (2 * excess >= jitter && jitter > 0 && now - at >= JITTER_REFRESH_US) {
 		__atomic_store_n(&shared_floor->jitter_at_us, now, __ATOMIC_RELAXED);
 	}
-	adopt_shared(x);
+	adopt_shared(x, now);
 }
 
 /* A needless retransmission: raise our floor and offer it to the rest;
@@ -569,7 +568,7 @@ static enum transfer_status rrq_timeout(struct xfer *x)
 	if (!x->resent) {
 		uint64_t rto = x->rto.rto_us;
 
-		adopt_shared(x);
+		adopt_shared(x, now_us());
 		if (x->rto.rto_us > rto) {
 			rto_reset_backoff(&x->rto);
 			x->deadline = next_deadline(x, x->sent_at, x->last_progress);
@@ -845,7 +844,7 @@ struct xfer *transfer_begin(struct transfer *t, enum transfer_status *status)
 	addr_ntop(addr_unmap_v4((struct sockaddr *)&t->peer, &u), x->peer_text,
 		  sizeof(x->peer_text));
 	rto_init(&x->rto, t->params.timeout_us, !t->params.timeout_negotiated);
-	adopt_shared(x);
+	adopt_shared(x, x->start_us);
 	/* One byte more than a full block, to tell an oversized one. */
 	x->rxsize = (t->params.blksize > 512 ? t->params.blksize : 512) + TFTP_HEADER_SIZE + 1;
 	x->rx = malloc(x->rxsize);
