@@ -1,7 +1,6 @@
-/* Where a read request's blocks come from, block by block: the mapped
- * file (octet, windowed), a stage read ahead of the ACKs (octet,
- * lock-step), or a ring of encoded blocks (netascii, which cannot be
- * addressed by offset). The transfer loop above it knows only windows,
+/* Where a read request's blocks come from, block by block: a stage
+ * read ahead of the ACKs (octet), or a ring of encoded blocks
+ * (netascii, which cannot be addressed by offset). The transfer loop above it knows only windows,
  * ACKs and timers; this knows only files and block numbers (64-bit,
  * from 1). */
 #ifndef TFTPD_BLOCKSRC_H
@@ -16,9 +15,9 @@
 
 /* Netascii reads the file this much at a time. */
 #define BLOCKSRC_NETASCII_READ_CHUNK 65536
-/* Lock-step reads this much of the file ahead in one call (at least
- * two blocks), instead of a system call for every block. Reading 32 KiB
- * a call instead of a block saves 6-8% of the CPU at blksize 512-1468. */
+/* Octet reads this much of the file ahead in one call (at least two
+ * blocks), instead of a system call for every block. Reading 32 KiB a
+ * call instead of a block saves 6-8% of the CPU at blksize 512-1468. */
 #define BLOCKSRC_STAGE_BYTES 32768
 
 struct blocksrc {
@@ -29,10 +28,7 @@ struct blocksrc {
 	const char *name;		/* for the log */
 	uint64_t final_block;		/* 0 until known */
 
-	const uint8_t *map;		/* octet, windowed */
-	uint64_t populated;		/* bytes of the map faulted in so far */
-
-	uint8_t *stage;			/* octet, lock-step: stage_slots blocks */
+	uint8_t *stage;			/* octet: stage_slots blocks */
 	unsigned stage_slots;
 	uint64_t staged_lo, staged_hi;	/* the blocks in it, 0: none */
 
@@ -45,12 +41,13 @@ struct blocksrc {
 	bool in_eof;
 };
 
-/* Blocks a lock-step stage holds at blksize. */
-static inline unsigned blocksrc_stage_slots(unsigned blksize)
+/* Blocks the stage holds: a window, and what one read adds ahead of
+ * it (BLOCKSRC_STAGE_BYTES, at least one block). */
+static inline unsigned blocksrc_stage_slots(unsigned blksize, unsigned windowsize)
 {
-	unsigned slots = BLOCKSRC_STAGE_BYTES / blksize;
+	unsigned ahead = BLOCKSRC_STAGE_BYTES / blksize;
 
-	return slots < 2 ? 2 : slots;
+	return (ahead < 2 ? 2 : ahead) + windowsize - 1;
 }
 /* Sets up for fd (open, file_size bytes at open); -1 with errno set.
  * blocksrc_close undoes it either way. */
@@ -62,18 +59,11 @@ int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file
  * asked for. -1 with errno set when the file cannot be read (logged if
  * it got shorter). */
 int blocksrc_get(struct blocksrc *b, uint64_t block, const uint8_t **data, size_t *len);
-/* Lock-step: while the client takes a block, reads ahead from block on
- * (a no-op otherwise, or when already staged). -1 as blocksrc_get. */
+/* Octet: while the client takes a window, reads ahead from block on (a
+ * no-op for netascii, or when already staged). -1 as blocksrc_get. */
 int blocksrc_prefetch(struct blocksrc *b, uint64_t block);
 /* The last block's number; 0 while unknown (netascii, not yet reached). */
 uint64_t blocksrc_final(const struct blocksrc *b);
-/* The data are pages of the file: a send may meet its end (EFAULT). */
-bool blocksrc_mapped(const struct blocksrc *b);
-/* Logs that the file got shorter than at open; sets errno to EIO. */
-void blocksrc_shrank(const struct blocksrc *b);
-/* Before mapped data are sent: 0 if the file is still as long as at
- * open, else -1 as blocksrc_get. */
-int blocksrc_intact(const struct blocksrc *b);
 void blocksrc_close(struct blocksrc *b);
 
 #endif

@@ -326,16 +326,6 @@ static int read_failed(struct xfer *x)
 	return -1;
 }
 
-/* The kernel met the end of a mapped file cut short under us. */
-static int send_failed(struct xfer *x, const char *what)
-{
-	if (errno == EFAULT && blocksrc_mapped(&x->src)) {
-		blocksrc_shrank(&x->src);
-		return read_failed(x);
-	}
-	return socket_failed(x, what);
-}
-
 /* Sends msgs[first..first+n) as one UDP GSO datagram cut into segments
  * of the first one's size (only the last may be shorter). 1: sent (or
  * lost as any datagram may be), 0: the kernel refuses GSO here, -1:
@@ -371,7 +361,7 @@ static int send_segmented(struct xfer *x, unsigned first, unsigned n)
 			gso_on = false;
 			return 0;
 		}
-		return send_failed(x, "write") < 0 ? -1 : 1;
+		return socket_failed(x, "write") < 0 ? -1 : 1;
 	}
 	return 1;
 }
@@ -386,7 +376,7 @@ static int send_each(struct xfer *x, unsigned done, unsigned n)
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			return send_failed(x, "write");
+			return socket_failed(x, "write");
 		}
 		done += (unsigned)rc;
 	}
@@ -462,10 +452,6 @@ static int build_window(struct xfer *x, uint64_t base, unsigned *count)
  * deadline. */
 static enum transfer_status send_window(struct xfer *x)
 {
-	if (x->base > 0 && blocksrc_intact(&x->src) < 0) {
-		read_failed(x);
-		return TRANSFER_FAILED;
-	}
 	if (send_msgs(x, x->n) < 0)
 		return TRANSFER_FAILED;
 	x->sent_at = now_us();

@@ -323,18 +323,18 @@ for gso in "" --no-gso; do
 done
 check "no send was refused for GSO on loopback" sh -c "! grep -q 'UDP_SEGMENT refused' $WORK/tftpd.log"
 
-# ---- a file cut short while a window is being sent from its pages -----
-# 20000 bytes, cut to 17000 while the fourth of ten windows is out: the
-# pages past the new end would fault, but 16384-20479 holds the end and
-# reads as zeros after 17000. The client must get an ERROR, never the
-# zeros as the file's last 3000 bytes and a transfer that completes.
+# ---- a file cut short while a windowed transfer reads it ---------------
+# 200000 bytes, cut to 40000 while the first 64 blocks (read ahead in one
+# call) are going out: the read of the next ones meets the new end. The
+# client must get an ERROR, never a transfer that completes as if the
+# file had ended there (or with zeros past its new end).
 start_tftpd -s "$ROOT" -v --workers 1
-head -c 20000 /dev/urandom >"$ROOT/cut"
+head -c 200000 /dev/urandom >"$ROOT/cut"
 chmod 644 "$ROOT/cut"
-$P -w 1500 127.0.0.1 get cut "$WORK/cut.out" windowsize=4 pace=200 >"$WORK/cut.log" 2>&1 &
+$P -w 1500 127.0.0.1 get cut "$WORK/cut.out" windowsize=4 pace=100 >"$WORK/cut.log" 2>&1 &
 CUT=$!
 sleep 0.5
-truncate -s 17000 "$ROOT/cut"
+truncate -s 40000 "$ROOT/cut"
 rc=0
 wait "$CUT" || rc=$?
 check "a windowed RRQ whose file is cut short ends with an ERROR (client exit 2, was $rc)" \
