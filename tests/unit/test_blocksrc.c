@@ -15,28 +15,45 @@
 #include "blocksrc.h"
 
 /* A file of size bytes whose every byte tells its offset apart from its
- * neighbours', so a block from the wrong place never compares equal. */
-static int pattern_file(size_t size, uint8_t **copy)
-{
-	int fd = memfd_create("blocksrc", 0);
-	uint8_t *p = malloc(size ? size : 1);
+ * neighbours', so a block from the wrong place never compares equal,
+ * opened as a block source; file is the bytes it was written with. */
+struct fixture {
+	uint8_t *file;
+	size_t size;
+	unsigned blksize;
+	int fd;
+	struct blocksrc b;
+};
 
-	assert_true(fd >= 0 && p != NULL);
+static void fixture_open(struct fixture *f, size_t size, unsigned blksize, unsigned windowsize)
+{
+	f->fd = memfd_create("blocksrc", 0);
+	f->file = malloc(size ? size : 1);
+	f->size = size;
+	f->blksize = blksize;
+	assert_true(f->fd >= 0 && f->file != NULL);
 	for (size_t i = 0; i < size; i++)
-		p[i] = (uint8_t)(i * 7 + i / 251);
-	assert_int_equal(write(fd, p, size), (ssize_t)size);
-	*copy = p;
-	return fd;
+		f->file[i] = (uint8_t)(i * 7 + i / 251);
+	assert_int_equal(write(f->fd, f->file, size), (ssize_t)size);
+	assert_int_equal(blocksrc_open(&f->b, f->fd, TFTP_MODE_OCTET, size, blksize, windowsize,
+				       "t"), 0);
 }
 
-static void expect_block(const uint8_t *file, size_t size, unsigned blksize, uint64_t block,
-			 const uint8_t *data, size_t len)
+static void fixture_close(struct fixture *f)
 {
-	uint64_t off = (block - 1) * blksize;
-	size_t want = off >= size ? 0 : size - off < blksize ? size - off : blksize;
+	blocksrc_close(&f->b);
+	free(f->file);
+	close(f->fd);
+}
+
+static void expect_block(const struct fixture *f, uint64_t block, const uint8_t *data,
+			 size_t len)
+{
+	uint64_t off = (block - 1) * f->blksize;
+	size_t want = off >= f->size ? 0 : f->size - off < f->blksize ? f->size - off : f->blksize;
 
 	assert_int_equal(len, want);
-	assert_memory_equal(data, file + off, len);
+	assert_memory_equal(data, f->file + off, len);
 }
 
 /* Serves a whole file as the transfer loop does: the window from base,
@@ -46,28 +63,26 @@ static void expect_block(const uint8_t *file, size_t size, unsigned blksize, uin
 static void serve(size_t size, unsigned blksize, unsigned windowsize, const unsigned *acked,
 		  size_t nacked)
 {
-	uint8_t *file;
-	int fd = pattern_file(size, &file);
-	struct blocksrc b;
+	struct fixture f;
 	const uint8_t *data[64];
 	size_t len[64];
 	uint64_t base = 1, final;
 	size_t k = 0, sent = 0;
 
 	assert_true(windowsize <= 64);
-	assert_int_equal(blocksrc_open(&b, fd, TFTP_MODE_OCTET, size, blksize, windowsize, "t"), 0);
-	final = blocksrc_final(&b);
+	fixture_open(&f, size, blksize, windowsize);
+	final = blocksrc_final(&f.b);
 	assert_int_equal(final, size / blksize + 1);
 	while (base <= final) {
 		unsigned n = 0, ack;
 
 		for (; n < windowsize && base + n <= final; n++)
-			assert_int_equal(blocksrc_get(&b, base + n, &data[n], &len[n]), 0);
-		assert_int_equal(blocksrc_prefetch(&b, base + n), 0);
+			assert_int_equal(blocksrc_get(&f.b, base + n, &data[n], &len[n]), 0);
+		assert_int_equal(blocksrc_prefetch(&f.b, base + n), 0);
 		do {
 			ack = acked[k++ % nacked];
 			for (unsigned i = 0; i < n; i++)
-				expect_block(file, size, blksize, base + i, data[i], len[i]);
+				expect_block(&f, base + i, data[i], len[i]);
 		} while (ack == 0);
 		if (ack > n)
 			ack = n;
@@ -76,9 +91,7 @@ static void serve(size_t size, unsigned blksize, unsigned windowsize, const unsi
 		base += ack;
 	}
 	assert_int_equal(sent, size);
-	blocksrc_close(&b);
-	free(file);
-	close(fd);
+	fixture_close(&f);
 }
 
 static void test_lock_step(void **state)
@@ -109,53 +122,43 @@ static void test_windows_whole_and_partial(void **state)
  * from the file, not from the slot. */
 static void test_old_block_read_again(void **state)
 {
-	uint8_t *file;
-	size_t size = 100 * 512;
-	int fd = pattern_file(size, &file);
-	struct blocksrc b;
+	struct fixture f;
 	const uint8_t *data;
 	size_t len;
 
 	(void)state;
-	assert_int_equal(blocksrc_open(&b, fd, TFTP_MODE_OCTET, size, 512, 4, "t"), 0);
+	fixture_open(&f, 100 * 512, 512, 4);
 	for (uint64_t block = 1; block <= 90; block++)
-		assert_int_equal(blocksrc_get(&b, block, &data, &len), 0);
+		assert_int_equal(blocksrc_get(&f.b, block, &data, &len), 0);
 	for (uint64_t block = 1; block <= 90; block += 13) {
-		assert_int_equal(blocksrc_get(&b, block, &data, &len), 0);
-		expect_block(file, size, 512, block, data, len);
+		assert_int_equal(blocksrc_get(&f.b, block, &data, &len), 0);
+		expect_block(&f, block, data, len);
 	}
-	blocksrc_close(&b);
-	free(file);
-	close(fd);
+	fixture_close(&f);
 }
 
 /* A file cut short under a transfer is an error, never zeros or stale
  * bytes sent as if they were the file. */
 static void test_file_cut_short(void **state)
 {
-	uint8_t *file;
-	size_t size = 200 * 1468;
-	int fd = pattern_file(size, &file);
-	struct blocksrc b;
+	struct fixture f;
 	const uint8_t *data;
 	size_t len;
 	uint64_t block = 1;
 
 	(void)state;
-	assert_int_equal(blocksrc_open(&b, fd, TFTP_MODE_OCTET, size, 1468, 4, "t"), 0);
-	assert_int_equal(blocksrc_get(&b, 1, &data, &len), 0);
-	assert_int_equal(ftruncate(fd, 100 * 1468 + 10), 0);
+	fixture_open(&f, 200 * 1468, 1468, 4);
+	assert_int_equal(blocksrc_get(&f.b, 1, &data, &len), 0);
+	assert_int_equal(ftruncate(f.fd, 100 * 1468 + 10), 0);
 	errno = 0;
-	while (block <= blocksrc_final(&b) && blocksrc_get(&b, block, &data, &len) == 0) {
+	while (block <= blocksrc_final(&f.b) && blocksrc_get(&f.b, block, &data, &len) == 0) {
 		assert_true(block <= 101);
-		expect_block(file, size, 1468, block, data, len);
+		expect_block(&f, block, data, len);
 		block++;
 	}
 	assert_true(block <= 101);
 	assert_int_equal(errno, EIO);
-	blocksrc_close(&b);
-	free(file);
-	close(fd);
+	fixture_close(&f);
 }
 
 int main(void)
