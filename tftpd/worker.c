@@ -612,12 +612,9 @@ size_t servers_pollfds(struct pollfd *pfd, size_t room)
 			pollers_cap = room;
 		}
 	}
-	/* A worker's reports are read when a request needs them
-	 * (reap_workers, before its admission): waking for each would cost
-	 * the listener a wake-up per transfer. Only a worker's end wakes it. */
 	for (unsigned i = 0; i < MAX_PROCS && npollers < room; i++)
 		if (procs[i].conn >= 0) {
-			pfd[npollers] = (struct pollfd){ .fd = procs[i].conn, .events = 0 };
+			pfd[npollers] = (struct pollfd){ .fd = procs[i].conn, .events = POLLIN };
 			pollers[npollers++] = i;
 		}
 	for (size_t k = 0; k < nkids && npollers < room; k++) {
