@@ -49,6 +49,18 @@ static inline unsigned blocksrc_stage_slots(unsigned blksize, unsigned windowsiz
 
 	return (ahead < 2 ? 2 : ahead) + windowsize - 1;
 }
+
+/* The most the stage takes at blksize or any smaller one (a transfer is
+ * charged before the path MTU may lower its blksize, and the slots'
+ * rounding makes their bytes no monotonic function of it). */
+static inline uint64_t blocksrc_stage_bound(unsigned blksize, unsigned windowsize)
+{
+	uint64_t ahead = 2 * (uint64_t)blksize;
+
+	if (ahead < BLOCKSRC_STAGE_BYTES)
+		ahead = BLOCKSRC_STAGE_BYTES;
+	return ahead + (uint64_t)(windowsize - 1) * blksize;
+}
 /* Sets up for fd (open, file_size bytes at open); -1 with errno set.
  * blocksrc_close undoes it either way. */
 int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file_size,

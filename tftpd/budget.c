@@ -18,7 +18,7 @@ uint64_t budget_transfer_bytes(enum tftp_opcode op, enum tftp_mode mode, unsigne
 	if (mode == TFTP_MODE_NETASCII)
 		return bytes + (uint64_t)windowsize * (blksize + sizeof(size_t)) +
 		       BLOCKSRC_NETASCII_READ_CHUNK;
-	return bytes + (uint64_t)blocksrc_stage_slots(blksize, windowsize) * blksize;
+	return bytes + blocksrc_stage_bound(blksize, windowsize);
 }
 
 bool budget_admit(uint64_t in_use, uint64_t cost, uint64_t limit)

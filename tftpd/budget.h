@@ -14,10 +14,10 @@
  * session, the OACK, the log strings. */
 #define BUDGET_FIXED_BYTES 4096u
 
-/* The most memory a transfer with these parameters holds: the receive
- * buffer, the lock-step stage or the netascii ring (blocksrc), and the
- * per-packet send headers of a window. Mapped file pages are page
- * cache, shared by every transfer of the file, and not counted. */
+/* The most memory a transfer with these parameters holds, also if the
+ * path MTU lowers its blksize later: the receive buffer, the octet
+ * stage or the netascii ring (blocksrc), and the per-packet send
+ * headers of a window. */
 uint64_t budget_transfer_bytes(enum tftp_opcode op, enum tftp_mode mode, unsigned blksize,
 			       unsigned windowsize);
 

@@ -224,16 +224,18 @@ static void log_request(const struct session *s, const char *name, const char *n
 
 struct tftp_limits session_limits(const struct tftpd_config *cfg, const struct tftp_request *req)
 {
-	bool netascii_rrq = req->opcode == TFTP_RRQ && req->mode == TFTP_MODE_NETASCII;
+	bool rrq = req->opcode == TFTP_RRQ;
 
 	return (struct tftp_limits){
 		.max_blksize = cfg->max_blksize,
 		.max_windowsize = cfg->max_windowsize,
 		.timeout_us = cfg->retransmit_us,
 		.refused = cfg->refused,
-		/* Netascii cannot be re-read by offset: its whole window is
-		 * kept encoded in memory, so it is bounded in bytes. */
-		.max_window_bytes = netascii_rrq ? TRANSFER_NETASCII_WINDOW_BYTES : 0,
+		/* A read's whole window is kept in memory, so it is
+		 * bounded in bytes. */
+		.max_window_bytes = !rrq ? 0 : req->mode == TFTP_MODE_NETASCII
+						   ? TRANSFER_NETASCII_WINDOW_BYTES
+						   : TRANSFER_OCTET_WINDOW_BYTES,
 	};
 }
 

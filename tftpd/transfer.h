@@ -9,11 +9,15 @@
 #include "options.h"
 #include "packet.h"
 
-/* The most a netascii RRQ's window may hold (windowsize x blksize): it
- * is kept encoded in memory, one per transfer, and a request that asks
- * for 64 x 65464 must not cost 4 MB. Octet windows are read from the
- * page cache and cost nothing per transfer. */
+/* The most an RRQ's window may hold (windowsize x blksize): it is kept
+ * in memory, one per transfer (octet: read into the stage; netascii:
+ * encoded), and is charged against the memory limit before the path
+ * MTU is known, so a request that asks for 64 x 65464 must not cost
+ * 4 MB. Octet windows of blocks that fit the MTU (64 x 1468 is 92 KiB)
+ * are not lowered; 256 KiB is 4 blocks of 65464 and 32 of 8192, as
+ * fast on loopback as larger windows (bench/README.md). */
 #define TRANSFER_NETASCII_WINDOW_BYTES 65536
+#define TRANSFER_OCTET_WINDOW_BYTES (256u << 10)
 
 struct transfer {
 	int sock;			/* connected to the peer: its packets only */

@@ -25,13 +25,35 @@ static void test_lock_step_octet_costs_its_stage(void **state)
 static void test_windowed_octet_costs_its_stage(void **state)
 {
 	(void)state;
-	/* A window and a read ahead of it are staged: 64 + 1 blocks of
-	 * 65464, 4 + 21 of 1468 (a little more than lock-step's 22). */
-	assert_true(budget_transfer_bytes(TFTP_RRQ, TFTP_MODE_OCTET, 65464, 64) >=
-		    (uint64_t)65 * 65464);
+	/* A window and a read ahead of it are staged: 4 + 21 blocks of
+	 * 1468 (a little more than lock-step's 22), 4 + 1 of 65464. */
 	assert_true(budget_transfer_bytes(TFTP_RRQ, TFTP_MODE_OCTET, 1468, 4) >=
 		    (uint64_t)25 * 1468);
 	assert_true(budget_transfer_bytes(TFTP_RRQ, TFTP_MODE_OCTET, 1468, 4) < 44 * 1024);
+	assert_true(budget_transfer_bytes(TFTP_RRQ, TFTP_MODE_OCTET, 65464, 4) >=
+		    (uint64_t)5 * 65464);
+}
+
+/* A transfer is charged at the blksize it asked for; the path MTU may
+ * lower it in the worker, which must then hold no more than that. */
+static void test_cost_bounds_every_smaller_blksize(void **state)
+{
+	static const unsigned windows[] = { 1, 2, 3, 4, 16, 64 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		unsigned w = windows[i];
+		uint64_t last = 0;
+
+		for (unsigned b = 8; b <= 65464; b++) {
+			uint64_t cost = budget_transfer_bytes(TFTP_RRQ, TFTP_MODE_OCTET, b, w);
+
+			assert_true((uint64_t)blocksrc_stage_slots(b, w) * b <=
+				    blocksrc_stage_bound(b, w));
+			assert_true(cost >= last);
+			last = cost;
+		}
+	}
 }
 
 static void test_netascii_costs_its_ring(void **state)
@@ -93,6 +115,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lock_step_octet_costs_its_stage),
 		cmocka_unit_test(test_windowed_octet_costs_its_stage),
+		cmocka_unit_test(test_cost_bounds_every_smaller_blksize),
 		cmocka_unit_test(test_netascii_costs_its_ring),
 		cmocka_unit_test(test_every_transfer_costs_something),
 		cmocka_unit_test(test_admission_at_the_limit),
