@@ -26,6 +26,12 @@ int blocksrc_open(struct blocksrc *b, int fd, enum tftp_mode mode, uint64_t file
 	b->name = name;
 	if (mode == TFTP_MODE_OCTET) {
 		b->final_block = file_size / blksize + 1;
+		/* While the client takes a window, the next blocks are read
+		 * ahead into a stage, so that after the ACK only the send
+		 * remains (tftpd-hpa reads ahead for the same reason). A
+		 * send from a mapping of the file instead cost more CPU
+		 * than the pread and the send from the stage together
+		 * (bench/README.md). */
 		b->stage_slots = blocksrc_stage_slots(blksize, windowsize);
 		b->stage = malloc((size_t)b->stage_slots * blksize);
 		return b->stage ? 0 : -1;

@@ -1,8 +1,8 @@
 /* Where a read request's blocks come from, block by block: a stage
  * read ahead of the ACKs (octet), or a ring of encoded blocks
- * (netascii, which cannot be addressed by offset). The transfer loop above it knows only windows,
- * ACKs and timers; this knows only files and block numbers (64-bit,
- * from 1). */
+ * (netascii, which cannot be addressed by offset). The transfer loop
+ * above it knows only windows, ACKs and timers; this knows only files
+ * and block numbers (64-bit, from 1). */
 #ifndef TFTPD_BLOCKSRC_H
 #define TFTPD_BLOCKSRC_H
 
