@@ -53,7 +53,7 @@ static sigset_t unblocked_mask;
  * a few transfers, not the whole memory limit (xinetd's per_source). */
 #define DEFAULT_MAX_PER_CLIENT 8
 
-/* One worker per CPU this process may run on. */
+/* The most workers: one per CPU this process may run on. */
 static int default_workers(void)
 {
 	cpu_set_t set;
@@ -88,8 +88,9 @@ static void usage(FILE *out)
 "  -W, --windowsize-max N    largest RFC 7440 windowsize granted (default 64)\n"
 "  -T, --retransmit USEC     initial retransmit timeout (default 1000000)\n"
 "  -R, --port-range LO:HI    transfer ports from this range\n"
-"      --workers N           processes serving transfers (default: one per CPU;\n"
-"                            0: a process per transfer)\n"
+"      --workers N|auto      processes serving transfers (default auto: one,\n"
+"                            and more while they are busy and a CPU is idle,\n"
+"                            up to one per CPU; 0: a process per transfer)\n"
 "      --memory-limit KIB    buffer memory of all transfers (default 65536)\n"
 "      --max-per-client N    transfers at once per client address (default 8;\n"
 "                            0: no cap)\n"
@@ -171,7 +172,8 @@ static void parse_args(struct tftpd_config *cfg, int argc, char **argv)
 		case 1: cfg->verbosity = (int)number_arg("verbosity", optarg, 0, 100); break;
 		case 2: cfg->log_stderr = true; break;
 		case 3:
-			cfg->workers = (int)number_arg("workers", optarg, 0, ENGINE_MAX_WORKERS);
+			cfg->workers = strcmp(optarg, "auto") == 0 ? -1 :
+				       (int)number_arg("workers", optarg, 0, ENGINE_MAX_WORKERS);
 			break;
 		case 4:
 			cfg->memory_limit = 1024 * number_arg("memory-limit", optarg, 0,
@@ -355,15 +357,18 @@ static int is_dgram_socket(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
 }
 
-static void want_pktinfo(int fd)
+/* Asks for each request's destination address, and notes the socket's
+ * own (port 0) for recv_request: it is bound, so it never changes. */
+static void want_pktinfo(int fd, struct sockaddr_storage *bound)
 {
 	int on = 1;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	socklen_t len = sizeof(*bound);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+	memset(bound, 0, sizeof(*bound));
+	if (getsockname(fd, (struct sockaddr *)bound, &len) < 0)
 		return;
-	if (ss.ss_family == AF_INET6) {
+	addr_set_port((struct sockaddr *)bound, 0);
+	if (bound->ss_family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
 		/* A dual-stack socket from inetd also sees IPv4 packets. */
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
@@ -472,8 +477,12 @@ static void install_signals(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
-/* Receives one datagram with the local address it was sent to. */
-static ssize_t recv_request(int fd, uint8_t *buf, size_t size, struct sockaddr_storage *from,
+/* Receives one datagram with the local address it was sent to: the
+ * socket's own address (bound, port 0: looked up once, in serve()),
+ * refined by the packet info, so a multi-homed server answers from the
+ * address it was asked on. */
+static ssize_t recv_request(int fd, const struct sockaddr_storage *bound, uint8_t *buf,
+			    size_t size, struct sockaddr_storage *from,
 			    struct sockaddr_storage *local)
 {
 	union {
@@ -486,16 +495,12 @@ static ssize_t recv_request(int fd, uint8_t *buf, size_t size, struct sockaddr_s
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
 	};
-	socklen_t llen = sizeof(*local);
 	struct cmsghdr *c;
 	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0)
 		return n;
-	/* Start from the socket's own address, refined by the packet info,
-	 * so a multi-homed server answers from the address it was asked on. */
-	getsockname(fd, (struct sockaddr *)local, &llen);
-	addr_set_port((struct sockaddr *)local, 0);
+	*local = *bound;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 		    local->ss_family == AF_INET) {
@@ -574,6 +579,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	static uint8_t buf[TFTP_MAX_REQUEST + 1];
 	/* The listening sockets, then what servers_pollfds adds. */
 	struct pollfd *pfd = calloc(MAX_LISTEN_FDS, sizeof(*pfd));
+	struct sockaddr_storage bound[MAX_LISTEN_FDS];
 	size_t i, room = MAX_LISTEN_FDS, nserv;
 
 	struct timespec idle = { (time_t)cfg->idle_timeout, 0 }, tick = { 1, 0 };
@@ -585,7 +591,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	for (i = 0; i < nfds; i++) {
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;
-		want_pktinfo(fds[i]);
+		want_pktinfo(fds[i], &bound[i]);
 	}
 	/* The signals are let in only while ppoll waits: one that comes
 	 * between the flag checks and the wait is not lost until the next
@@ -653,7 +659,7 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 
 			if (!(pfd[i].revents & POLLIN))
 				continue;
-			n = recv_request(fds[i], buf, sizeof(buf) - 1, &from, &local);
+			n = recv_request(fds[i], &bound[i], buf, sizeof(buf) - 1, &from, &local);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR)
 					continue;
@@ -710,8 +716,10 @@ int main(int argc, char **argv)
 
 	log_open(argv[0], inetd_socket ? LOG_TO_SYSLOG : LOG_TO_BOTH, LOG_DAEMON);
 	parse_args(&cfg, argc, argv);
-	if (cfg.workers < 0)
+	if (cfg.workers < 0) {
 		cfg.workers = default_workers();
+		cfg.workers_auto = cfg.workers > 1;
+	}
 	if (cfg.log_stderr)
 		log_set_target(LOG_TO_STDERR);
 	log_set_verbosity(cfg.verbosity);

@@ -33,6 +33,7 @@ struct tftpd_config {
 	unsigned max_windowsize;
 	unsigned port_lo, port_hi;	/* -R */
 	int workers;			/* --workers; 0: a process per transfer */
+	bool workers_auto;		/* not given: 1 up to workers (scale.h) */
 	uint64_t memory_limit;		/* --memory-limit, bytes; 0: none */
 	unsigned max_per_client;	/* --max-per-client; 0: no cap */
 	size_t ndirs;

@@ -3,16 +3,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@
 #include "log.h"
 #include "nofile.h"
 #include "options.h"
+#include "scale.h"
 #include "tid.h"
 #include "transfer.h"
 #include "worker.h"
@@ -331,9 +335,20 @@ struct proc {
 	pid_t pid;
 	int conn;		/* our end; -1: the entry is free */
 	bool retired;
+	uint64_t cpu_seen;	/* its CPU time at the last look (scale.h) */
 };
 static struct proc procs[MAX_PROCS];
 static unsigned rotor;
+/* Workers to keep running: --workers, or with workers_auto from one up
+ * to cfg->workers as scale_look decides; back to one at a reload. */
+static unsigned target;
+/* While transfers run and target may grow: a timerfd for scale_look,
+ * and what the CPUs had idled and when at the last look. */
+static int scale_fd = -1;
+static bool scale_armed;
+static uint64_t scale_idle, scale_when;
+static cpu_set_t scale_cpus;
+static long clock_ticks;
 
 static void worker_main(int conn)
 {
@@ -463,7 +478,7 @@ static unsigned live_workers(unsigned *live)
 	for (unsigned i = 0; i < MAX_PROCS && n < ENGINE_MAX_WORKERS; i++)
 		if (procs[i].conn >= 0 && !procs[i].retired)
 			live[n++] = i;
-	for (unsigned i = 0; i < MAX_PROCS && (int)n < cfg->workers; i++) {
+	for (unsigned i = 0; i < MAX_PROCS && n < target; i++) {
 		if (procs[i].conn >= 0 || procs[i].retired)
 			continue;
 		spawn_worker(i);
@@ -471,6 +486,123 @@ static unsigned live_workers(unsigned *live)
 			live[n++] = i;
 	}
 	return n;
+}
+
+/* ---- how many workers (scale.h) ------------------------------------ */
+
+/* /proc/stat of a machine with a thousand CPUs fits, "cpuN" lines
+ * first. */
+static char proc_text[128 * 1024];
+
+static ssize_t read_proc(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, proc_text, sizeof(proc_text));
+	close(fd);
+	return n;
+}
+
+static bool idle_now(uint64_t *idle)
+{
+	ssize_t n = read_proc("/proc/stat");
+
+	return n > 0 && scale_parse_stat(proc_text, (size_t)n, &scale_cpus, idle);
+}
+
+static bool cpu_of(pid_t pid, uint64_t *cpu)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	n = read_proc(path);
+	return n > 0 && scale_parse_pid_stat(proc_text, (size_t)n, cpu);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool may_grow(void)
+{
+	return cfg->workers_auto && target < (unsigned)cfg->workers;
+}
+
+/* One worker more, in a free entry: its index, or -1. */
+static int add_worker(const char *why)
+{
+	for (unsigned i = 0; may_grow() && i < MAX_PROCS; i++) {
+		if (procs[i].conn >= 0 || procs[i].retired)
+			continue;
+		spawn_worker(i);
+		if (procs[i].conn < 0)
+			return -1;
+		target++;
+		logmsg(LOG_INFO, "%s: worker %ld started (%u of at most %d)", why,
+		       (long)procs[i].pid, target, cfg->workers);
+		return (int)i;
+	}
+	return -1;
+}
+
+static void scale_disarm(void)
+{
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+
+	if (scale_armed)
+		timerfd_settime(scale_fd, 0, &off, NULL);
+	scale_armed = false;
+}
+
+/* Transfers run: look every SCALE_TICK_MS from now on, against what
+ * the CPUs and the workers have used so far. */
+static void scale_arm(void)
+{
+	struct itimerspec every = { { 0, SCALE_TICK_MS * 1000000L },
+				    { 0, SCALE_TICK_MS * 1000000L } };
+
+	if (scale_armed || scale_fd < 0 || !may_grow() || !idle_now(&scale_idle))
+		return;
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (procs[i].conn >= 0 && !cpu_of(procs[i].pid, &procs[i].cpu_seen))
+			procs[i].cpu_seen = 0;
+	scale_when = monotonic_ns();
+	scale_armed = timerfd_settime(scale_fd, 0, &every, NULL) == 0;
+}
+
+static void scale_look(void)
+{
+	uint64_t expirations, idle, now = monotonic_ns(), busy[MAX_PROCS];
+	struct scale_tick t = { .busy = busy };
+
+	if (read(scale_fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
+		return;
+	if (!idle_now(&idle))
+		return;		/* looked again at the next tick */
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		uint64_t cpu;
+
+		if (procs[i].conn < 0 || procs[i].retired || !cpu_of(procs[i].pid, &cpu))
+			continue;
+		busy[t.nworkers++] = cpu > procs[i].cpu_seen ? cpu - procs[i].cpu_seen : 0;
+		procs[i].cpu_seen = cpu;
+	}
+	t.interval = (now - scale_when) * (uint64_t)clock_ticks / 1000000000u;
+	t.idle = idle > scale_idle ? idle - scale_idle : 0;
+	scale_idle = idle;
+	scale_when = now;
+	if (scale_add_worker(&t, (unsigned)cfg->workers))
+		add_worker("every worker busy and a CPU idle");
+	if (ledger.nentries == 0 || !may_grow())
+		scale_disarm();
 }
 
 /* The most memory this request's transfer may hold: negotiated against
@@ -522,7 +654,8 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 	unsigned live[ENGINE_MAX_WORKERS], nlive, i, pick;
 	uint32_t active[ENGINE_MAX_WORKERS];
 	uint64_t cost = request_cost(req), ticket;
-	int sock, stranger;
+	int sock, stranger, added;
+	bool handed = false, all_full = true;
 
 	reap_workers();
 	nlive = live_workers(live);
@@ -544,17 +677,34 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 		ledger_end(&ledger, ticket, live[pick]);
 		return;
 	}
-	/* A worker whose queue is full is passed over for the next. */
+	/* A worker whose queue is full is passed over for the next; when
+	 * all are (stopped, or stuck in a read from a hung file system),
+	 * one more is started if it may be. */
 	for (unsigned k = 0; k < nlive; k++) {
 		i = live[(pick + k) % nlive];
-		if (handoff(i, buf, n, from, ticket, sock, stranger) == 0)
+		if (handoff(i, buf, n, from, ticket, sock, stranger) == 0) {
+			handed = true;
 			break;
-		if (errno != EAGAIN || k + 1 == nlive)
+		}
+		all_full = all_full && errno == EAGAIN;
+		if (errno != EAGAIN || (k + 1 == nlive && !(all_full && may_grow())))
 			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[i].pid);
 		ledger_end(&ledger, ticket, i);
-		if (k + 1 < nlive && !admit(from, cost, live[(pick + k + 1) % nlive], &ticket))
+		if (k + 1 < nlive && !admit(from, cost, live[(pick + k + 1) % nlive], &ticket)) {
+			all_full = false;	/* not admitted: no worker would help */
 			break;
+		}
 	}
+	if (!handed && all_full && (added = add_worker("every worker's queue full")) >= 0 &&
+	    admit(from, cost, (unsigned)added, &ticket)) {
+		handed = handoff((unsigned)added, buf, n, from, ticket, sock, stranger) == 0;
+		if (!handed) {
+			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[added].pid);
+			ledger_end(&ledger, ticket, (unsigned)added);
+		}
+	}
+	if (handed)
+		scale_arm();
 	close(sock);
 	close(stranger);
 }
@@ -580,6 +730,20 @@ void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t 
 	/* With --workers 0 we hold a descriptor per child (its end). */
 	if (cfg->workers == 0)
 		nofile_raise();
+	if (cfg->workers_auto) {
+		uint64_t idle;
+
+		clock_ticks = sysconf(_SC_CLK_TCK);
+		if (sched_getaffinity(0, sizeof(scale_cpus), &scale_cpus) == 0 && clock_ticks > 0 &&
+		    idle_now(&idle))
+			scale_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (scale_fd < 0) {
+			/* No /proc to tell busy from idle: as many as may be. */
+			logmsg(LOG_WARNING, "cannot measure CPU use (/proc/stat): %d workers",
+			       cfg->workers);
+			cfg->workers_auto = false;
+		}
+	}
 }
 
 /* The listening loop waits for these too: the workers' connections
@@ -590,9 +754,12 @@ void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t 
 static unsigned *pollers;
 static size_t npollers, pollers_cap;
 
+/* pollers' entry for the scale timer */
+#define SCALE_POLLER UINT_MAX
+
 size_t servers_npoll(void)
 {
-	size_t n = nkids;
+	size_t n = nkids + scale_armed;
 
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		n += procs[i].conn >= 0;
@@ -621,6 +788,10 @@ size_t servers_pollfds(struct pollfd *pfd, size_t room)
 		pfd[npollers] = (struct pollfd){ .fd = kids[k].fd, .events = 0 };
 		pollers[npollers++] = MAX_PROCS + (unsigned)k;
 	}
+	if (scale_armed && npollers < room) {
+		pfd[npollers] = (struct pollfd){ .fd = scale_fd, .events = POLLIN };
+		pollers[npollers++] = SCALE_POLLER;
+	}
 	return npollers;
 }
 
@@ -633,7 +804,10 @@ void servers_polled(const struct pollfd *pfd, size_t n)
 
 		if (pfd[k].revents == 0)
 			continue;
-		if (who < MAX_PROCS) {
+		if (who == SCALE_POLLER) {
+			if (scale_armed)
+				scale_look();
+		} else if (who < MAX_PROCS) {
 			if (procs[who].conn == pfd[k].fd)
 				proc_events(who, pfd[k].revents);
 		} else if (who - MAX_PROCS < nkids && kids[who - MAX_PROCS].fd == pfd[k].fd &&
@@ -661,6 +835,7 @@ void servers_start(void)
 {
 	unsigned live[ENGINE_MAX_WORKERS];
 
+	target = cfg->workers_auto ? 1 : (unsigned)cfg->workers;
 	if (cfg->workers == 0)
 		spawn_spare();
 	else

@@ -1,7 +1,8 @@
 /* The processes that serve transfers, seen from the listening process.
  * Two ways (in.tftpd(8), --workers):
- * - workers (the default): a few long-lived processes, one per CPU,
- *   each serving many transfers from one event loop (engine.c). The
+ * - workers (the default): a few long-lived processes, by default one
+ *   and more while they are busy and a CPU is idle (scale.h), each
+ *   serving many transfers from one event loop (engine.c). The
  *   listening process makes each transfer's sockets while it still has
  *   root and hands them over with the request.
  * - a process per transfer (--workers 0): a spare child, forked ahead,

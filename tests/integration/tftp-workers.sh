@@ -1,0 +1,113 @@
+#!/bin/sh
+# in.tftpd's default number of workers (issue 20): one, and one more
+# only while every worker is busy and a CPU the server may run on is
+# idle (tftpd/scale.h), or when every worker's queue is full; one again
+# after a reload. What the listener reads of the CPUs is faked by bind
+# mounts over /proc/stat and /proc/WORKER/stat (this script's mount
+# namespace only), so the decision is tested whatever else this machine
+# runs.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+P=$PROBE
+
+ROOT=$WORK/root
+make_root "$ROOT"
+head -c 4000000 /dev/urandom >"$ROOT/kernel"
+chmod 644 "$ROOT/kernel"
+workers() { children "$TFTPD_PID" | tr ' ' '\n' | grep . | sort; }
+check "this machine has 2 CPUs or more (a second worker needs one)" test "$(nproc)" -ge 2
+
+# fake_stat IDLE BUSY W: every CPU idle for IDLE ticks in all, worker W
+# busy for BUSY; fixed widths, written in place in one write (the bind
+# mounts hold the inodes), so the listener never reads half a file.
+cp /proc/stat "$WORK/stat.real"
+: >"$WORK/stat"
+: >"$WORK/wstat"
+fake_stat() {
+	awk -v idle="$1" '/^cpu[0-9]/ { printf "%s 100 0 100 %015d 0 0 0 0 0 0\n", $1, idle }
+		/^cpu / || !/^cpu/ { print }' "$WORK/stat.real" |
+		dd of="$WORK/stat" bs=1M conv=notrunc status=none
+	printf '%s (in.tftpd) S 1 1 1 0 -1 4194560 0 0 0 0 %015d 0 0 0 20 0 1 0\n' "$3" "$2" |
+		dd of="$WORK/wstat" bs=1M conv=notrunc status=none
+}
+
+# ---- one worker, and a second only when it would have a CPU -----------
+printf 'r ^alias$ f512\n' >"$WORK/map"
+start_tftpd -s "$ROOT" -v -m "$WORK/map"
+sleep 0.3
+W1=$(workers)
+check "no --workers: one worker while idle" test "$(echo "$W1" | wc -l)" = 1
+for i in 1 2 3 4 5 6; do
+	$P -w 1500 127.0.0.1 get f65536 "$WORK/m.$i" >/dev/null
+done
+sleep 0.8
+check "six fetches one after another are served by that one worker" test "$(workers)" = "$W1"
+
+fake_stat 1000 1000 "$W1"
+mount --bind "$WORK/stat" /proc/stat
+mount --bind "$WORK/wstat" "/proc/$W1/stat"
+# A transfer held open keeps the listener looking (it looks only while
+# transfers run); its request is when it reads where the CPUs stand.
+$P -w 6000 127.0.0.1 get kernel "$WORK/held" stall=5000 >/dev/null 2>&1 &
+HELD=$!
+sleep 0.2
+fake_stat 1000 1000000 "$W1"
+sleep 1.3
+check "a busy worker and no CPU idle: still one worker" test "$(workers)" = "$W1"
+check "... and nothing logged of another" sh -c "! grep -q 'worker .* started' $WORK/tftpd.log"
+fake_stat 1000000000 2000000 "$W1"
+sleep 1.2
+check "a busy worker and a CPU idle: a second worker" test "$(workers | wc -l)" = 2
+check "... and why is logged" expect_line "every worker busy and a CPU idle: worker [0-9]* started \\(2 of at most $(nproc)\\)" "$WORK/tftpd.log"
+check "... and both serve: a fetch is whole" sh -c \
+	"$P -w 1500 127.0.0.1 get f65536 $WORK/two && cmp $ROOT/f65536 $WORK/two"
+umount "/proc/$W1/stat"
+umount /proc/stat
+stop "$HELD"
+
+kill -HUP "$TFTPD_PID"
+sleep 0.5
+check "a reload: one worker again" test "$(workers | wc -l)" = 1
+check "... which serves" sh -c \
+	"$P -w 1500 127.0.0.1 get alias $WORK/alias && cmp $ROOT/f512 $WORK/alias"
+stop "$TFTPD_PID"
+
+# ---- a worker whose queue is full ------------------------------------
+# A worker stuck (SIGSTOP here; in life a read from a hung file system)
+# takes no hand-offs: once its queue is full a second worker starts and
+# serves, whatever the CPUs do. No per-client cap: the flood must reach
+# the queue.
+: >"$WORK/tftpd.log"
+start_tftpd -s "$ROOT" -v --max-per-client 0
+sleep 0.3
+STUCK=$(workers)
+kill -STOP "$STUCK"
+python3 - <<'PY' &
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(600):
+    s.sendto(b'\0\x01f512\0octet\0', ('127.0.0.1', 69))
+    if i % 20 == 19:
+        time.sleep(0.005)
+time.sleep(5)
+PY
+FLOODER=$!
+sleep 1.5
+check "its one worker stopped and its queue full, a request is still served" sh -c \
+	"$P -w 1000 127.0.0.1 get f1024 $WORK/stopped && cmp $ROOT/f1024 $WORK/stopped"
+check "... by a second worker" test "$(workers | wc -l)" = 2
+check "... whose start is logged" expect_line "every worker's queue full: worker [0-9]* started" "$WORK/tftpd.log"
+kill -CONT "$STUCK"
+stop "$FLOODER"
+stop "$TFTPD_PID"
+
+# ---- --workers N is N -------------------------------------------------
+start_tftpd -s "$ROOT" --workers 2
+sleep 0.3
+check "--workers 2: two workers while idle" test "$(workers | wc -l)" = 2
+stop "$TFTPD_PID"
+start_tftpd -s "$ROOT" --workers auto
+sleep 0.3
+check "--workers auto: one worker while idle" test "$(workers | wc -l)" = 1
+stop "$TFTPD_PID"
+
+finish
