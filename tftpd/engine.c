@@ -361,8 +361,15 @@ int engine_run(const struct tftpd_config *cfg, int conn)
 			logmsg(LOG_ERR, "epoll_wait: %m");
 			return EX_OSERR;
 		}
+		/* New requests first: their clients wait for a first reply,
+		 * while the running transfers' packets wait in their sockets
+		 * for a few hand-offs (HANDOFF_TURN) at most. */
 		for (int i = 0; i < n; i++)
-			on_event(&e, ev[i].data.ptr, ev[i].events);
+			if (ev[i].data.ptr == &e.conn_watch)
+				on_event(&e, ev[i].data.ptr, ev[i].events);
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.ptr != &e.conn_watch)
+				on_event(&e, ev[i].data.ptr, ev[i].events);
 		run_timers(&e);
 		free_ended(&e);
 		if (e.nreports > 0)

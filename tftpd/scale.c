@@ -46,16 +46,16 @@ bool scale_parse_stat(const char *text, size_t len, const cpu_set_t *set, uint64
 
 	*idle = 0;
 	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *q = p + 3;
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q;
 		uint64_t cpu, f[5];
 
+		/* A line the read cut short (no newline) is not taken. */
 		if (eol == NULL)
-			eol = end;
+			break;
 		/* cpuN user nice system idle iowait ... */
-		if (eol - p > 3 && memcmp(p, "cpu", 3) == 0 && isdigit((unsigned char)p[3]) &&
-		    number(&q, eol, &cpu) &&
-		    cpu < CPU_SETSIZE && CPU_ISSET((size_t)cpu, set)) {
+		q = eol - p > 3 ? p + 3 : eol;
+		if (q != eol && memcmp(p, "cpu", 3) == 0 && isdigit((unsigned char)*q) &&
+		    number(&q, eol, &cpu) && cpu < CPU_SETSIZE && CPU_ISSET((size_t)cpu, set)) {
 			int k;
 
 			for (k = 0; k < 5 && number(&q, eol, &f[k]); k++)
@@ -85,7 +85,7 @@ static bool skip_field(const char **p, const char *end)
 	return true;
 }
 
-bool scale_parse_pid_stat(const char *text, size_t len, uint64_t *cpu)
+bool scale_parse_pid_stat(const char *text, size_t len, uint64_t *cpu, char *state)
 {
 	const char *end = text + len, *p = end;
 	uint64_t utime, stime;
@@ -96,6 +96,9 @@ bool scale_parse_pid_stat(const char *text, size_t len, uint64_t *cpu)
 		return false;
 	/* ") state ppid pgrp session tty_nr tpgid flags minflt cminflt
 	 * majflt cmajflt utime stime" */
+	if (end - p < 2 || p[0] != ' ' || !isalpha((unsigned char)p[1]))
+		return false;
+	*state = p[1];
 	for (int k = 0; k < 11; k++)
 		if (!skip_field(&p, end))
 			return false;

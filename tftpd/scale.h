@@ -35,12 +35,14 @@ struct scale_tick {
 bool scale_add_worker(const struct scale_tick *t, unsigned max);
 
 /* /proc/stat: the idle and iowait ticks of the "cpuN" lines whose N is
- * in set, summed into *idle; false if none was found. */
+ * in set, summed into *idle; false if none was found. Only whole lines
+ * count (a read may cut the last one). */
 bool scale_parse_stat(const char *text, size_t len, const cpu_set_t *set, uint64_t *idle);
 
-/* /proc/PID/stat: utime plus stime into *cpu; false if it does not
- * parse. The command name may hold spaces and parentheses: the fields
- * are counted from the last ')'. */
-bool scale_parse_pid_stat(const char *text, size_t len, uint64_t *cpu);
+/* /proc/PID/stat: utime plus stime into *cpu and the state letter
+ * ('R', 'S', 'D', 'T'...) into *state; false if it does not parse. The
+ * command name may hold spaces and parentheses: the fields are counted
+ * from the last ')'. */
+bool scale_parse_pid_stat(const char *text, size_t len, uint64_t *cpu, char *state);
 
 #endif

@@ -43,6 +43,13 @@ static sigset_t child_mask;
 static struct ledger ledger;
 /* Workers, live and retired (still finishing their transfers). */
 #define MAX_PROCS (2 * ENGINE_MAX_WORKERS)
+/* While transfers run and more workers may start: a timerfd for
+ * scale_look, and what the CPUs had idled and when at the last look. */
+static int scale_fd = -1;
+static bool scale_armed;
+static uint64_t scale_idle, scale_when;
+static cpu_set_t scale_cpus;
+static long clock_ticks;
 
 /* A process of its own per transfer (--workers 0, or no worker could
  * start): our end of a connection it holds until it exits, which is how
@@ -98,6 +105,10 @@ static void child_prologue(void)
 	for (size_t i = 0; i < nkids; i++)
 		close(kids[i].fd);
 	nkids = 0;
+	if (scale_fd >= 0)
+		close(scale_fd);
+	scale_fd = -1;
+	scale_armed = false;
 }
 
 /* From root to the -u user, chrooted with -s: what a process does
@@ -337,18 +348,12 @@ struct proc {
 	bool retired;
 	uint64_t cpu_seen;	/* its CPU time at the last look (scale.h) */
 };
+#define CPU_UNSEEN UINT64_MAX
 static struct proc procs[MAX_PROCS];
 static unsigned rotor;
 /* Workers to keep running: --workers, or with workers_auto from one up
  * to cfg->workers as scale_look decides; back to one at a reload. */
 static unsigned target;
-/* While transfers run and target may grow: a timerfd for scale_look,
- * and what the CPUs had idled and when at the last look. */
-static int scale_fd = -1;
-static bool scale_armed;
-static uint64_t scale_idle, scale_when;
-static cpu_set_t scale_cpus;
-static long clock_ticks;
 
 static void worker_main(int conn)
 {
@@ -513,14 +518,14 @@ static bool idle_now(uint64_t *idle)
 	return n > 0 && scale_parse_stat(proc_text, (size_t)n, &scale_cpus, idle);
 }
 
-static bool cpu_of(pid_t pid, uint64_t *cpu)
+static bool cpu_of(pid_t pid, uint64_t *cpu, char *state)
 {
 	char path[64];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	n = read_proc(path);
-	return n > 0 && scale_parse_pid_stat(proc_text, (size_t)n, cpu);
+	return n > 0 && scale_parse_pid_stat(proc_text, (size_t)n, cpu, state);
 }
 
 static uint64_t monotonic_ns(void)
@@ -536,21 +541,20 @@ static bool may_grow(void)
 	return cfg->workers_auto && target < (unsigned)cfg->workers;
 }
 
-/* One worker more, in a free entry: its index, or -1. */
-static int add_worker(const char *why)
+/* One worker more, in a free entry. */
+static void add_worker(const char *why)
 {
 	for (unsigned i = 0; may_grow() && i < MAX_PROCS; i++) {
 		if (procs[i].conn >= 0 || procs[i].retired)
 			continue;
 		spawn_worker(i);
 		if (procs[i].conn < 0)
-			return -1;
+			return;
 		target++;
 		logmsg(LOG_INFO, "%s: worker %ld started (%u of at most %d)", why,
 		       (long)procs[i].pid, target, cfg->workers);
-		return (int)i;
+		return;
 	}
-	return -1;
 }
 
 static void scale_disarm(void)
@@ -569,40 +573,66 @@ static void scale_arm(void)
 	struct itimerspec every = { { 0, SCALE_TICK_MS * 1000000L },
 				    { 0, SCALE_TICK_MS * 1000000L } };
 
+	char state;
+
 	if (scale_armed || scale_fd < 0 || !may_grow() || !idle_now(&scale_idle))
 		return;
 	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (procs[i].conn >= 0 && !cpu_of(procs[i].pid, &procs[i].cpu_seen))
-			procs[i].cpu_seen = 0;
+		if (procs[i].conn >= 0 && !cpu_of(procs[i].pid, &procs[i].cpu_seen, &state))
+			procs[i].cpu_seen = CPU_UNSEEN;
 	scale_when = monotonic_ns();
 	scale_armed = timerfd_settime(scale_fd, 0, &every, NULL) == 0;
+}
+
+/* A worker that is stopped or in an uninterruptible wait (a read from
+ * a hung file system) serves nobody now: it neither counts as busy nor
+ * keeps the others from counting so. */
+static bool stuck(char state)
+{
+	return state == 'D' || state == 'T' || state == 't';
 }
 
 static void scale_look(void)
 {
 	uint64_t expirations, idle, now = monotonic_ns(), busy[MAX_PROCS];
 	struct scale_tick t = { .busy = busy };
+	unsigned nstuck = 0;
 
 	if (read(scale_fd, &expirations, sizeof(expirations)) < 0 && errno == EAGAIN)
 		return;
+	/* Transfers ended, or no more may start: until the next hand-off
+	 * (scale_arm), the listener's wait is its own again. */
+	if (ledger.nentries == 0 || !may_grow()) {
+		scale_disarm();
+		return;
+	}
 	if (!idle_now(&idle))
 		return;		/* looked again at the next tick */
 	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		uint64_t cpu;
+		uint64_t cpu, seen = procs[i].cpu_seen;
+		char state;
 
-		if (procs[i].conn < 0 || procs[i].retired || !cpu_of(procs[i].pid, &cpu))
+		if (procs[i].conn < 0 || procs[i].retired)
 			continue;
-		busy[t.nworkers++] = cpu > procs[i].cpu_seen ? cpu - procs[i].cpu_seen : 0;
+		if (!cpu_of(procs[i].pid, &cpu, &state)) {
+			busy[t.nworkers++] = 0;		/* unknown: not busy */
+			continue;
+		}
 		procs[i].cpu_seen = cpu;
+		if (stuck(state)) {
+			nstuck++;
+			continue;
+		}
+		busy[t.nworkers++] = seen != CPU_UNSEEN && cpu > seen ? cpu - seen : 0;
 	}
 	t.interval = (now - scale_when) * (uint64_t)clock_ticks / 1000000000u;
 	t.idle = idle > scale_idle ? idle - scale_idle : 0;
 	scale_idle = idle;
 	scale_when = now;
-	if (scale_add_worker(&t, (unsigned)cfg->workers))
+	if (t.nworkers == 0 && nstuck > 0)
+		add_worker("every worker stuck");
+	else if (scale_add_worker(&t, (unsigned)cfg->workers))
 		add_worker("every worker busy and a CPU idle");
-	if (ledger.nentries == 0 || !may_grow())
-		scale_disarm();
 }
 
 /* The most memory this request's transfer may hold: negotiated against
@@ -620,6 +650,17 @@ static uint64_t request_cost(const struct tftp_request *req)
 		p.windowsize = 1;
 	}
 	return budget_transfer_bytes(req->opcode, req->mode, p.blksize, p.windowsize);
+}
+
+/* Logged once a second at most: a burst drops many at once. */
+static void queues_full(void)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now != last)
+		logmsg(LOG_WARNING, "every worker's queue of requests is full: request dropped");
+	last = now;
 }
 
 static int handoff(unsigned i, const uint8_t *buf, size_t n, struct sockaddr_storage *from,
@@ -654,7 +695,7 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 	unsigned live[ENGINE_MAX_WORKERS], nlive, i, pick;
 	uint32_t active[ENGINE_MAX_WORKERS];
 	uint64_t cost = request_cost(req), ticket;
-	int sock, stranger, added;
+	int sock, stranger;
 	bool handed = false, all_full = true;
 
 	reap_workers();
@@ -678,8 +719,11 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 		return;
 	}
 	/* A worker whose queue is full is passed over for the next; when
-	 * all are (stopped, or stuck in a read from a hung file system),
-	 * one more is started if it may be. */
+	 * all are, the request is dropped, as if lost. A full queue alone
+	 * starts no worker: a burst of a thousand requests fills it in a
+	 * moment, and scale_look starts one for a worker that is stuck
+	 * (stopped, or in a read from a hung file system) or busy with a
+	 * CPU to spare. */
 	for (unsigned k = 0; k < nlive; k++) {
 		i = live[(pick + k) % nlive];
 		if (handoff(i, buf, n, from, ticket, sock, stranger) == 0) {
@@ -687,7 +731,7 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 			break;
 		}
 		all_full = all_full && errno == EAGAIN;
-		if (errno != EAGAIN || (k + 1 == nlive && !(all_full && may_grow())))
+		if (errno != EAGAIN)
 			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[i].pid);
 		ledger_end(&ledger, ticket, i);
 		if (k + 1 < nlive && !admit(from, cost, live[(pick + k + 1) % nlive], &ticket)) {
@@ -695,16 +739,10 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 			break;
 		}
 	}
-	if (!handed && all_full && (added = add_worker("every worker's queue full")) >= 0 &&
-	    admit(from, cost, (unsigned)added, &ticket)) {
-		handed = handoff((unsigned)added, buf, n, from, ticket, sock, stranger) == 0;
-		if (!handed) {
-			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[added].pid);
-			ledger_end(&ledger, ticket, (unsigned)added);
-		}
-	}
 	if (handed)
 		scale_arm();
+	else if (all_full)
+		queues_full();
 	close(sock);
 	close(stranger);
 }
@@ -739,8 +777,8 @@ void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t 
 			scale_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		if (scale_fd < 0) {
 			/* No /proc to tell busy from idle: as many as may be. */
-			logmsg(LOG_WARNING, "cannot measure CPU use (/proc/stat): %d workers",
-			       cfg->workers);
+			logmsg(LOG_WARNING, "cannot read the idle time of this process's CPUs "
+			       "in /proc/stat: %d workers", cfg->workers);
 			cfg->workers_auto = false;
 		}
 	}
@@ -853,6 +891,9 @@ void servers_dispatch(const uint8_t *buf, size_t n, const struct tftp_request *r
 
 void servers_retire(void)
 {
+	/* The workers that start after this (a reload, or a request while
+	 * an idle exit waits for transfers to end) start from one again. */
+	target = cfg->workers_auto ? 1 : (unsigned)cfg->workers;
 	drop_spare();
 	reap_workers();
 	for (unsigned i = 0; i < MAX_PROCS; i++) {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # in.tftpd's default number of workers (issue 20): one, and one more
 # only while every worker is busy and a CPU the server may run on is
-# idle (tftpd/scale.h), or when every worker's queue is full; one again
-# after a reload. What the listener reads of the CPUs is faked by bind
+# idle (tftpd/scale.h), or when every worker is stuck; one again after a
+# reload. What the listener reads of the CPUs is faked by bind
 # mounts over /proc/stat and /proc/WORKER/stat (this script's mount
 # namespace only), so the decision is tested whatever else this machine
 # runs.
@@ -17,17 +17,30 @@ workers() { children "$TFTPD_PID" | tr ' ' '\n' | grep . | sort; }
 check "this machine has 2 CPUs or more (a second worker needs one)" test "$(nproc)" -ge 2
 
 # fake_stat IDLE BUSY W: every CPU idle for IDLE ticks in all, worker W
-# busy for BUSY; fixed widths, written in place in one write (the bind
-# mounts hold the inodes), so the listener never reads half a file.
+# busy for BUSY. Fixed widths, each file written in place (the bind
+# mounts hold the inodes) by one write from a whole file, so the
+# listener never reads half of one.
 cp /proc/stat "$WORK/stat.real"
 : >"$WORK/stat"
 : >"$WORK/wstat"
 fake_stat() {
 	awk -v idle="$1" '/^cpu[0-9]/ { printf "%s 100 0 100 %015d 0 0 0 0 0 0\n", $1, idle }
-		/^cpu / || !/^cpu/ { print }' "$WORK/stat.real" |
-		dd of="$WORK/stat" bs=1M conv=notrunc status=none
-	printf '%s (in.tftpd) S 1 1 1 0 -1 4194560 0 0 0 0 %015d 0 0 0 20 0 1 0\n' "$3" "$2" |
-		dd of="$WORK/wstat" bs=1M conv=notrunc status=none
+		/^cpu / || !/^cpu/ { print }' "$WORK/stat.real" >"$WORK/stat.new"
+	dd if="$WORK/stat.new" of="$WORK/stat" bs=1M conv=notrunc status=none
+	printf '%s (in.tftpd) S 1 1 1 0 -1 4194560 0 0 0 0 %015d 0 0 0 20 0 1 0\n' "$3" "$2" \
+		>"$WORK/wstat.new"
+	dd if="$WORK/wstat.new" of="$WORK/wstat" bs=1M conv=notrunc status=none
+}
+# fake_run IDLE_STEP BUSY_STEP W: both counters go up every 0.1 s for
+# 1.5 s, so every look of the listener (each 0.5 s) sees both move, in
+# whatever order it reads the two files.
+IDLE=1000 BUSY=1000
+fake_run() {
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		IDLE=$((IDLE + $1)) BUSY=$((BUSY + $2))
+		fake_stat "$IDLE" "$BUSY" "$3"
+		sleep 0.1
+	done
 }
 
 # ---- one worker, and a second only when it would have a CPU -----------
@@ -42,7 +55,7 @@ done
 sleep 0.8
 check "six fetches one after another are served by that one worker" test "$(workers)" = "$W1"
 
-fake_stat 1000 1000 "$W1"
+fake_stat "$IDLE" "$BUSY" "$W1"
 mount --bind "$WORK/stat" /proc/stat
 mount --bind "$WORK/wstat" "/proc/$W1/stat"
 # A transfer held open keeps the listener looking (it looks only while
@@ -50,12 +63,10 @@ mount --bind "$WORK/wstat" "/proc/$W1/stat"
 $P -w 6000 127.0.0.1 get kernel "$WORK/held" stall=5000 >/dev/null 2>&1 &
 HELD=$!
 sleep 0.2
-fake_stat 1000 1000000 "$W1"
-sleep 1.3
+fake_run 0 100000 "$W1"
 check "a busy worker and no CPU idle: still one worker" test "$(workers)" = "$W1"
 check "... and nothing logged of another" sh -c "! grep -q 'worker .* started' $WORK/tftpd.log"
-fake_stat 1000000000 2000000 "$W1"
-sleep 1.2
+fake_run 100000 100000 "$W1"
 check "a busy worker and a CPU idle: a second worker" test "$(workers | wc -l)" = 2
 check "... and why is logged" expect_line "every worker busy and a CPU idle: worker [0-9]* started \\(2 of at most $(nproc)\\)" "$WORK/tftpd.log"
 check "... and both serve: a fetch is whole" sh -c \
@@ -64,18 +75,45 @@ umount "/proc/$W1/stat"
 umount /proc/stat
 stop "$HELD"
 
+# The retired workers end once their transfers have (the held one's
+# client is gone: its retransmissions are refused); at most 10 s.
 kill -HUP "$TFTPD_PID"
-sleep 0.5
+i=0
+while [ "$(workers | wc -l)" != 1 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 check "a reload: one worker again" test "$(workers | wc -l)" = 1
 check "... which serves" sh -c \
 	"$P -w 1500 127.0.0.1 get alias $WORK/alias && cmp $ROOT/f512 $WORK/alias"
 stop "$TFTPD_PID"
 
+# ---- a stuck worker ----------------------------------------------------
+# Stopped (in life: in a read from a hung file system) while it holds a
+# transfer, it serves nobody: another starts, whatever the CPUs do.
+: >"$WORK/tftpd.log"
+start_tftpd -s "$ROOT" -v
+sleep 0.3
+STUCK=$(workers)
+$P -w 6000 127.0.0.1 get kernel "$WORK/held2" stall=3000 >/dev/null 2>&1 &
+HELD=$!
+sleep 0.2
+kill -STOP "$STUCK"
+sleep 1.2
+check "its one worker stopped with a transfer: a second worker" test "$(workers | wc -l)" = 2
+check "... whose start is logged" expect_line "every worker stuck: worker [0-9]* started" "$WORK/tftpd.log"
+check "... and which serves" sh -c \
+	"$P -w 1000 127.0.0.1 get f1024 $WORK/stuck && cmp $ROOT/f1024 $WORK/stuck"
+kill -CONT "$STUCK"
+stop "$HELD"
+stop "$TFTPD_PID"
+
 # ---- a worker whose queue is full ------------------------------------
-# A worker stuck (SIGSTOP here; in life a read from a hung file system)
-# takes no hand-offs: once its queue is full a second worker starts and
-# serves, whatever the CPUs do. No per-client cap: the flood must reach
-# the queue.
+# A flood against a stopped worker fills its queue: requests past it are
+# dropped, logged once a second at most (not once each), and a second
+# worker starts because the first is stuck, not because its queue is
+# full (a burst of a thousand requests fills a queue too). No per-client
+# cap: the flood must reach the queue.
 : >"$WORK/tftpd.log"
 start_tftpd -s "$ROOT" -v --max-per-client 0
 sleep 0.3
@@ -95,7 +133,11 @@ sleep 1.5
 check "its one worker stopped and its queue full, a request is still served" sh -c \
 	"$P -w 1000 127.0.0.1 get f1024 $WORK/stopped && cmp $ROOT/f1024 $WORK/stopped"
 check "... by a second worker" test "$(workers | wc -l)" = 2
-check "... whose start is logged" expect_line "every worker's queue full: worker [0-9]* started" "$WORK/tftpd.log"
+check "... started for the stuck one" expect_line "every worker stuck: worker [0-9]* started" "$WORK/tftpd.log"
+check "... and not for the full queue" sh -c "! grep -q 'queue full: worker' $WORK/tftpd.log"
+drops=$(grep -c "queue of requests is full: request dropped" "$WORK/tftpd.log" || true)
+check "the drops are logged, once a second at most (got $drops lines)" \
+	test "$drops" -ge 1 -a "$drops" -le 3
 kill -CONT "$STUCK"
 stop "$FLOODER"
 stop "$TFTPD_PID"

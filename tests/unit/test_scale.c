@@ -108,32 +108,62 @@ static void test_stat_refuses_short_and_cut_lines(void **state)
 	assert_false(scale_parse_stat(big, strlen(big), &set, &idle));
 }
 
+static void test_stat_takes_no_line_the_read_cut(void **state)
+{
+	/* cut in the middle of CPU 1's idle figure: 4 of 4012 */
+	static const char cut[] = "cpu0 1 2 3 40 5\ncpu1 1 2 3 4";
+	cpu_set_t set;
+	uint64_t idle;
+
+	(void)state;
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	assert_false(scale_parse_stat(cut, strlen(cut), &set, &idle));
+	CPU_SET(0, &set);
+	assert_true(scale_parse_stat(cut, strlen(cut), &set, &idle));
+	assert_int_equal(idle, 45);
+	assert_false(scale_parse_stat("cpu", 3, &set, &idle));
+	assert_false(scale_parse_stat("cpu\n", 4, &set, &idle));
+}
+
 static void test_pid_stat_counts_from_the_last_paren(void **state)
 {
 	static const char plain[] =
 		"17220 (in.tftpd) S 17176 17176 9745 0 -1 4194304 99 0 0 0 123 45 0 0 20 0 1 0\n";
 	static const char odd[] =
 		"17220 (a) b) R 1 2 3 (c) S 17176 17176 9745 0 -1 4194304 99 0 0 0 7 8 0 0 20 0\n";
+	static const char stuck[] =
+		"9 (in.tftpd) D 1 1 1 0 -1 0 0 0 0 0 5 6 0 0 20 0 1 0\n";
 	uint64_t cpu;
+	char st;
 
 	(void)state;
-	assert_true(scale_parse_pid_stat(plain, strlen(plain), &cpu));
+	assert_true(scale_parse_pid_stat(plain, strlen(plain), &cpu, &st));
 	assert_int_equal(cpu, 168);
-	assert_true(scale_parse_pid_stat(odd, strlen(odd), &cpu));
+	assert_int_equal(st, 'S');
+	assert_true(scale_parse_pid_stat(odd, strlen(odd), &cpu, &st));
 	assert_int_equal(cpu, 15);
+	assert_int_equal(st, 'S');
+	assert_true(scale_parse_pid_stat(stuck, strlen(stuck), &cpu, &st));
+	assert_int_equal(cpu, 11);
+	assert_int_equal(st, 'D');
 }
 
 static void test_pid_stat_refuses_what_is_cut(void **state)
 {
 	static const char cut[] = "17220 (in.tftpd) S 17176 17176 9745 0 -1 4194304 99 0 0 0 123";
 	static const char noparen[] = "17220 in.tftpd S 1 2 3 4 5 6 7 8 9 10 11 12 13";
+	static const char nostate[] = "1 (x) 1 2 3 4 5 6 7 8 9 10 11 12 13";
 	uint64_t cpu = 77;
+	char st;
 
 	(void)state;
-	assert_false(scale_parse_pid_stat(cut, strlen(cut), &cpu));
-	assert_false(scale_parse_pid_stat(noparen, strlen(noparen), &cpu));
-	assert_false(scale_parse_pid_stat("", 0, &cpu));
-	assert_false(scale_parse_pid_stat(")", 1, &cpu));
+	assert_false(scale_parse_pid_stat(cut, strlen(cut), &cpu, &st));
+	assert_false(scale_parse_pid_stat(noparen, strlen(noparen), &cpu, &st));
+	assert_false(scale_parse_pid_stat(nostate, strlen(nostate), &cpu, &st));
+	assert_false(scale_parse_pid_stat("", 0, &cpu, &st));
+	assert_false(scale_parse_pid_stat(")", 1, &cpu, &st));
+	assert_false(scale_parse_pid_stat(") R", 3, &cpu, &st));
 	assert_int_equal(cpu, 77);
 }
 
@@ -146,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_never_past_max_nor_from_nothing),
 		cmocka_unit_test(test_stat_sums_the_cpus_of_the_set),
 		cmocka_unit_test(test_stat_refuses_short_and_cut_lines),
+		cmocka_unit_test(test_stat_takes_no_line_the_read_cut),
 		cmocka_unit_test(test_pid_stat_counts_from_the_last_paren),
 		cmocka_unit_test(test_pid_stat_refuses_what_is_cut),
 	};
