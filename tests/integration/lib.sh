@@ -136,6 +136,21 @@ stop() {
 	wait "$1" 2>/dev/null || true
 }
 
+# flood_requests: 600 RRQs for f512 to 127.0.0.1:69 in about 0.15 s,
+# from one port, in the background (FLOODER, which stays 5 s).
+flood_requests() {
+	python3 - <<'PY' &
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(600):
+    s.sendto(b'\0\x01f512\0octet\0', ('127.0.0.1', 69))
+    if i % 20 == 19:
+        time.sleep(0.005)
+time.sleep(5)
+PY
+	FLOODER=$!
+}
+
 # start_tftpd ARGS...: pxekit's in.tftpd standalone in the foreground,
 # logging to $WORK/tftpd.log; waits for its port (69 unless -a says).
 start_tftpd() {

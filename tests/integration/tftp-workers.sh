@@ -119,16 +119,7 @@ start_tftpd -s "$ROOT" -v --max-per-client 0
 sleep 0.3
 STUCK=$(workers)
 kill -STOP "$STUCK"
-python3 - <<'PY' &
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(600):
-    s.sendto(b'\0\x01f512\0octet\0', ('127.0.0.1', 69))
-    if i % 20 == 19:
-        time.sleep(0.005)
-time.sleep(5)
-PY
-FLOODER=$!
+flood_requests
 sleep 1.5
 check "its one worker stopped and its queue full, a request is still served" sh -c \
 	"$P -w 1000 127.0.0.1 get f1024 $WORK/stopped && cmp $ROOT/f1024 $WORK/stopped"
