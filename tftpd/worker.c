@@ -572,7 +572,6 @@ static void scale_arm(void)
 {
 	struct itimerspec every = { { 0, SCALE_TICK_MS * 1000000L },
 				    { 0, SCALE_TICK_MS * 1000000L } };
-
 	char state;
 
 	if (scale_armed || scale_fd < 0 || !may_grow() || !idle_now(&scale_idle))
