@@ -868,11 +868,19 @@ void servers_polled(const struct pollfd *pfd, size_t n)
 	}
 }
 
+/* At start-up, and for the workers that start after a reload or a
+ * request while an idle exit waits for transfers to end: with
+ * workers_auto, from one again. */
+static void target_from_start(void)
+{
+	target = cfg->workers_auto ? 1 : (unsigned)cfg->workers;
+}
+
 void servers_start(void)
 {
 	unsigned live[ENGINE_MAX_WORKERS];
 
-	target = cfg->workers_auto ? 1 : (unsigned)cfg->workers;
+	target_from_start();
 	if (cfg->workers == 0)
 		spawn_spare();
 	else
@@ -890,9 +898,7 @@ void servers_dispatch(const uint8_t *buf, size_t n, const struct tftp_request *r
 
 void servers_retire(void)
 {
-	/* The workers that start after this (a reload, or a request while
-	 * an idle exit waits for transfers to end) start from one again. */
-	target = cfg->workers_auto ? 1 : (unsigned)cfg->workers;
+	target_from_start();
 	drop_spare();
 	reap_workers();
 	for (unsigned i = 0; i < MAX_PROCS; i++) {
