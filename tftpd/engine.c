@@ -6,14 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "engine.h"
+#include "ledger.h"
+#include "listen.h"
 #include "log.h"
 #include "packet.h"
+#include "tid.h"
 #include "timerheap.h"
 #include "transfer.h"
 
@@ -25,11 +30,12 @@
 #define HANDOFF_TURN 16
 #define MAX_EVENTS 256
 
-enum watch_kind { WATCH_CONN, WATCH_SOCK, WATCH_STRANGER };
+enum watch_kind { WATCH_CONN, WATCH_LISTEN, WATCH_SOCK, WATCH_STRANGER };
 
 struct watch {
 	enum watch_kind kind;
 	struct job *job;	/* NULL for the connection */
+	unsigned listener;	/* WATCH_LISTEN: which */
 };
 
 /* One transfer: its session (files, sockets), its run, its timer. */
@@ -40,7 +46,20 @@ struct job {
 	struct xfer *x;
 	uint64_t ticket;
 	bool ended;
+	bool own;		/* admitted in the worker's own ledger */
 	struct job *next_ended;
+};
+
+/* Sockets made by the listening process for transfers this worker
+ * admits itself (tid_make_pair): pairs per family, asked for again
+ * when they run low. Without any, a transfer makes its own, whose
+ * buffers the system's maximum limits. */
+#define STOCK_PAIRS (2 * ENGINE_SOCKETS_BATCH)
+#define STOCK_LOW (ENGINE_SOCKETS_BATCH / 2)
+struct stock {
+	int fds[2 * STOCK_PAIRS];
+	unsigned pairs;
+	bool asked;
 };
 
 struct engine {
@@ -59,6 +78,19 @@ struct engine {
 	uint64_t *reports;
 	size_t nreports, reports_cap;
 	bool listener_gone;
+
+	/* Taking requests itself (nlisten > 0 until told to stop). */
+	const int *listen_fds;
+	const struct sockaddr_storage *bound;
+	size_t nlisten;
+	struct watch *listen_watch;
+	struct ledger ledger;
+	struct stock stock[2];	/* AF_INET, AF_INET6 */
+	unsigned own_jobs, told_jobs;
+	uint64_t told_at;	/* transfer_now_us */
+	bool took;		/* requests came since told_at */
+	uint64_t took_at;	/* the last one, CLOCK_MONOTONIC ns */
+	unsigned hint;
 };
 
 /* A listener that reads no reports is looked at again this often. */
@@ -91,25 +123,36 @@ static void report_end(struct engine *e, uint64_t ticket)
 	e->reports[e->nreports++] = ticket;
 }
 
+/* Without waiting: false if the listener's queue is full or it is
+ * gone (then nothing more is sent). */
+static bool tell(struct engine *e, const uint64_t *msg, size_t n)
+{
+	if (e->listener_gone)
+		return false;
+	if (send(e->conn, msg, n * sizeof(*msg), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return true;
+	if (errno != EAGAIN && errno != EINTR && errno != ENOBUFS)
+		e->listener_gone = true;	/* nobody left to tell */
+	return false;
+}
+
 static void send_reports(struct engine *e)
 {
+	uint64_t msg[ENGINE_REPORT_MAX + 1] = { ENGINE_ENDED };
 	size_t sent = 0;
 
-	while (sent < e->nreports && !e->listener_gone) {
+	while (sent < e->nreports) {
 		size_t k = e->nreports - sent;
 
 		if (k > ENGINE_REPORT_MAX)
 			k = ENGINE_REPORT_MAX;
-		if (send(e->conn, e->reports + sent, k * sizeof(*e->reports),
-			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-			if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS)
-				break;
-			e->listener_gone = true;	/* nobody left to tell */
-			sent = e->nreports;
+		memcpy(msg + 1, e->reports + sent, k * sizeof(*msg));
+		if (!tell(e, msg, k + 1))
 			break;
-		}
 		sent += k;
 	}
+	if (e->listener_gone)
+		sent = e->nreports;
 	memmove(e->reports, e->reports + sent, (e->nreports - sent) * sizeof(*e->reports));
 	e->nreports -= sent;
 }
@@ -126,7 +169,12 @@ static void end_job(struct engine *e, struct job *j, enum transfer_status st)
 	/* Closing the sockets takes them out of the epoll set. */
 	session_close(j->session, st == TRANSFER_DONE ? 0 : -1);
 	j->session = NULL;
-	report_end(e, j->ticket);
+	if (j->own) {
+		ledger_end(&e->ledger, j->ticket, 0);
+		e->own_jobs--;
+	} else {
+		report_end(e, j->ticket);
+	}
 	e->jobs--;
 	j->next_ended = e->ended;
 	e->ended = j;
@@ -162,8 +210,17 @@ static int watch_fd(struct engine *e, int fd, struct watch *w)
 	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A transfer that never started: its charge ends. */
+static void not_started(struct engine *e, uint64_t ticket, bool own)
+{
+	if (own)
+		ledger_end(&e->ledger, ticket, 0);
+	else
+		report_end(e, ticket);
+}
+
 static void start_job(struct engine *e, const struct engine_handoff *h,
-		      const struct tftp_request *req, int sock, int stranger)
+		      const struct tftp_request *req, int sock, int stranger, bool own)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	struct transfer *t;
@@ -173,20 +230,22 @@ static void start_job(struct engine *e, const struct engine_handoff *h,
 		logmsg(LOG_ERR, "out of memory");
 		close(sock);
 		close(stranger);
-		report_end(e, h->ticket);
+		not_started(e, h->ticket, own);
 		return;
 	}
 	j->session = session_open(e->cfg, req, (const struct sockaddr *)&h->client, sock,
 				  stranger);
 	if (j->session == NULL) {	/* answered already */
 		free(j);
-		report_end(e, h->ticket);
+		not_started(e, h->ticket, own);
 		return;
 	}
 	j->ticket = h->ticket;
+	j->own = own;
+	e->own_jobs += own;
 	timer_init(&j->timer);
-	j->sock_watch = (struct watch){ WATCH_SOCK, j };
-	j->stranger_watch = (struct watch){ WATCH_STRANGER, j };
+	j->sock_watch = (struct watch){ WATCH_SOCK, j, 0 };
+	j->stranger_watch = (struct watch){ WATCH_STRANGER, j, 0 };
 	e->jobs++;
 	t = session_transfer(j->session);
 	if (watch_fd(e, t->sock, &j->sock_watch) < 0 ||
@@ -201,11 +260,174 @@ static void start_job(struct engine *e, const struct engine_handoff *h,
 	settle(e, j, st);
 }
 
-/* Takes one hand-off; 0 when none is waiting, -1 at the end of them. */
+/* ---- taking requests itself ------------------------------------------ */
+
+static struct stock *stock_of(struct engine *e, int family)
+{
+	return family == AF_INET ? &e->stock[0] : family == AF_INET6 ? &e->stock[1] : NULL;
+}
+
+static void close_fds(const int *fds, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		close(fds[k]);
+}
+
+/* Asks the listening process for a batch when the stock runs low;
+ * once until it comes. */
+static void restock(struct engine *e, int family)
+{
+	struct stock *st = stock_of(e, family);
+	uint64_t msg[2] = { ENGINE_WANT_SOCKETS, (uint64_t)family };
+
+	if (st != NULL && !st->asked && st->pairs < STOCK_LOW)
+		st->asked = tell(e, msg, 2);
+}
+
+/* Two sockets from the stock into made; false if there are none. */
+static bool from_stock(struct engine *e, int family, int made[2])
+{
+	struct stock *st = stock_of(e, family);
+
+	if (st == NULL || st->pairs == 0)
+		return false;
+	st->pairs--;
+	made[0] = st->fds[2 * st->pairs];
+	made[1] = st->fds[2 * st->pairs + 1];
+	restock(e, family);
+	return true;
+}
+
+/* Told to take no more (or the listener is gone): the listening sockets
+ * are the listening process's again. */
+static void stop_listening(struct engine *e)
+{
+	for (size_t i = 0; i < e->nlisten; i++) {
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->listen_fds[i], NULL);
+		close(e->listen_fds[i]);
+	}
+	e->nlisten = 0;
+	for (unsigned f = 0; f < 2; f++) {
+		close_fds(e->stock[f].fds, 2 * e->stock[f].pairs);
+		e->stock[f].pairs = 0;
+		e->stock[f].asked = true;	/* no more */
+	}
+}
+
+static void take_requests(struct engine *e, unsigned i)
+{
+	static uint8_t buf[TFTP_MAX_REQUEST + 1];
+
+	for (int k = 0; k < HANDOFF_TURN && i < e->nlisten; k++) {
+		struct engine_handoff h;
+		struct sockaddr_storage local;
+		struct tftp_request req;
+		int fd = e->listen_fds[i], made[2], sock, stranger;
+		bool stocked;
+		ssize_t n = listen_receive(fd, &e->bound[i], buf, sizeof(buf) - 1, &h.client, &local);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			/* As the listening process would: it ends (the
+			 * transfers run to their end), and the listening
+			 * process takes the requests again. */
+			logmsg(LOG_ERR, "recvfrom: %m");
+			stop_listening(e);
+			return;
+		}
+		if (h.client.ss_family != AF_INET && h.client.ss_family != AF_INET6)
+			continue;
+		if ((size_t)n > sizeof(buf) - 1)
+			n = sizeof(buf) - 1;
+		e->took = true;
+		e->took_at = transfer_now_us() * 1000u;
+		if (!listen_parse(fd, buf, (size_t)n, &h.client, &req) ||
+		    !admit_request(&e->ledger, &h.client, admit_cost(e->cfg, &req), 0, &h.ticket))
+			continue;
+		stocked = from_stock(e, local.ss_family, made);
+		sock = tid_sockets(e->cfg, &local, req.opcode == TFTP_RRQ,
+				   (struct sockaddr *)&h.client, e->hint++, stocked ? made : NULL,
+				   &stranger);
+		if (sock < 0) {
+			ledger_end(&e->ledger, h.ticket, 0);
+			continue;
+		}
+		start_job(e, &h, &req, sock, stranger, true);
+	}
+}
+
+/* When the listening process is next to hear how many transfers of our
+ * own run (ENGINE_RUNNING): once a second at most, after that number
+ * changed or requests came (its idle exit's sign of life); never with
+ * nothing new. Not at each change: a client fetching one small file
+ * after another would wake it twice a fetch. */
+static uint64_t running_due(const struct engine *e)
+{
+	if (e->own_jobs == e->told_jobs && !e->took)
+		return UINT64_MAX;
+	return e->told_at + 1000000u;
+}
+
+static void tell_running(struct engine *e)
+{
+	uint64_t now = transfer_now_us(), msg[3] = { ENGINE_RUNNING, e->own_jobs, e->took_at };
+
+	if (now >= running_due(e) && tell(e, msg, 3)) {
+		e->told_jobs = e->own_jobs;
+		e->told_at = now;
+		e->took = false;
+	}
+}
+
+static void obey(struct engine *e, const struct engine_order *o, const int *fds, size_t nfds)
+{
+	struct stock *st = stock_of(e, o->family);
+	size_t k = 0;
+
+	if (o->what == ENGINE_SOCKETS && st != NULL && e->nlisten > 0) {
+		st->asked = false;
+		for (; k + 1 < nfds && st->pairs < STOCK_PAIRS; k += 2) {
+			st->fds[2 * st->pairs] = fds[k];
+			st->fds[2 * st->pairs + 1] = fds[k + 1];
+			st->pairs++;
+		}
+	} else if (o->what == ENGINE_STOP_TAKING) {
+		stop_listening(e);
+	}
+	close_fds(fds + k, nfds - k);
+}
+
+/* ---- from the listening process ------------------------------------- */
+
+#define MAX_PASSED (2 * ENGINE_SOCKETS_BATCH)
+
+/* The descriptors that came with msg, into fds (room for MAX_PASSED);
+ * how many. */
+static size_t passed_fds(struct msghdr *msg, int *fds)
+{
+	size_t n = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (k > MAX_PASSED - n)
+			k = MAX_PASSED - n;
+		memcpy(fds + n, CMSG_DATA(c), k * sizeof(int));
+		n += k;
+	}
+	return n;
+}
+
+/* Takes one message: a hand-off or an order. 0 when none is waiting,
+ * -1 at the end of them. */
 static int take_handoff(struct engine *e)
 {
 	static uint8_t buf[sizeof(struct engine_handoff) + TFTP_MAX_REQUEST + 1];
-	int fds[2];
+	int fds[MAX_PASSED];
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(fds))];
@@ -214,41 +436,40 @@ static int take_handoff(struct engine *e)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
 			      .msg_controllen = sizeof(control.buf) };
 	struct engine_handoff h;
+	struct engine_order o;
 	struct tftp_request req;
-	struct cmsghdr *c;
 	const char *errmsg;
 	ssize_t n = recvmsg(e->conn, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	size_t nfds;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0)
-		return -1;
-	if ((size_t)n <= sizeof(h))
-		return -1;	/* not from our listener: serve no more */
+	nfds = passed_fds(&msg, fds);
+	if ((size_t)n == sizeof(o)) {
+		memcpy(&o, buf, sizeof(o));
+		obey(e, &o, fds, nfds);
+		return 1;
+	}
+	if ((size_t)n <= sizeof(h)) {
+		close_fds(fds, nfds);
+		return -1;	/* the end, or not from our listener */
+	}
 	memcpy(&h, buf, sizeof(h));
-	c = CMSG_FIRSTHDR(&msg);
-	if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(fds))) {
+	if (nfds != 2) {
 		/* The sockets did not come (out of descriptors: MSG_CTRUNC):
 		 * this request is lost, the client will ask again. */
 		logmsg(LOG_ERR, "a request came without its sockets%s",
 		       msg.msg_flags & MSG_CTRUNC ? " (out of descriptors)" : "");
-		if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
-			memcpy(fds, CMSG_DATA(c), sizeof(int));
-			close(fds[0]);	/* one of the two came */
-		}
+		close_fds(fds, nfds);
 		report_end(e, h.ticket);
 		return 1;
 	}
-	memcpy(fds, CMSG_DATA(c), sizeof(fds));
 	if (tftp_parse_request(buf + sizeof(h), (size_t)n - sizeof(h), &req, &errmsg) != 0) {
-		close(fds[0]);
-		close(fds[1]);
+		close_fds(fds, nfds);
 		report_end(e, h.ticket);
 		return 1;	/* the listener parsed it already: cannot be */
 	}
-	start_job(e, &h, &req, fds[0], fds[1]);
+	start_job(e, &h, &req, fds[0], fds[1], false);
 	return 1;
 }
 
@@ -272,9 +493,13 @@ static void on_event(struct engine *e, struct watch *w, uint32_t events)
 				 * still held has ended. */
 				epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->conn, NULL);
 				e->taking = false;
+				stop_listening(e);
 				return;
 			}
 		}
+		return;
+	case WATCH_LISTEN:
+		take_requests(e, w->listener);
 		return;
 	case WATCH_SOCK:
 		if (!j->ended)
@@ -302,22 +527,20 @@ static void run_timers(struct engine *e)
 	}
 }
 
-/* Until the first deadline; -1 (no timeout) with none. */
+/* Until the first deadline (a transfer's, or news owed to the
+ * listening process); -1 (no timeout) with none. */
 static struct timespec *wait_time(struct engine *e, struct timespec *ts)
 {
 	struct timer *t = timerheap_first(&e->timers);
-	uint64_t now, left;
+	uint64_t now = transfer_now_us(), when = t ? t->when : UINT64_MAX, left;
 
-	if (t == NULL) {
-		if (e->nreports == 0)
-			return NULL;
-		*ts = (struct timespec){ 0, REPORT_RETRY_NS };
-		return ts;
-	}
-	now = transfer_now_us();
-	left = t->when > now ? t->when - now : 0;
-	if (e->nreports > 0 && left > REPORT_RETRY_NS / 1000)
-		left = REPORT_RETRY_NS / 1000;
+	if (e->listen_watch != NULL && running_due(e) < when)
+		when = running_due(e);
+	if (e->nreports > 0 && now + REPORT_RETRY_NS / 1000 < when)
+		when = now + REPORT_RETRY_NS / 1000;
+	if (when == UINT64_MAX)
+		return NULL;
+	left = when > now ? when - now : 0;
 	ts->tv_sec = (time_t)(left / 1000000u);
 	ts->tv_nsec = (long)(left % 1000000u) * 1000;
 	return ts;
@@ -342,15 +565,51 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
 	return n;
 }
 
-int engine_run(const struct tftpd_config *cfg, int conn)
+/* Whether an event is news of requests: a hand-off, or a request on a
+ * listening socket (the watches of transfers ended this turn are
+ * freed only after it). */
+static bool is_request(const struct epoll_event *ev)
+{
+	const struct watch *w = ev->data.ptr;
+
+	return w->kind == WATCH_CONN || w->kind == WATCH_LISTEN;
+}
+
+/* The listening sockets in the wait, a ledger of its own, and a first
+ * stock of sockets asked for. */
+static int start_listening(struct engine *e)
+{
+	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
+	uint64_t fallback = transfer_now_us() ^ (uint64_t)getpid();
+
+	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
+		memcpy(key, &fallback, sizeof(fallback));
+	ledger_init(&e->ledger, e->cfg->max_per_client, e->cfg->memory_limit, key);
+	e->hint = (unsigned)getpid();
+	e->listen_watch = calloc(e->nlisten, sizeof(*e->listen_watch));
+	if (e->listen_watch == NULL)
+		return -1;
+	for (size_t i = 0; i < e->nlisten; i++) {
+		e->listen_watch[i] = (struct watch){ WATCH_LISTEN, NULL, (unsigned)i };
+		if (watch_fd(e, e->listen_fds[i], &e->listen_watch[i]) < 0)
+			return -1;
+		restock(e, e->bound[i].ss_family);
+	}
+	return 0;
+}
+
+int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
+	       const struct sockaddr_storage *bound, size_t nlisten)
 {
 	struct engine e = { .cfg = cfg, .conn = conn, .taking = true,
-			    .conn_watch = { WATCH_CONN, NULL } };
+			    .conn_watch = { WATCH_CONN, NULL, 0 },
+			    .listen_fds = fds, .bound = bound, .nlisten = nlisten };
 	struct epoll_event ev[MAX_EVENTS];
 
 	timerheap_init(&e.timers);
 	e.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e.epfd < 0 || watch_fd(&e, conn, &e.conn_watch) < 0) {
+	if (e.epfd < 0 || watch_fd(&e, conn, &e.conn_watch) < 0 ||
+	    (nlisten > 0 && start_listening(&e) < 0)) {
 		logmsg(LOG_ERR, "epoll: %m");
 		return EX_OSERR;
 	}
@@ -365,16 +624,22 @@ int engine_run(const struct tftpd_config *cfg, int conn)
 		 * while the running transfers' packets wait in their sockets
 		 * for a few hand-offs (HANDOFF_TURN) at most. */
 		for (int i = 0; i < n; i++)
-			if (ev[i].data.ptr == &e.conn_watch)
+			if (is_request(&ev[i]))
 				on_event(&e, ev[i].data.ptr, ev[i].events);
 		for (int i = 0; i < n; i++)
-			if (ev[i].data.ptr != &e.conn_watch)
+			if (!is_request(&ev[i]))
 				on_event(&e, ev[i].data.ptr, ev[i].events);
 		run_timers(&e);
 		free_ended(&e);
 		if (e.nreports > 0)
 			send_reports(&e);
+		if (e.listen_watch != NULL)
+			tell_running(&e);
 	}
+	stop_listening(&e);
+	free(e.listen_watch);
+	if (nlisten > 0)
+		ledger_free(&e.ledger);
 	/* What could not be told is cleared when conn closes at our exit. */
 	free(e.reports);
 	timerheap_free(&e.timers);

@@ -1,6 +1,9 @@
 /* A worker: many transfers in one process, one epoll loop, a struct per
  * transfer and their deadlines in a timer heap. Requests come from the
- * listening process with their transfer sockets already made. */
+ * listening process with their transfer sockets already made, or, for
+ * the one worker that takes requests itself (worker.h), from the
+ * listening sockets: then it admits them in a ledger of its own and
+ * binds their sockets from a stock the listening process made. */
 #ifndef TFTPD_ENGINE_H
 #define TFTPD_ENGINE_H
 
@@ -19,14 +22,45 @@ struct engine_handoff {
 	uint64_t ticket;
 };
 
-/* What a worker sends back: the tickets of transfers that ended, as
- * uint64_t, up to this many in one message. The listener's own ledger
- * decides what they are worth; a worker sends nothing else. */
+/* What else the listening process sends, to the worker that takes
+ * requests itself: a message of exactly this struct, apart from a
+ * hand-off by its size. */
+struct engine_order {
+	uint32_t what;
+	int32_t family;		/* ENGINE_SOCKETS: of the sockets */
+};
+enum {
+	/* 2 * n sockets of family, n <= ENGINE_SOCKETS_BATCH, as SCM_RIGHTS:
+	 * pairs from tid_make_pair. */
+	ENGINE_SOCKETS = 1,
+	/* Take no more requests from the listening sockets: from now on
+	 * they come as hand-offs only. */
+	ENGINE_STOP_TAKING,
+};
+#define ENGINE_SOCKETS_BATCH 32
+
+/* What a worker sends back: messages of uint64_t, the first saying
+ * what the rest are. The listener's own ledger decides what tickets
+ * are worth. */
+enum {
+	ENGINE_ENDED = 1,	/* tickets of transfers that ended, up to
+				 * ENGINE_REPORT_MAX in one message */
+	ENGINE_RUNNING,		/* how many transfers it admitted itself
+				 * run now, and when it last took a request
+				 * (CLOCK_MONOTONIC, ns: the listener's -t
+				 * counts from it); once a second at most,
+				 * when either changed */
+	ENGINE_WANT_SOCKETS,	/* its stock of family (the second) runs
+				 * low */
+};
 #define ENGINE_REPORT_MAX 128
 
 /* Serves what comes on conn until the listening process closes it and
  * the last transfer has ended, telling it on conn of every transfer
- * that ends; returns the exit status. Runs already unprivileged. */
-int engine_run(const struct tftpd_config *cfg, int conn);
+ * that ends; returns the exit status. Runs already unprivileged. With
+ * nlisten > 0 it also takes requests from fds (bound: their addresses,
+ * listen_prepare) until told otherwise. */
+int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
+	       const struct sockaddr_storage *bound, size_t nlisten);
 
 #endif

@@ -35,6 +35,7 @@
 #include "strnum.h"
 #include "tftpd.h"
 #include "engine.h"
+#include "listen.h"
 #include "tid.h"
 #include "transfer.h"
 #include "worker.h"
@@ -357,26 +358,6 @@ static int is_dgram_socket(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
 }
 
-/* Asks for each request's destination address, and notes the socket's
- * own (port 0) for recv_request: it is bound, so it never changes. */
-static void want_pktinfo(int fd, struct sockaddr_storage *bound)
-{
-	int on = 1;
-	socklen_t len = sizeof(*bound);
-
-	memset(bound, 0, sizeof(*bound));
-	if (getsockname(fd, (struct sockaddr *)bound, &len) < 0)
-		return;
-	addr_set_port((struct sockaddr *)bound, 0);
-	if (bound->ss_family == AF_INET6) {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
-		/* A dual-stack socket from inetd also sees IPv4 packets. */
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-	} else {
-		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-	}
-}
-
 static int bind_one(const struct addrinfo *ai)
 {
 	int on = 1, fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -477,77 +458,6 @@ static void install_signals(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
-/* Receives one datagram with the local address it was sent to: the
- * socket's own address (bound, port 0: looked up once, in serve()),
- * refined by the packet info, so a multi-homed server answers from the
- * address it was asked on. */
-static ssize_t recv_request(int fd, const struct sockaddr_storage *bound, uint8_t *buf,
-			    size_t size, struct sockaddr_storage *from,
-			    struct sockaddr_storage *local)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} control;
-	struct iovec iov = { buf, size };
-	struct msghdr msg = {
-		.msg_name = from, .msg_namelen = sizeof(*from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *c;
-	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
-
-	if (n < 0)
-		return n;
-	*local = *bound;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-		    local->ss_family == AF_INET) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			((struct sockaddr_in *)local)->sin_addr = pi.ipi_spec_dst;
-		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
-			   local->ss_family == AF_INET6) {
-			struct in6_pktinfo pi;
-			struct sockaddr_in6 *l6 = (struct sockaddr_in6 *)local;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			l6->sin6_addr = pi.ipi6_addr;
-			l6->sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr) ? pi.ipi6_ifindex : 0;
-		}
-	}
-	return n;
-}
-
-/* Parses in the parent, so a malformed request costs no fork: it gets
- * its ERROR from the listening socket, or nothing if it was an ERROR. */
-static void handle_datagram(int fd, uint8_t *buf, size_t n,
-			    struct sockaddr_storage *from,
-			    struct sockaddr_storage *local)
-{
-	struct tftp_request req;
-	const char *errmsg = NULL;
-	char text[ADDR_STRLEN];
-	struct sockaddr_storage u;
-	int rc = tftp_parse_request(buf, n, &req, &errmsg);
-
-	if (rc != 0) {
-		if (log_verbose(1))
-			logmsg(LOG_NOTICE, "malformed request (%zu bytes, %s) from %s: %s", n,
-			       tftp_opcode_name(n >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0),
-			       addr_ntop(addr_unmap_v4((struct sockaddr *)from, &u), text,
-					 sizeof(text)),
-			       rc < 0 ? "ignored" : errmsg);
-		if (rc > 0)
-			transfer_send_error(fd, (struct sockaddr *)from, (enum tftp_error)rc,
-					    errmsg);
-		return;
-	}
-	servers_dispatch(buf, n, &req, from, local);
-}
-
 /* SIGHUP: the map file again; a broken or missing one keeps the rules
  * in force (load_remap said why). */
 static void reload(struct tftpd_config *cfg)
@@ -582,8 +492,11 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	struct sockaddr_storage bound[MAX_LISTEN_FDS];
 	size_t i, room = MAX_LISTEN_FDS, nserv;
 
-	struct timespec idle = { (time_t)cfg->idle_timeout, 0 }, tick = { 1, 0 };
+	struct timespec wait, tick = { 1, 0 };
+	/* -t counts from the last request, whoever took it. */
+	uint64_t last_request = servers_now_ns(), idle_ns = (uint64_t)cfg->idle_timeout * 1000000000u;
 	bool draining = false;
+	enum servers_listen how;
 	sigset_t block;
 
 	if (pfd == NULL)
@@ -591,14 +504,14 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 	for (i = 0; i < nfds; i++) {
 		pfd[i].fd = fds[i];
 		pfd[i].events = POLLIN;
-		want_pktinfo(fds[i], &bound[i]);
+		listen_prepare(fds[i], &bound[i]);
 	}
 	/* The signals are let in only while ppoll waits: one that comes
 	 * between the flag checks and the wait is not lost until the next
 	 * packet (a SIGTERM to an idle standalone server would be). */
 	sigflags_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &unblocked_mask);
-	servers_init(cfg, fds, nfds, &unblocked_mask);
+	servers_init(cfg, fds, bound, nfds, &unblocked_mask);
 	servers_start();
 	for (;;) {
 		size_t want = nfds + servers_npoll();
@@ -613,7 +526,19 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			}
 		}
 		nserv = servers_pollfds(pfd + nfds, room - nfds);
-		rc = ppoll(pfd, nfds + nserv, idle_exit ? (draining ? &tick : &idle) : NULL,
+		/* A worker that takes requests itself reads them; we watch
+		 * them at most (poll skips a negative descriptor). */
+		how = servers_listening();
+		for (i = 0; i < nfds; i++)
+			pfd[i].fd = how == SERVERS_LISTEN_NONE ? -1 : fds[i];
+		if (idle_exit && !draining) {
+			uint64_t now = servers_now_ns(), end = last_request + idle_ns,
+				 left = end > now ? end - now : 0;
+
+			wait = (struct timespec){ (time_t)(left / 1000000000u),
+						  (long)(left % 1000000000u) };
+		}
+		rc = ppoll(pfd, nfds + nserv, idle_exit ? (draining ? &tick : &wait) : NULL,
 			   &unblocked_mask);
 		/* The reload below logs, which may change errno. */
 		err = errno;
@@ -621,6 +546,8 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 		 * below may need. */
 		if (rc > 0)
 			servers_polled(pfd + nfds, nserv);
+		if (servers_last_request() > last_request)
+			last_request = servers_last_request();
 
 		/* Returning ends the process, which closes the spare's
 		 * connection: the spare ends too. */
@@ -651,15 +578,22 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 		/* Only a request ends a drain: the end of a transfer we
 		 * wait for does not. */
 		for (i = 0; rc > 0 && i < nfds; i++)
-			if (pfd[i].revents & POLLIN)
+			if (pfd[i].revents & POLLIN) {
 				draining = false;
+				last_request = servers_now_ns();
+				if (how == SERVERS_LISTEN_WATCH) {
+					servers_requests_waiting();
+					rc = 0;		/* not ours to read */
+				}
+			}
 		for (i = 0; rc > 0 && i < nfds; i++) {
 			struct sockaddr_storage from, local;
+			struct tftp_request req;
 			ssize_t n;
 
 			if (!(pfd[i].revents & POLLIN))
 				continue;
-			n = recv_request(fds[i], &bound[i], buf, sizeof(buf) - 1, &from, &local);
+			n = listen_receive(fds[i], &bound[i], buf, sizeof(buf) - 1, &from, &local);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR)
 					continue;
@@ -672,7 +606,10 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 			}
 			if ((size_t)n > sizeof(buf) - 1)
 				n = sizeof(buf) - 1;
-			handle_datagram(fds[i], buf, (size_t)n, &from, &local);
+			/* Parsed here, so a malformed request costs no
+			 * worker anything. */
+			if (listen_parse(fds[i], buf, (size_t)n, &from, &req))
+				servers_dispatch(buf, (size_t)n, &req, &from, &local);
 		}
 	}
 }

@@ -105,13 +105,13 @@ static int bind_tid(const struct tftpd_config *cfg, int fd, struct sockaddr_stor
  * bind_lock: afterwards the port is this transfer's alone, and with -R
  * the next transfer moves on to the next port. */
 int tid_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local, bool rrq,
-		const struct sockaddr *client, unsigned hint, int *stranger)
+		const struct sockaddr *client, unsigned hint, const int *made, int *stranger)
 {
 	socklen_t len = sizeof(*local);
-	int fd = udp_socket(local->ss_family);
+	int fd = made ? made[0] : udp_socket(local->ss_family);
 
 	*stranger = -1;
-	if (fd >= 0)
+	if (fd >= 0 && made == NULL)
 		size_buffer(fd, rrq);
 	bind_lock(F_WRLCK);
 	if (fd < 0 || bind_tid(cfg, fd, local, hint) < 0 ||
@@ -119,7 +119,8 @@ int tid_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local, 
 		logmsg(LOG_ERR, "bind: %m");
 		goto fail;
 	}
-	*stranger = udp_socket(local->ss_family);
+	*stranger = made ? made[1] : udp_socket(local->ss_family);
+	made = NULL;	/* both are ours to close from here */
 	if (*stranger < 0 || bind(*stranger, (struct sockaddr *)local, len) < 0 ||
 	    close_port(fd) < 0 || close_port(*stranger) < 0) {
 		logmsg(LOG_ERR, "bind: %m");
@@ -133,9 +134,29 @@ int tid_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local, 
 	return fd;
 fail:
 	bind_lock(F_UNLCK);
+	if (made && made[1] >= 0)
+		close(made[1]);
 	if (fd >= 0)
 		close(fd);
 	if (*stranger >= 0)
 		close(*stranger);
 	return -1;
+}
+
+int tid_make_pair(int family, int fds[2])
+{
+	fds[0] = udp_socket(family);
+	fds[1] = udp_socket(family);
+	if (fds[0] < 0 || fds[1] < 0) {
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
+		return -1;
+	}
+	/* Either way the data may flow: a read's sockets take a window of
+	 * DATA, a write's a window coming in. */
+	size_buffer(fds[0], true);
+	size_buffer(fds[0], false);
+	return 0;
 }

@@ -1,7 +1,9 @@
 /* A transfer's port (its TID): two sockets on one port that no local
  * user can join (issue 21), from the -R range if one was given. Made by
- * whoever still has root: the listening process for the workers, the
- * forked child itself for a transfer of its own. */
+ * whoever still has root (the listening process for the workers it
+ * hands requests to, the forked child itself for a transfer of its
+ * own), or by the worker that takes requests itself, from sockets the
+ * listening process made for it while it had root (tid_make_pair). */
 #ifndef TFTPD_TID_H
 #define TFTPD_TID_H
 
@@ -18,8 +20,14 @@ void tid_forget(void);
 /* Binds the transfer's sockets on *local (the address the request came
  * to; its port is filled in) and connects the first to client; returns
  * it and sets *stranger, or -1 (logged). hint picks where in the -R
- * range the search for a free port starts. */
+ * range the search for a free port starts. made: two sockets from
+ * tid_make_pair (of local's family) to use, closed on failure; NULL:
+ * new ones, whose buffers only root can size past the system's
+ * maximum. */
 int tid_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local, bool rrq,
-		const struct sockaddr *client, unsigned hint, int *stranger);
+		const struct sockaddr *client, unsigned hint, const int *made, int *stranger);
+/* Two unbound sockets for tid_sockets, buffers sized for a whole window
+ * either way; 0, or -1 (errno). */
+int tid_make_pair(int family, int fds[2]);
 
 #endif

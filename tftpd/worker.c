@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "budget.h"
 #include "engine.h"
 #include "ledger.h"
@@ -34,6 +35,7 @@
 
 static struct tftpd_config *cfg;
 static int *listen_fds;
+static const struct sockaddr_storage *listen_bound;
 static size_t nlisten;
 /* The signal mask outside the listening loop's wait, for children. */
 static sigset_t child_mask;
@@ -92,15 +94,16 @@ static int drop_privileges(void)
 }
 
 /* What a forked process does before it knows its request: it is no
- * listener, and the signals that only tell the parent something end it. */
-static void child_prologue(void)
+ * listener (unless it is to take requests itself), and the signals that
+ * only tell the parent something end it. */
+static void child_prologue(bool takes)
 {
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &child_mask, NULL);
-	for (size_t i = 0; i < nlisten; i++)
+	for (size_t i = 0; i < nlisten && !takes; i++)
 		close(listen_fds[i]);
 	for (size_t i = 0; i < nkids; i++)
 		close(kids[i].fd);
@@ -136,7 +139,7 @@ static void child(const struct tftp_request *req, struct sockaddr_storage *from,
 	int sock, stranger;
 
 	sock = tid_sockets(cfg, local, req->opcode == TFTP_RRQ, (struct sockaddr *)from,
-			   (unsigned)getpid(), &stranger);
+			   (unsigned)getpid(), NULL, &stranger);
 	if (sock < 0)
 		_exit(EX_IOERR);
 	tid_forget();	/* the transfer may not hold up the others */
@@ -179,7 +182,7 @@ static void spare_wait(int conn)
 	const char *errmsg;
 	ssize_t n;
 
-	child_prologue();
+	child_prologue(false);
 	handoff_msg(&msg, iov, &from, &local, request, sizeof(request));
 	do
 		n = recvmsg(conn, &msg, 0);
@@ -221,45 +224,6 @@ static void drop_spare(void)
 	spare_fd = -1;
 }
 
-/* A request not admitted goes unanswered, as if it was lost, and the
- * client's own retransmission of it tries again (dnsmasq does the same
- * at its tftp-max). Logged at most once a second. */
-static void not_admitted(const struct sockaddr_storage *from, uint64_t cost,
-			 enum ledger_verdict v)
-{
-	static time_t last;
-	time_t now = time(NULL);
-	char text[ADDR_STRLEN];
-	struct sockaddr_storage u;
-	const struct sockaddr *sa = (const struct sockaddr *)from;
-
-	if (now == last)
-		return;
-	last = now;
-	addr_ntop(addr_unmap_v4(sa, &u), text, sizeof(text));
-	if (v == LEDGER_CLIENT_FULL)
-		logmsg(LOG_WARNING, "%s has %u transfers running (--max-per-client): "
-		       "request not answered", text, ledger_client_active(&ledger, sa));
-	else if (v == LEDGER_MEMORY_FULL)
-		logmsg(LOG_WARNING, "memory limit reached (%ju KiB in use, %ju more asked): "
-		       "request from %s not answered", (uintmax_t)(ledger.in_use / 1024),
-		       (uintmax_t)(cost / 1024), text);
-	else
-		logmsg(LOG_WARNING, "%u transfers running, no room for more: "
-		       "request from %s not answered", ledger.nentries, text);
-}
-
-static bool admit(const struct sockaddr_storage *from, uint64_t cost, unsigned owner,
-		  uint64_t *ticket)
-{
-	enum ledger_verdict v = ledger_admit(&ledger, (const struct sockaddr *)from, cost, owner,
-					     ticket);
-
-	if (v != LEDGER_ADMITTED)
-		not_admitted(from, cost, v);
-	return v == LEDGER_ADMITTED;
-}
-
 /* Children are charged no memory (each is a process of its own), only
  * against their client's cap. */
 #define CHILD_OWNER MAX_PROCS
@@ -295,7 +259,7 @@ static void start_child(const uint8_t *buf, size_t n, const struct tftp_request 
 	int sv[2];
 	pid_t pid;
 
-	if (!admit(from, 0, CHILD_OWNER, &ticket))
+	if (!admit_request(&ledger, from, 0, CHILD_OWNER, &ticket))
 		return;
 	if (spare_fd >= 0) {
 		struct iovec iov[3];
@@ -325,7 +289,7 @@ static void start_child(const uint8_t *buf, size_t n, const struct tftp_request 
 		pid = fork();
 		if (pid == 0) {
 			close(sv[0]);
-			child_prologue();
+			child_prologue(false);
 			child(req, from, local);
 		}
 		close(sv[1]);
@@ -346,7 +310,12 @@ struct proc {
 	pid_t pid;
 	int conn;		/* our end; -1: the entry is free */
 	bool retired;
+	/* Takes requests from the listening sockets itself; running: how
+	 * many of those it said run (ENGINE_RUNNING). */
+	bool takes;
+	uint32_t running;
 	uint64_t cpu_seen;	/* its CPU time at the last look (scale.h) */
+	bool stuck;		/* at the last look (stuck()) */
 };
 #define CPU_UNSEEN UINT64_MAX
 static struct proc procs[MAX_PROCS];
@@ -355,12 +324,13 @@ static unsigned rotor;
  * to cfg->workers as scale_look decides; back to one at a reload. */
 static unsigned target;
 
-static void worker_main(int conn)
+static void worker_main(int conn, bool takes)
 {
-	child_prologue();
+	child_prologue(takes);
 	/* two sockets and a file per transfer: a thousand pass 1024 */
 	nofile_raise();
-	tid_forget();
+	if (!takes)
+		tid_forget();
 	for (unsigned j = 0; j < MAX_PROCS; j++)
 		if (procs[j].conn >= 0)
 			close(procs[j].conn);
@@ -368,10 +338,10 @@ static void worker_main(int conn)
 	 * hand-off: no worker may hold a way to send it one */
 	drop_spare();
 	become_unprivileged();
-	_exit(engine_run(cfg, conn));
+	_exit(engine_run(cfg, conn, listen_fds, listen_bound, takes ? nlisten : 0));
 }
 
-static void spawn_worker(unsigned i)
+static void spawn_worker(unsigned i, bool takes)
 {
 	int sv[2];
 	pid_t pid;
@@ -383,7 +353,7 @@ static void spawn_worker(unsigned i)
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		worker_main(sv[1]);
+		worker_main(sv[1], takes);
 	}
 	close(sv[1]);
 	if (pid < 0) {
@@ -391,7 +361,61 @@ static void spawn_worker(unsigned i)
 		close(sv[0]);
 		return;
 	}
-	procs[i] = (struct proc){ .pid = pid, .conn = sv[0] };
+	procs[i] = (struct proc){ .pid = pid, .conn = sv[0], .takes = takes };
+}
+
+/* One worker that takes requests itself, when one worker is all there
+ * is to be: a request then wakes one process, not the listening one and
+ * then a worker (half the CPU of a small fetch, and its first reply in
+ * less than half the time). The transfer's ports must be ones an
+ * unprivileged process may bind. */
+static bool one_takes(void)
+{
+	return target == 1 && (cfg->port_lo == 0 || cfg->port_lo >= 1024);
+}
+
+static struct proc *taker(void)
+{
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (procs[i].conn >= 0 && !procs[i].retired && procs[i].takes)
+			return &procs[i];
+	return NULL;
+}
+
+/* Sockets for the worker that takes requests, made while we have root
+ * (tid_make_pair), for the family it asked for. */
+static void give_sockets(unsigned i, uint64_t family)
+{
+	struct engine_order o = { ENGINE_SOCKETS, (int32_t)family };
+	int fds[2 * ENGINE_SOCKETS_BATCH];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} control;
+	struct iovec iov = { &o, sizeof(o) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf };
+	struct cmsghdr *c;
+	size_t n = 0;
+
+	if (!procs[i].takes || (family != AF_INET && family != AF_INET6))
+		return;
+	while (n < ENGINE_SOCKETS_BATCH && tid_make_pair((int)family, fds + 2 * n) == 0)
+		n++;
+	if (n == 0) {
+		logmsg(LOG_ERR, "socket: %m");
+		return;
+	}
+	memset(&control, 0, sizeof(control));
+	msg.msg_controllen = CMSG_SPACE(2 * n * sizeof(int));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(2 * n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, 2 * n * sizeof(int));
+	/* Never waits (handoff()); a worker that asks again gets more. */
+	sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	for (size_t k = 0; k < 2 * n; k++)
+		close(fds[k]);
 }
 
 /* A worker's report: tickets of transfers it ended. Only ones it holds
@@ -399,6 +423,11 @@ static void spawn_worker(unsigned i)
  * and changes nothing. A few messages a turn, so a worker that floods
  * its connection holds up nobody. */
 #define REPORTS_TURN 16
+
+static void scale_arm(void);
+/* What servers_last_request says; when a request last woke us while a
+ * worker takes them itself. */
+static uint64_t last_taken, waiting_since;
 
 static void bad_report(unsigned i)
 {
@@ -413,20 +442,34 @@ static void bad_report(unsigned i)
 
 static void read_reports(unsigned i)
 {
-	uint64_t r[ENGINE_REPORT_MAX + 1];
+	uint64_t r[ENGINE_REPORT_MAX + 2];
 
 	for (int m = 0; m < REPORTS_TURN; m++) {
 		ssize_t n = recv(procs[i].conn, r, sizeof(r), MSG_DONTWAIT);
+		size_t k = (size_t)n / sizeof(r[0]);
 
 		if (n <= 0)
 			return;
-		if (n % (ssize_t)sizeof(r[0]) != 0 || (size_t)n > ENGINE_REPORT_MAX * sizeof(r[0])) {
+		if (n % (ssize_t)sizeof(r[0]) != 0 || k > ENGINE_REPORT_MAX + 1 || k < 2) {
 			bad_report(i);
 			continue;
 		}
-		for (size_t k = 0; k < (size_t)n / sizeof(r[0]); k++)
-			if (!ledger_end(&ledger, r[k], i))
-				bad_report(i);
+		if (r[0] == ENGINE_ENDED) {
+			for (size_t t = 1; t < k; t++)
+				if (!ledger_end(&ledger, r[t], i))
+					bad_report(i);
+		} else if (r[0] == ENGINE_RUNNING && k == 3) {
+			procs[i].running = r[1] > UINT32_MAX ? UINT32_MAX : (uint32_t)r[1];
+			/* Its clock is ours; never later than now. */
+			if (r[2] > last_taken && r[2] <= servers_now_ns())
+				last_taken = r[2];
+			if (procs[i].running > 0)
+				scale_arm();
+		} else if (r[0] == ENGINE_WANT_SOCKETS && k == 2) {
+			give_sockets(i, r[1]);
+		} else {
+			bad_report(i);
+		}
 	}
 }
 
@@ -442,6 +485,8 @@ static void worker_gone(unsigned i)
 	close(p->conn);
 	p->conn = -1;
 	p->retired = false;
+	p->takes = false;
+	p->running = 0;
 	ledger_end_owner(&ledger, i);
 }
 
@@ -486,7 +531,7 @@ static unsigned live_workers(unsigned *live)
 	for (unsigned i = 0; i < MAX_PROCS && n < target; i++) {
 		if (procs[i].conn >= 0 || procs[i].retired)
 			continue;
-		spawn_worker(i);
+		spawn_worker(i, n == 0 && one_takes());
 		if (procs[i].conn >= 0)
 			live[n++] = i;
 	}
@@ -528,7 +573,7 @@ static bool cpu_of(pid_t pid, uint64_t *cpu, char *state)
 	return n > 0 && scale_parse_pid_stat(proc_text, (size_t)n, cpu, state);
 }
 
-static uint64_t monotonic_ns(void)
+uint64_t servers_now_ns(void)
 {
 	struct timespec ts;
 
@@ -541,13 +586,32 @@ static bool may_grow(void)
 	return cfg->workers_auto && target < (unsigned)cfg->workers;
 }
 
+/* The worker that took requests itself takes them as hand-offs from
+ * now on, and we take them again, for all the workers; if it cannot be
+ * told (stopped, its queue full) it is let go. Its own transfers stay
+ * in its own ledger: until they end, the limits count them only there. */
+static void stop_taker(void)
+{
+	struct engine_order o = { ENGINE_STOP_TAKING, 0 };
+	struct proc *p = taker();
+
+	if (p == NULL)
+		return;
+	p->takes = false;
+	if (send(p->conn, &o, sizeof(o), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		shutdown(p->conn, SHUT_WR);
+		p->retired = true;
+	}
+}
+
 /* One worker more, in a free entry. */
 static void add_worker(const char *why)
 {
 	for (unsigned i = 0; may_grow() && i < MAX_PROCS; i++) {
 		if (procs[i].conn >= 0 || procs[i].retired)
 			continue;
-		spawn_worker(i);
+		stop_taker();
+		spawn_worker(i, false);
 		if (procs[i].conn < 0)
 			return;
 		target++;
@@ -557,6 +621,20 @@ static void add_worker(const char *why)
 	}
 }
 
+/* Whether any transfer is known to run: handed out, or said to run by
+ * the worker that takes requests itself, or a request seen waiting for
+ * it that it has not said it took. */
+static bool transfers_run(void)
+{
+	/* The one we saw may have come a moment before it took it. */
+	if (taker() != NULL && waiting_since > last_taken + SCALE_TICK_MS * 1000000ull / 4)
+		return true;
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (procs[i].conn >= 0 && procs[i].running > 0)
+			return true;
+	return ledger.nentries > 0;
+}
+
 static void scale_disarm(void)
 {
 	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
@@ -564,6 +642,9 @@ static void scale_disarm(void)
 	if (scale_armed)
 		timerfd_settime(scale_fd, 0, &off, NULL);
 	scale_armed = false;
+	/* Unlooked at, a worker is not known to be stuck. */
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		procs[i].stuck = false;
 }
 
 /* Transfers run: look every SCALE_TICK_MS from now on, against what
@@ -579,7 +660,7 @@ static void scale_arm(void)
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		if (procs[i].conn >= 0 && !cpu_of(procs[i].pid, &procs[i].cpu_seen, &state))
 			procs[i].cpu_seen = CPU_UNSEEN;
-	scale_when = monotonic_ns();
+	scale_when = servers_now_ns();
 	scale_armed = timerfd_settime(scale_fd, 0, &every, NULL) == 0;
 }
 
@@ -593,7 +674,7 @@ static bool stuck(char state)
 
 static void scale_look(void)
 {
-	uint64_t expirations, idle, now = monotonic_ns(), busy[MAX_PROCS];
+	uint64_t expirations, idle, now = servers_now_ns(), busy[MAX_PROCS];
 	struct scale_tick t = { .busy = busy };
 	unsigned nstuck = 0;
 
@@ -601,7 +682,7 @@ static void scale_look(void)
 		return;
 	/* Transfers ended, or no more may start: until the next hand-off
 	 * (scale_arm), the listener's wait is its own again. */
-	if (ledger.nentries == 0 || !may_grow()) {
+	if (!transfers_run() || !may_grow()) {
 		scale_disarm();
 		return;
 	}
@@ -618,7 +699,8 @@ static void scale_look(void)
 			continue;
 		}
 		procs[i].cpu_seen = cpu;
-		if (stuck(state)) {
+		procs[i].stuck = stuck(state);
+		if (procs[i].stuck) {
 			nstuck++;
 			continue;
 		}
@@ -632,23 +714,6 @@ static void scale_look(void)
 		add_worker("every worker stuck");
 	else if (scale_add_worker(&t, (unsigned)cfg->workers))
 		add_worker("every worker busy and a CPU idle");
-}
-
-/* The most memory this request's transfer may hold: negotiated against
- * our limits only (the file's size and the path MTU come later and can
- * only lower it). */
-static uint64_t request_cost(const struct tftp_request *req)
-{
-	struct tftp_limits lim = session_limits(cfg, req);
-	struct tftp_params p;
-	struct tftp_oack granted;
-	const char *msg;
-
-	if (tftp_negotiate(req, &lim, -1, &p, &granted, &msg) != 0) {
-		p.blksize = TFTP_DEFAULT_BLKSIZE;	/* refused in the worker */
-		p.windowsize = 1;
-	}
-	return budget_transfer_bytes(req->opcode, req->mode, p.blksize, p.windowsize);
 }
 
 /* Logged once a second at most: a burst drops many at once. */
@@ -688,12 +753,25 @@ static int handoff(unsigned i, const uint8_t *buf, size_t n, struct sockaddr_sto
 	return sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
 }
 
+/* A worker found stuck at the last look takes nothing while another
+ * can: what it was handed would wait with it. Returns how many of
+ * live[] are left. */
+static unsigned unstuck(unsigned *live, unsigned n)
+{
+	unsigned m = 0;
+
+	for (unsigned k = 0; k < n; k++)
+		if (!procs[live[k]].stuck)
+			live[m++] = live[k];
+	return m > 0 ? m : n;
+}
+
 static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_request *req,
 			       struct sockaddr_storage *from, struct sockaddr_storage *local)
 {
 	unsigned live[ENGINE_MAX_WORKERS], nlive, i, pick;
 	uint32_t active[ENGINE_MAX_WORKERS];
-	uint64_t cost = request_cost(req), ticket;
+	uint64_t cost = admit_cost(cfg, req), ticket;
 	int sock, stranger;
 	bool handed = false, all_full = true;
 
@@ -706,13 +784,14 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 		return;
 	}
 	drop_spare();	/* workers are back: the fallback's spare ends */
+	nlive = unstuck(live, nlive);
 	for (unsigned k = 0; k < nlive; k++)
-		active[k] = ledger.active[live[k]];
+		active[k] = ledger.active[live[k]] + procs[live[k]].running;
 	pick = budget_pick_worker(active, nlive, rotor++);
-	if (!admit(from, cost, live[pick], &ticket))
+	if (!admit_request(&ledger, from, cost, live[pick], &ticket))
 		return;
 	sock = tid_sockets(cfg, local, req->opcode == TFTP_RRQ, (struct sockaddr *)from,
-			   rotor, &stranger);
+			   rotor, NULL, &stranger);
 	if (sock < 0) {
 		ledger_end(&ledger, ticket, live[pick]);
 		return;
@@ -733,7 +812,7 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 		if (errno != EAGAIN)
 			logmsg(LOG_ERR, "worker %ld: %m", (long)procs[i].pid);
 		ledger_end(&ledger, ticket, i);
-		if (k + 1 < nlive && !admit(from, cost, live[(pick + k + 1) % nlive], &ticket)) {
+		if (k + 1 < nlive && !admit_request(&ledger, from, cost, live[(pick + k + 1) % nlive], &ticket)) {
 			all_full = false;	/* not admitted: no worker would help */
 			break;
 		}
@@ -748,10 +827,12 @@ static void dispatch_to_worker(const uint8_t *buf, size_t n, const struct tftp_r
 
 /* ---- the listening process's interface ------------------------------- */
 
-void servers_init(struct tftpd_config *c, int *fds, size_t nfds, const sigset_t *mask)
+void servers_init(struct tftpd_config *c, int *fds, const struct sockaddr_storage *bound,
+		  size_t nfds, const sigset_t *mask)
 {
 	cfg = c;
 	listen_fds = fds;
+	listen_bound = bound;
 	nlisten = nfds;
 	child_mask = *mask;
 	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
@@ -894,6 +975,30 @@ void servers_dispatch(const uint8_t *buf, size_t n, const struct tftp_request *r
 		start_child(buf, n, req, from, local);
 	else
 		dispatch_to_worker(buf, n, req, from, local);
+}
+
+uint64_t servers_last_request(void)
+{
+	return last_taken;
+}
+
+/* While a worker takes requests itself, a request wakes us only when
+ * no look (scale_look) is due: it then starts the looks, which also
+ * tell a worker that is stuck with requests waiting for it; while they
+ * run, requests wake us no more. So a busy server wakes us a few times
+ * a second, not at each request. */
+enum servers_listen servers_listening(void)
+{
+	if (taker() == NULL)
+		return SERVERS_LISTEN_READ;
+	return scale_armed || scale_fd < 0 || !may_grow() ? SERVERS_LISTEN_NONE
+							   : SERVERS_LISTEN_WATCH;
+}
+
+void servers_requests_waiting(void)
+{
+	waiting_since = servers_now_ns();
+	scale_arm();
 }
 
 void servers_retire(void)

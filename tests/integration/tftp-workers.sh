@@ -108,12 +108,12 @@ kill -CONT "$STUCK"
 stop "$HELD"
 stop "$TFTPD_PID"
 
-# ---- a worker whose queue is full ------------------------------------
-# A flood against a stopped worker fills its queue: requests past it are
-# dropped, logged once a second at most (not once each), and a second
-# worker starts because the first is stuck, not because its queue is
-# full (a burst of a thousand requests fills a queue too). No per-client
-# cap: the flood must reach the queue.
+# ---- a stuck worker under a flood ------------------------------------
+# The one worker takes requests itself; stopped, it reads none, and a
+# flood of them waits in (and overflows) the listening socket. A second
+# worker starts because the first is stuck, the listening process takes
+# the requests again, and hands none to the stuck one: a request is
+# served. No per-client cap: the flood must reach the workers.
 : >"$WORK/tftpd.log"
 start_tftpd -s "$ROOT" -v --max-per-client 0
 sleep 0.3
@@ -121,15 +121,30 @@ STUCK=$(workers)
 kill -STOP "$STUCK"
 flood_requests
 sleep 1.5
-check "its one worker stopped and its queue full, a request is still served" sh -c \
+check "its one worker stopped under a flood, a request is still served" sh -c \
 	"$P -w 1000 127.0.0.1 get f1024 $WORK/stopped && cmp $ROOT/f1024 $WORK/stopped"
 check "... by a second worker" test "$(workers | wc -l)" = 2
 check "... started for the stuck one" expect_line "every worker stuck: worker [0-9]* started" "$WORK/tftpd.log"
-check "... and not for the full queue" sh -c "! grep -q 'queue full: worker' $WORK/tftpd.log"
+check "... and not for a full queue" sh -c "! grep -q 'queue full: worker' $WORK/tftpd.log"
+kill -CONT "$STUCK"
+stop "$FLOODER"
+stop "$TFTPD_PID"
+
+# ---- workers whose queues are full -------------------------------------
+# With a fixed number of workers the listening process hands every
+# request over; both stopped, their queues fill, and the requests past
+# them are dropped, logged once a second at most (not once each).
+: >"$WORK/tftpd.log"
+start_tftpd -s "$ROOT" -v --max-per-client 0 --workers 2
+sleep 0.3
+STUCK=$(workers)
+kill -STOP $STUCK
+flood_requests
+sleep 1.5
 drops=$(grep -c "queue of requests is full: request dropped" "$WORK/tftpd.log" || true)
 check "the drops are logged, once a second at most (got $drops lines)" \
 	test "$drops" -ge 1 -a "$drops" -le 3
-kill -CONT "$STUCK"
+kill -CONT $STUCK
 stop "$FLOODER"
 stop "$TFTPD_PID"
 
