@@ -55,6 +55,34 @@ done
 sleep 0.8
 check "six fetches one after another are served by that one worker" test "$(workers)" = "$W1"
 
+# That worker takes the requests from the listening socket itself: the
+# listening process is not woken for each (it was, to hand each over).
+wakes() { sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$TFTPD_PID/status"; }
+w0=$(wakes)
+i=0
+while [ $i -lt 200 ]; do
+	$P 127.0.0.1 get f512 "$WORK/s" >/dev/null || break
+	i=$((i + 1))
+done
+w1=$(wakes)
+check "200 small fetches: all whole" test $i = 200 -a "$(cmp "$ROOT/f512" "$WORK/s" && echo same)" = same
+check "... and the listening process woke $((w1 - w0)) times, fewer than 50" test $((w1 - w0)) -lt 50
+# Its transfer sockets come from the listening process, made while it
+# had root (their owner): their buffers hold a whole window, however low
+# wmem_max is.
+$P 127.0.0.1 get kernel "$WORK/held" blksize=65464 windowsize=64 stall=1000 >/dev/null 2>&1 &
+HELD=$!
+sleep 0.5
+ss -Hnuame state connected 'sport != :69' >"$WORK/ss"
+# ss names a socket's owner unless it is root; a pair from the stock
+# has both buffers sized, one a transfer makes only the one it sends on.
+check "a held transfer's socket was made by root" sh -c \
+	"grep -q ino: $WORK/ss && ! grep -q uid: $WORK/ss"
+check "... with buffers of 2 x 4 MiB both ways" grep -q "skmem:(r0,rb8388608,t[0-9]*,tb8388608," "$WORK/ss"
+wait "$HELD" || true
+check "a fetch with 64 blocks of 65464 a window is whole" sh -c \
+	"$P 127.0.0.1 get kernel $WORK/wide blksize=65464 windowsize=64 >/dev/null && cmp $ROOT/kernel $WORK/wide"
+
 fake_stat "$IDLE" "$BUSY" "$W1"
 mount --bind "$WORK/stat" /proc/stat
 mount --bind "$WORK/wstat" "/proc/$W1/stat"
@@ -146,6 +174,18 @@ check "the drops are logged, once a second at most (got $drops lines)" \
 	test "$drops" -ge 1 -a "$drops" -le 3
 kill -CONT $STUCK
 stop "$FLOODER"
+stop "$TFTPD_PID"
+
+# ---- ports only root may bind ----------------------------------------
+# -R below 1024: an unprivileged worker could not bind them, so the
+# listening process takes the requests and makes the sockets.
+start_tftpd -s "$ROOT" -R 900:902 -a 127.0.0.1:69
+sleep 0.3
+for n in 1 2 3; do
+	check "-R 900:902: transfer $n is whole, from a port in the range" sh -c \
+		"$P -t 127.0.0.1 get f513 $WORK/r.$n > $WORK/r.out && cmp $ROOT/f513 $WORK/r.$n &&
+		 port=\$(sed -n 's/^tid //p' $WORK/r.out) && [ \$port -ge 900 ] && [ \$port -le 902 ]"
+done
 stop "$TFTPD_PID"
 
 # ---- --workers N is N -------------------------------------------------
