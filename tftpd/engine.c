@@ -30,6 +30,7 @@
 #define HANDOFF_TURN 16
 #define MAX_EVENTS 256
 
+/* In the order a turn takes them (engine_run). */
 enum watch_kind { WATCH_CONN, WATCH_LISTEN, WATCH_SOCK, WATCH_STRANGER };
 
 struct watch {
@@ -60,6 +61,7 @@ struct stock {
 	int fds[2 * STOCK_PAIRS];
 	unsigned pairs;
 	bool asked;
+	uint64_t asked_at;	/* transfer_now_us; asked again a second later */
 };
 
 struct engine {
@@ -280,8 +282,13 @@ static void restock(struct engine *e, int family)
 	struct stock *st = stock_of(e, family);
 	uint64_t msg[2] = { ENGINE_WANT_SOCKETS, (uint64_t)family };
 
-	if (st != NULL && !st->asked && st->pairs < STOCK_LOW)
-		st->asked = tell(e, msg, 2);
+	uint64_t now = transfer_now_us();
+
+	if (st == NULL || e->nlisten == 0 || st->pairs >= STOCK_LOW ||
+	    (st->asked && now - st->asked_at < 1000000u))
+		return;
+	st->asked = tell(e, msg, 2);
+	st->asked_at = now;
 }
 
 /* Two sockets from the stock into made; false if there are none. */
@@ -310,7 +317,6 @@ static void stop_listening(struct engine *e)
 	for (unsigned f = 0; f < 2; f++) {
 		close_fds(e->stock[f].fds, 2 * e->stock[f].pairs);
 		e->stock[f].pairs = 0;
-		e->stock[f].asked = true;	/* no more */
 	}
 }
 
@@ -329,11 +335,15 @@ static void take_requests(struct engine *e, unsigned i)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			/* As the listening process would: it ends (the
-			 * transfers run to their end), and the listening
-			 * process takes the requests again. */
+			/* As the listening process would, we end (the
+			 * transfers run to their end); our connection's
+			 * end tells it to take the requests again. */
 			logmsg(LOG_ERR, "recvfrom: %m");
 			stop_listening(e);
+			epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->conn, NULL);
+			shutdown(e->conn, SHUT_RDWR);
+			e->taking = false;
+			e->listener_gone = true;
 			return;
 		}
 		if (h.client.ss_family != AF_INET && h.client.ss_family != AF_INET6)
@@ -364,18 +374,27 @@ static void take_requests(struct engine *e, unsigned i)
  * after another would wake it twice a fetch. */
 static uint64_t running_due(const struct engine *e)
 {
-	if (e->own_jobs == e->told_jobs && !e->took)
+	/* Under -t seconds, a quarter of them: the listening process is
+	 * to hear of requests before it would think itself idle. */
+	uint64_t every = e->cfg->idle_timeout > 0 && e->cfg->idle_timeout < 4
+			 ? (uint64_t)e->cfg->idle_timeout * 250000u : 1000000u;
+
+	if ((e->own_jobs == e->told_jobs && !e->took) || e->listener_gone)
 		return UINT64_MAX;
-	return e->told_at + 1000000u;
+	return e->told_at + every;
 }
 
 static void tell_running(struct engine *e)
 {
 	uint64_t now = transfer_now_us(), msg[3] = { ENGINE_RUNNING, e->own_jobs, e->took_at };
 
-	if (now >= running_due(e) && tell(e, msg, 3)) {
+	if (now < running_due(e))
+		return;
+	/* Not told (its queue full): again at the next due time, not in
+	 * a loop. */
+	e->told_at = now;
+	if (tell(e, msg, 3)) {
 		e->told_jobs = e->own_jobs;
-		e->told_at = now;
 		e->took = false;
 	}
 }
@@ -565,14 +584,11 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
 	return n;
 }
 
-/* Whether an event is news of requests: a hand-off, or a request on a
- * listening socket (the watches of transfers ended this turn are
- * freed only after it). */
-static bool is_request(const struct epoll_event *ev)
+/* What an event is about (the watches of transfers ended this turn
+ * are freed only after it). */
+static enum watch_kind kind_of(const struct epoll_event *ev)
 {
-	const struct watch *w = ev->data.ptr;
-
-	return w->kind == WATCH_CONN || w->kind == WATCH_LISTEN;
+	return ((const struct watch *)ev->data.ptr)->kind;
 }
 
 /* The listening sockets in the wait, a ledger of its own, and a first
@@ -622,13 +638,13 @@ int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
 		}
 		/* New requests first: their clients wait for a first reply,
 		 * while the running transfers' packets wait in their sockets
-		 * for a few hand-offs (HANDOFF_TURN) at most. */
-		for (int i = 0; i < n; i++)
-			if (is_request(&ev[i]))
-				on_event(&e, ev[i].data.ptr, ev[i].events);
-		for (int i = 0; i < n; i++)
-			if (!is_request(&ev[i]))
-				on_event(&e, ev[i].data.ptr, ev[i].events);
+		 * for a few turns' worth (HANDOFF_TURN) at most. What the
+		 * listening process says comes before the listening
+		 * sockets: told to stop taking them, we take none. */
+		for (int pass = 0; pass < 3; pass++)
+			for (int i = 0; i < n; i++)
+				if (pass == (kind_of(&ev[i]) < WATCH_SOCK ? (int)kind_of(&ev[i]) : 2))
+					on_event(&e, ev[i].data.ptr, ev[i].events);
 		run_timers(&e);
 		free_ended(&e);
 		if (e.nreports > 0)

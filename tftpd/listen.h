@@ -12,6 +12,9 @@
 
 #include "packet.h"
 
+/* Listening sockets at most (-a addresses, or passed by systemd). */
+#define MAX_LISTEN_FDS 16
+
 /* Once per listening socket: asks for the packet info of what comes to
  * it and fills *bound with its address (port 0). */
 void listen_prepare(int fd, struct sockaddr_storage *bound);

@@ -40,8 +40,6 @@
 #include "transfer.h"
 #include "worker.h"
 
-#define MAX_LISTEN_FDS 16
-
 /* The signal mask outside serve()'s wait, for ppoll and for children. */
 static sigset_t unblocked_mask;
 

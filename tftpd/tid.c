@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sysexits.h>
@@ -26,13 +27,17 @@ static void size_buffer(int fd, bool send)
 }
 
 /* Held while transfer sockets are made, so that no two processes of
- * ours ever share a port (see tid_sockets()). */
-static int bind_lock_fd = -1;
+ * ours ever share a port (see tid_sockets()): one lock for the sockets
+ * root makes and binds, one for those the workers that take requests
+ * bind (tid_make_pair gives them the -u user's uid, so neither kind can
+ * join a port of the other). Root never waits on the workers' lock. */
+static int bind_lock_fd = -1, taker_lock_fd = -1;
 
 void tid_init(void)
 {
 	bind_lock_fd = memfd_create("in.tftpd-bind", MFD_CLOEXEC);
-	if (bind_lock_fd < 0)
+	taker_lock_fd = memfd_create("in.tftpd-bind-worker", MFD_CLOEXEC);
+	if (bind_lock_fd < 0 || taker_lock_fd < 0)
 		fatal(EX_OSERR, "memfd_create: %m");
 }
 
@@ -40,7 +45,17 @@ void tid_forget(void)
 {
 	if (bind_lock_fd >= 0)
 		close(bind_lock_fd);
-	bind_lock_fd = -1;
+	if (taker_lock_fd >= 0)
+		close(taker_lock_fd);
+	bind_lock_fd = taker_lock_fd = -1;
+}
+
+void tid_for_worker(void)
+{
+	if (bind_lock_fd >= 0)
+		close(bind_lock_fd);
+	bind_lock_fd = taker_lock_fd;
+	taker_lock_fd = -1;
 }
 
 static void bind_lock(short type)
@@ -143,10 +158,17 @@ fail:
 	return -1;
 }
 
-int tid_make_pair(int family, int fds[2])
+int tid_make_pair(int family, uid_t owner, int fds[2])
 {
+	/* A socket is owned by the file system uid that made it, and only
+	 * an owner's sockets share a SO_REUSEPORT port: as the -u user's,
+	 * these can never join a port of root's. The buffer sizes ask for
+	 * CAP_NET_ADMIN, which setfsuid leaves. */
+	uid_t was = (uid_t)setfsuid(owner);
+
 	fds[0] = udp_socket(family);
 	fds[1] = udp_socket(family);
+	setfsuid(was);
 	if (fds[0] < 0 || fds[1] < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]);

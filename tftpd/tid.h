@@ -15,8 +15,10 @@
 /* Once, before anything forks: the lock the port-sharing stretch runs
  * under. Exits on failure. */
 void tid_init(void);
-/* A process that makes no transfer sockets lets go of the lock. */
+/* A process that makes no transfer sockets lets go of the locks. */
 void tid_forget(void);
+/* A worker that takes requests itself keeps the workers' lock only. */
+void tid_for_worker(void);
 /* Binds the transfer's sockets on *local (the address the request came
  * to; its port is filled in) and connects the first to client; returns
  * it and sets *stranger, or -1 (logged). hint picks where in the -R
@@ -26,8 +28,9 @@ void tid_forget(void);
  * maximum. */
 int tid_sockets(const struct tftpd_config *cfg, struct sockaddr_storage *local, bool rrq,
 		const struct sockaddr *client, unsigned hint, const int *made, int *stranger);
-/* Two unbound sockets for tid_sockets, buffers sized for a whole window
- * either way; 0, or -1 (errno). */
-int tid_make_pair(int family, int fds[2]);
+/* Two unbound sockets for tid_sockets in a worker, owned by owner (the
+ * -u user), buffers sized for a whole window either way; 0, or -1
+ * (errno). */
+int tid_make_pair(int family, uid_t owner, int fds[2]);
 
 #endif

@@ -25,6 +25,7 @@
 #include "budget.h"
 #include "engine.h"
 #include "ledger.h"
+#include "listen.h"
 #include "log.h"
 #include "nofile.h"
 #include "options.h"
@@ -314,6 +315,7 @@ struct proc {
 	 * many of those it said run (ENGINE_RUNNING). */
 	bool takes;
 	uint32_t running;
+	uint64_t stocked_at[2];	/* its last batch of sockets, per family */
 	uint64_t cpu_seen;	/* its CPU time at the last look (scale.h) */
 	bool stuck;		/* at the last look (stuck()) */
 };
@@ -329,7 +331,9 @@ static void worker_main(int conn, bool takes)
 	child_prologue(takes);
 	/* two sockets and a file per transfer: a thousand pass 1024 */
 	nofile_raise();
-	if (!takes)
+	if (takes)
+		tid_for_worker();
+	else
 		tid_forget();
 	for (unsigned j = 0; j < MAX_PROCS; j++)
 		if (procs[j].conn >= 0)
@@ -384,6 +388,7 @@ static struct proc *taker(void)
 
 /* Sockets for the worker that takes requests, made while we have root
  * (tid_make_pair), for the family it asked for. */
+#define STOCK_SPACING_NS 10000000u
 static void give_sockets(unsigned i, uint64_t family)
 {
 	struct engine_order o = { ENGINE_SOCKETS, (int32_t)family };
@@ -396,10 +401,17 @@ static void give_sockets(unsigned i, uint64_t family)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf };
 	struct cmsghdr *c;
 	size_t n = 0;
+	uint64_t now = servers_now_ns(), *last = &procs[i].stocked_at[family == AF_INET6];
 
-	if (!procs[i].takes || (family != AF_INET && family != AF_INET6))
+	if (!procs[i].takes || procs[i].retired || (family != AF_INET && family != AF_INET6))
 		return;
-	while (n < ENGINE_SOCKETS_BATCH && tid_make_pair((int)family, fds + 2 * n) == 0)
+	/* A batch per family each STOCK_SPACING_NS at most, whatever a
+	 * worker asks: it asks again a second later, and meanwhile makes
+	 * its own. */
+	if (now - *last < STOCK_SPACING_NS)
+		return;
+	*last = now;
+	while (n < ENGINE_SOCKETS_BATCH && tid_make_pair((int)family, cfg->uid, fds + 2 * n) == 0)
 		n++;
 	if (n == 0) {
 		logmsg(LOG_ERR, "socket: %m");
@@ -412,7 +424,7 @@ static void give_sockets(unsigned i, uint64_t family)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(2 * n * sizeof(int));
 	memcpy(CMSG_DATA(c), fds, 2 * n * sizeof(int));
-	/* Never waits (handoff()); a worker that asks again gets more. */
+	/* Never waits (handoff()). */
 	sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	for (size_t k = 0; k < 2 * n; k++)
 		close(fds[k]);
@@ -424,10 +436,9 @@ static void give_sockets(unsigned i, uint64_t family)
  * its connection holds up nobody. */
 #define REPORTS_TURN 16
 
-static void scale_arm(void);
-/* What servers_last_request says; when a request last woke us while a
- * worker takes them itself. */
-static uint64_t last_taken, waiting_since;
+static bool scale_arm(void);
+/* What servers_last_request says. */
+static uint64_t last_taken;
 
 static void bad_report(unsigned i)
 {
@@ -621,13 +632,23 @@ static void add_worker(const char *why)
 	}
 }
 
+/* Whether requests wait in the listening sockets now: with a worker
+ * that takes them itself, only if it does not (stuck). */
+static bool requests_queued(void)
+{
+	struct pollfd pfd[MAX_LISTEN_FDS];
+
+	for (size_t i = 0; i < nlisten && i < MAX_LISTEN_FDS; i++)
+		pfd[i] = (struct pollfd){ .fd = listen_fds[i], .events = POLLIN };
+	return poll(pfd, nlisten < MAX_LISTEN_FDS ? nlisten : MAX_LISTEN_FDS, 0) > 0;
+}
+
 /* Whether any transfer is known to run: handed out, or said to run by
- * the worker that takes requests itself, or a request seen waiting for
- * it that it has not said it took. */
+ * the worker that takes requests itself, or requests are waiting for
+ * it. */
 static bool transfers_run(void)
 {
-	/* The one we saw may have come a moment before it took it. */
-	if (taker() != NULL && waiting_since > last_taken + SCALE_TICK_MS * 1000000ull / 4)
+	if (taker() != NULL && requests_queued())
 		return true;
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		if (procs[i].conn >= 0 && procs[i].running > 0)
@@ -649,19 +670,20 @@ static void scale_disarm(void)
 
 /* Transfers run: look every SCALE_TICK_MS from now on, against what
  * the CPUs and the workers have used so far. */
-static void scale_arm(void)
+static bool scale_arm(void)
 {
 	struct itimerspec every = { { 0, SCALE_TICK_MS * 1000000L },
 				    { 0, SCALE_TICK_MS * 1000000L } };
 	char state;
 
 	if (scale_armed || scale_fd < 0 || !may_grow() || !idle_now(&scale_idle))
-		return;
+		return scale_armed;
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		if (procs[i].conn >= 0 && !cpu_of(procs[i].pid, &procs[i].cpu_seen, &state))
 			procs[i].cpu_seen = CPU_UNSEEN;
 	scale_when = servers_now_ns();
 	scale_armed = timerfd_settime(scale_fd, 0, &every, NULL) == 0;
+	return scale_armed;
 }
 
 /* A worker that is stopped or in an uninterruptible wait (a read from
@@ -997,8 +1019,13 @@ enum servers_listen servers_listening(void)
 
 void servers_requests_waiting(void)
 {
-	waiting_since = servers_now_ns();
-	scale_arm();
+	/* Without the looks a waiting request would wake us at once
+	 * again, and again: no watching, and no more workers. */
+	if (!scale_arm() && may_grow()) {
+		logmsg(LOG_WARNING, "cannot look at the CPUs' idle time in /proc/stat: "
+		       "no more workers will start");
+		cfg->workers_auto = false;
+	}
 }
 
 void servers_retire(void)
