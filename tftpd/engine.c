@@ -56,12 +56,12 @@ struct job {
  * when they run low. Without any, a transfer makes its own, whose
  * buffers the system's maximum limits. */
 #define STOCK_PAIRS (2 * ENGINE_SOCKETS_BATCH)
-#define STOCK_LOW (ENGINE_SOCKETS_BATCH / 2)
+#define STOCK_LOW ENGINE_SOCKETS_BATCH
 struct stock {
 	int fds[2 * STOCK_PAIRS];
 	unsigned pairs;
 	bool asked;
-	uint64_t asked_at;	/* transfer_now_us; asked again a second later */
+	uint64_t asked_at;	/* transfer_now_us; unanswered, asked again a second later */
 };
 
 struct engine {
@@ -91,6 +91,7 @@ struct engine {
 	unsigned own_jobs, told_jobs;
 	uint64_t told_at;	/* transfer_now_us */
 	bool took;		/* requests came since told_at */
+	uint64_t looked_at;	/* the listening sockets, transfer_now_us */
 	uint64_t took_at;	/* the last one, CLOCK_MONOTONIC ns */
 	unsigned hint;
 };
@@ -324,6 +325,7 @@ static void take_requests(struct engine *e, unsigned i)
 {
 	static uint8_t buf[TFTP_MAX_REQUEST + 1];
 
+	e->looked_at = transfer_now_us();
 	for (int k = 0; k < HANDOFF_TURN && i < e->nlisten; k++) {
 		struct engine_handoff h;
 		struct sockaddr_storage local;
@@ -584,6 +586,21 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
 	return n;
 }
 
+/* A turn through many transfers' packets takes a while (a few hundred
+ * µs at 16 lock-step clients, milliseconds at hundreds): a request that
+ * comes meanwhile is looked for between them, at most this often, not
+ * left until the next wait. One recvmsg that finds nothing costs about
+ * a microsecond. */
+#define LOOK_EVERY_US 50u
+
+static void look_between(struct engine *e)
+{
+	if (e->nlisten == 0 || transfer_now_us() - e->looked_at < LOOK_EVERY_US)
+		return;
+	for (unsigned i = 0; i < e->nlisten; i++)
+		take_requests(e, i);
+}
+
 /* What an event is about (the watches of transfers ended this turn
  * are freed only after it). */
 static enum watch_kind kind_of(const struct epoll_event *ev)
@@ -643,8 +660,11 @@ int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
 		 * sockets: told to stop taking them, we take none. */
 		for (int pass = 0; pass < 3; pass++)
 			for (int i = 0; i < n; i++)
-				if (pass == (kind_of(&ev[i]) < WATCH_SOCK ? (int)kind_of(&ev[i]) : 2))
+				if (pass == (kind_of(&ev[i]) < WATCH_SOCK ? (int)kind_of(&ev[i]) : 2)) {
 					on_event(&e, ev[i].data.ptr, ev[i].events);
+					if (pass == 2)
+						look_between(&e);
+				}
 		run_timers(&e);
 		free_ended(&e);
 		if (e.nreports > 0)

@@ -31,13 +31,15 @@ struct engine_order {
 };
 enum {
 	/* 2 * n sockets of family, n <= ENGINE_SOCKETS_BATCH, as SCM_RIGHTS:
-	 * pairs from tid_make_pair. */
+	 * pairs from tid_make_pair; the answer to ENGINE_WANT_SOCKETS,
+	 * also with none. */
 	ENGINE_SOCKETS = 1,
 	/* Take no more requests from the listening sockets: from now on
 	 * they come as hand-offs only. */
 	ENGINE_STOP_TAKING,
 };
-#define ENGINE_SOCKETS_BATCH 32
+#define ENGINE_SOCKETS_BATCH 64
+_Static_assert(2 * ENGINE_SOCKETS_BATCH <= 253, "one message passes SCM_MAX_FD descriptors at most");
 
 /* What a worker sends back: messages of uint64_t, the first saying
  * what the rest are. The listener's own ledger decides what tickets

@@ -388,7 +388,7 @@ static struct proc *taker(void)
 
 /* Sockets for the worker that takes requests, made while we have root
  * (tid_make_pair), for the family it asked for. */
-#define STOCK_SPACING_NS 10000000u
+#define STOCK_SPACING_NS 5000000u
 static void give_sockets(unsigned i, uint64_t family)
 {
 	struct engine_order o = { ENGINE_SOCKETS, (int32_t)family };
@@ -398,7 +398,7 @@ static void give_sockets(unsigned i, uint64_t family)
 		char buf[CMSG_SPACE(sizeof(fds))];
 	} control;
 	struct iovec iov = { &o, sizeof(o) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *c;
 	size_t n = 0;
 	uint64_t now = servers_now_ns(), *last = &procs[i].stocked_at[family == AF_INET6];
@@ -406,24 +406,26 @@ static void give_sockets(unsigned i, uint64_t family)
 	if (!procs[i].takes || procs[i].retired || (family != AF_INET && family != AF_INET6))
 		return;
 	/* A batch per family each STOCK_SPACING_NS at most, whatever a
-	 * worker asks: it asks again a second later, and meanwhile makes
-	 * its own. */
-	if (now - *last < STOCK_SPACING_NS)
-		return;
-	*last = now;
-	while (n < ENGINE_SOCKETS_BATCH && tid_make_pair((int)family, cfg->uid, fds + 2 * n) == 0)
-		n++;
-	if (n == 0) {
-		logmsg(LOG_ERR, "socket: %m");
-		return;
+	 * worker asks; it is always answered, if need be with none (it
+	 * may ask again, and meanwhile makes its own). */
+	if (now - *last >= STOCK_SPACING_NS) {
+		*last = now;
+		while (n < ENGINE_SOCKETS_BATCH &&
+		       tid_make_pair((int)family, cfg->uid, fds + 2 * n) == 0)
+			n++;
+		if (n == 0)
+			logmsg(LOG_ERR, "socket: %m");
 	}
-	memset(&control, 0, sizeof(control));
-	msg.msg_controllen = CMSG_SPACE(2 * n * sizeof(int));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(2 * n * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, 2 * n * sizeof(int));
+	if (n > 0) {
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(2 * n * sizeof(int));
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(2 * n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, 2 * n * sizeof(int));
+	}
 	/* Never waits (handoff()). */
 	sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	for (size_t k = 0; k < 2 * n; k++)
