@@ -61,8 +61,11 @@ struct stock {
 	int fds[2 * STOCK_PAIRS];
 	unsigned pairs;
 	bool asked;
-	uint64_t asked_at;	/* transfer_now_us; unanswered, asked again a second later */
+	/* transfer_now_us: when to ask again, answered or not (a second
+	 * unanswered, STOCK_RETRY_US answered with none) */
+	uint64_t ask_again;
 };
+#define STOCK_RETRY_US 5000u
 
 struct engine {
 	const struct tftpd_config *cfg;
@@ -281,15 +284,13 @@ static void close_fds(const int *fds, size_t n)
 static void restock(struct engine *e, int family)
 {
 	struct stock *st = stock_of(e, family);
-	uint64_t msg[2] = { ENGINE_WANT_SOCKETS, (uint64_t)family };
-
-	uint64_t now = transfer_now_us();
+	uint64_t msg[2] = { ENGINE_WANT_SOCKETS, (uint64_t)family }, now = transfer_now_us();
 
 	if (st == NULL || e->nlisten == 0 || st->pairs >= STOCK_LOW ||
-	    (st->asked && now - st->asked_at < 1000000u))
+	    (st->asked && now < st->ask_again))
 		return;
 	st->asked = tell(e, msg, 2);
-	st->asked_at = now;
+	st->ask_again = now + 1000000u;
 }
 
 /* Two sockets from the stock into made; false if there are none. */
@@ -297,12 +298,12 @@ static bool from_stock(struct engine *e, int family, int made[2])
 {
 	struct stock *st = stock_of(e, family);
 
+	restock(e, family);
 	if (st == NULL || st->pairs == 0)
 		return false;
 	st->pairs--;
 	made[0] = st->fds[2 * st->pairs];
 	made[1] = st->fds[2 * st->pairs + 1];
-	restock(e, family);
 	return true;
 }
 
@@ -321,12 +322,12 @@ static void stop_listening(struct engine *e)
 	}
 }
 
-static void take_requests(struct engine *e, unsigned i)
+/* Takes up to most requests from listening socket i. */
+static void take_requests(struct engine *e, unsigned i, int most)
 {
 	static uint8_t buf[TFTP_MAX_REQUEST + 1];
 
-	e->looked_at = transfer_now_us();
-	for (int k = 0; k < HANDOFF_TURN && i < e->nlisten; k++) {
+	for (int k = 0; k < most && i < e->nlisten; k++) {
 		struct engine_handoff h;
 		struct sockaddr_storage local;
 		struct tftp_request req;
@@ -369,6 +370,13 @@ static void take_requests(struct engine *e, unsigned i)
 	}
 }
 
+uint64_t engine_note_every_us(const struct tftpd_config *cfg)
+{
+	/* Under -t seconds, a quarter of them. */
+	return cfg->idle_timeout > 0 && cfg->idle_timeout < 4 ? (uint64_t)cfg->idle_timeout * 250000u
+							      : 1000000u;
+}
+
 /* When the listening process is next to hear how many transfers of our
  * own run (ENGINE_RUNNING): once a second at most, after that number
  * changed or requests came (its idle exit's sign of life); never with
@@ -376,14 +384,9 @@ static void take_requests(struct engine *e, unsigned i)
  * after another would wake it twice a fetch. */
 static uint64_t running_due(const struct engine *e)
 {
-	/* Under -t seconds, a quarter of them: the listening process is
-	 * to hear of requests before it would think itself idle. */
-	uint64_t every = e->cfg->idle_timeout > 0 && e->cfg->idle_timeout < 4
-			 ? (uint64_t)e->cfg->idle_timeout * 250000u : 1000000u;
-
 	if ((e->own_jobs == e->told_jobs && !e->took) || e->listener_gone)
 		return UINT64_MAX;
-	return e->told_at + every;
+	return e->told_at + engine_note_every_us(e->cfg);
 }
 
 static void tell_running(struct engine *e)
@@ -407,7 +410,9 @@ static void obey(struct engine *e, const struct engine_order *o, const int *fds,
 	size_t k = 0;
 
 	if (o->what == ENGINE_SOCKETS && st != NULL && e->nlisten > 0) {
-		st->asked = false;
+		/* None (root gave a batch a moment ago): again soon. */
+		st->asked = nfds < 2;
+		st->ask_again = transfer_now_us() + STOCK_RETRY_US;
 		for (; k + 1 < nfds && st->pairs < STOCK_PAIRS; k += 2) {
 			st->fds[2 * st->pairs] = fds[k];
 			st->fds[2 * st->pairs + 1] = fds[k + 1];
@@ -520,7 +525,8 @@ static void on_event(struct engine *e, struct watch *w, uint32_t events)
 		}
 		return;
 	case WATCH_LISTEN:
-		take_requests(e, w->listener);
+		take_requests(e, w->listener, HANDOFF_TURN);
+		e->looked_at = transfer_now_us();
 		return;
 	case WATCH_SOCK:
 		if (!j->ended)
@@ -597,8 +603,11 @@ static void look_between(struct engine *e)
 {
 	if (e->nlisten == 0 || transfer_now_us() - e->looked_at < LOOK_EVERY_US)
 		return;
+	/* One each: a flood of requests gets no more of a turn this way
+	 * than the running transfers' packets do. */
 	for (unsigned i = 0; i < e->nlisten; i++)
-		take_requests(e, i);
+		take_requests(e, i, 1);
+	e->looked_at = transfer_now_us();
 }
 
 /* What an event is about (the watches of transfers ended this turn

@@ -57,6 +57,10 @@ enum {
 };
 #define ENGINE_REPORT_MAX 128
 
+/* How often at most a worker that takes requests itself says so
+ * (ENGINE_RUNNING): each second, or under -t 4 a quarter of -t. */
+uint64_t engine_note_every_us(const struct tftpd_config *cfg);
+
 /* Serves what comes on conn until the listening process closes it and
  * the last transfer has ended, telling it on conn of every transfer
  * that ends; returns the exit status. Runs already unprivileged. With

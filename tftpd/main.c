@@ -530,7 +530,8 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 		for (i = 0; i < nfds; i++)
 			pfd[i].fd = how == SERVERS_LISTEN_NONE ? -1 : fds[i];
 		if (idle_exit && !draining) {
-			uint64_t now = servers_now_ns(), end = last_request + idle_ns,
+			uint64_t now = servers_now_ns(),
+				 end = last_request + idle_ns + servers_news_delay_ns(),
 				 left = end > now ? end - now : 0;
 
 			wait = (struct timespec){ (time_t)(left / 1000000000u),
@@ -584,6 +585,10 @@ static int serve(struct tftpd_config *cfg, int *fds, size_t nfds, bool idle_exit
 					rc = 0;		/* not ours to read */
 				}
 			}
+		/* Draining, the last transfer's end (its process's
+		 * connection closing) is when to go. */
+		if (draining && !children_running())
+			return 0;
 		for (i = 0; rc > 0 && i < nfds; i++) {
 			struct sockaddr_storage from, local;
 			struct tftp_request req;

@@ -162,10 +162,15 @@ int tid_make_pair(int family, uid_t owner, int fds[2])
 {
 	/* A socket is owned by the file system uid that made it, and only
 	 * an owner's sockets share a SO_REUSEPORT port: as the -u user's,
-	 * these can never join a port of root's. The buffer sizes ask for
-	 * CAP_NET_ADMIN, which setfsuid leaves. */
+	 * these can never join a port of root's. The buffers are sized
+	 * after, as root. */
 	uid_t was = (uid_t)setfsuid(owner);
 
+	if ((uid_t)setfsuid(owner) != owner) {	/* says what it is now */
+		setfsuid(was);
+		errno = EPERM;
+		return -1;
+	}
 	fds[0] = udp_socket(family);
 	fds[1] = udp_socket(family);
 	setfsuid(was);

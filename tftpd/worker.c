@@ -372,10 +372,11 @@ static void spawn_worker(unsigned i, bool takes)
  * is to be: a request then wakes one process, not the listening one and
  * then a worker (half the CPU of a small fetch, and its first reply in
  * less than half the time). The transfer's ports must be ones an
- * unprivileged process may bind. */
+ * unprivileged process may bind, and it must be unprivileged. */
 static bool one_takes(void)
 {
-	return target == 1 && (cfg->port_lo == 0 || cfg->port_lo >= 1024);
+	/* As root (-u root) its sockets could join root's ports. */
+	return target == 1 && (cfg->port_lo == 0 || cfg->port_lo >= 1024) && cfg->uid != 0;
 }
 
 static struct proc *taker(void)
@@ -623,10 +624,10 @@ static void add_worker(const char *why)
 	for (unsigned i = 0; may_grow() && i < MAX_PROCS; i++) {
 		if (procs[i].conn >= 0 || procs[i].retired)
 			continue;
-		stop_taker();
 		spawn_worker(i, false);
 		if (procs[i].conn < 0)
 			return;
+		stop_taker();
 		target++;
 		logmsg(LOG_INFO, "%s: worker %ld started (%u of at most %d)", why,
 		       (long)procs[i].pid, target, cfg->workers);
@@ -1004,6 +1005,11 @@ void servers_dispatch(const uint8_t *buf, size_t n, const struct tftp_request *r
 uint64_t servers_last_request(void)
 {
 	return last_taken;
+}
+
+uint64_t servers_news_delay_ns(void)
+{
+	return taker() != NULL ? engine_note_every_us(cfg) * 1000u : 0;
 }
 
 /* While a worker takes requests itself, a request wakes us only when

@@ -33,8 +33,10 @@ void servers_start(void);
 /* CLOCK_MONOTONIC, in ns. */
 uint64_t servers_now_ns(void);
 /* When the worker that takes requests itself last said it took one
- * (CLOCK_MONOTONIC, ns; 0: never). */
+ * (CLOCK_MONOTONIC, ns; 0: never), and how long after one it may say
+ * so (0 without such a worker). */
 uint64_t servers_last_request(void);
+uint64_t servers_news_delay_ns(void);
 /* What the listening process does with the listening sockets: reads
  * them; or, while a worker takes requests from them itself, watches
  * them (servers_requests_waiting when one comes), or leaves them
