@@ -1,7 +1,10 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "admit.h"
@@ -9,6 +12,18 @@
 #include "log.h"
 #include "options.h"
 #include "transfer.h"
+
+void admit_ledger_init(struct ledger *l, const struct tftpd_config *cfg)
+{
+	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
+	uint64_t fallback = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+
+	/* Without entropy yet (early boot), a key the clients cannot
+	 * guess from outside is still better than none. */
+	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
+		memcpy(key, &fallback, sizeof(fallback));
+	ledger_init(l, cfg->max_per_client, cfg->memory_limit, key);
+}
 
 uint64_t admit_cost(const struct tftpd_config *cfg, const struct tftp_request *req)
 {

@@ -17,6 +17,10 @@
  * only lower it). */
 uint64_t admit_cost(const struct tftpd_config *cfg, const struct tftp_request *req);
 
+/* The ledger of whoever takes requests, with the limits of cfg and a
+ * key the clients cannot guess. */
+void admit_ledger_init(struct ledger *l, const struct tftpd_config *cfg);
+
 /* ledger_admit; a request not admitted goes unanswered, as if it was
  * lost, and the client's own retransmission of it tries again (dnsmasq
  * does the same at its tftp-max). Logged at most once a second. */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <time.h>
@@ -163,6 +162,16 @@ static void send_reports(struct engine *e)
 	e->nreports -= sent;
 }
 
+/* A transfer ended, or never started: its charge ends, in our own
+ * ledger or (told) in the listener's. */
+static void charge_ends(struct engine *e, uint64_t ticket, bool own)
+{
+	if (own)
+		ledger_end(&e->ledger, ticket, 0);
+	else
+		report_end(e, ticket);
+}
+
 static void end_job(struct engine *e, struct job *j, enum transfer_status st)
 {
 	if (j->ended)
@@ -175,12 +184,8 @@ static void end_job(struct engine *e, struct job *j, enum transfer_status st)
 	/* Closing the sockets takes them out of the epoll set. */
 	session_close(j->session, st == TRANSFER_DONE ? 0 : -1);
 	j->session = NULL;
-	if (j->own) {
-		ledger_end(&e->ledger, j->ticket, 0);
-		e->own_jobs--;
-	} else {
-		report_end(e, j->ticket);
-	}
+	charge_ends(e, j->ticket, j->own);
+	e->own_jobs -= j->own;
 	e->jobs--;
 	j->next_ended = e->ended;
 	e->ended = j;
@@ -216,15 +221,6 @@ static int watch_fd(struct engine *e, int fd, struct watch *w)
 	return epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* A transfer that never started: its charge ends. */
-static void not_started(struct engine *e, uint64_t ticket, bool own)
-{
-	if (own)
-		ledger_end(&e->ledger, ticket, 0);
-	else
-		report_end(e, ticket);
-}
-
 static void start_job(struct engine *e, const struct engine_handoff *h,
 		      const struct tftp_request *req, int sock, int stranger, bool own)
 {
@@ -236,14 +232,14 @@ static void start_job(struct engine *e, const struct engine_handoff *h,
 		logmsg(LOG_ERR, "out of memory");
 		close(sock);
 		close(stranger);
-		not_started(e, h->ticket, own);
+		charge_ends(e, h->ticket, own);
 		return;
 	}
 	j->session = session_open(e->cfg, req, (const struct sockaddr *)&h->client, sock,
 				  stranger);
 	if (j->session == NULL) {	/* answered already */
 		free(j);
-		not_started(e, h->ticket, own);
+		charge_ends(e, h->ticket, own);
 		return;
 	}
 	j->ticket = h->ticket;
@@ -621,12 +617,7 @@ static enum watch_kind kind_of(const struct epoll_event *ev)
  * stock of sockets asked for. */
 static int start_listening(struct engine *e)
 {
-	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
-	uint64_t fallback = transfer_now_us() ^ (uint64_t)getpid();
-
-	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
-		memcpy(key, &fallback, sizeof(fallback));
-	ledger_init(&e->ledger, e->cfg->max_per_client, e->cfg->memory_limit, key);
+	admit_ledger_init(&e->ledger, e->cfg);
 	e->hint = (unsigned)getpid();
 	e->listen_watch = calloc(e->nlisten, sizeof(*e->listen_watch));
 	if (e->listen_watch == NULL)

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -368,6 +367,33 @@ static void spawn_worker(unsigned i, bool takes)
 	procs[i] = (struct proc){ .pid = pid, .conn = sv[0], .takes = takes };
 }
 
+/* A message with nfds descriptors (SCM_RIGHTS; none: no control) to
+ * worker i; 0, or -1 (errno). Never waits: a worker that does not read
+ * (stopped, or stuck in a read from a hung file system) would stop the
+ * listener, and with it every other worker's new transfers. */
+static int send_to_worker(unsigned i, struct iovec *iov, size_t iovlen, const int *fds,
+			  size_t nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(2 * ENGINE_SOCKETS_BATCH * sizeof(int))];
+	} control;
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = iovlen };
+	struct cmsghdr *c;
+
+	if (nfds > 0) {
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	return sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
+}
+
 /* One worker that takes requests itself, when one worker is all there
  * is to be: a request then wakes one process, not the listening one and
  * then a worker (half the CPU of a small fetch, and its first reply in
@@ -394,13 +420,7 @@ static void give_sockets(unsigned i, uint64_t family)
 {
 	struct engine_order o = { ENGINE_SOCKETS, (int32_t)family };
 	int fds[2 * ENGINE_SOCKETS_BATCH];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(fds))];
-	} control;
 	struct iovec iov = { &o, sizeof(o) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
 	size_t n = 0;
 	uint64_t now = servers_now_ns(), *last = &procs[i].stocked_at[family == AF_INET6];
 
@@ -417,18 +437,7 @@ static void give_sockets(unsigned i, uint64_t family)
 		if (n == 0)
 			logmsg(LOG_ERR, "socket: %m");
 	}
-	if (n > 0) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = CMSG_SPACE(2 * n * sizeof(int));
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(2 * n * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, 2 * n * sizeof(int));
-	}
-	/* Never waits (handoff()). */
-	sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	send_to_worker(i, &iov, 1, fds, 2 * n);
 	for (size_t k = 0; k < 2 * n; k++)
 		close(fds[k]);
 }
@@ -757,25 +766,10 @@ static int handoff(unsigned i, const uint8_t *buf, size_t n, struct sockaddr_sto
 {
 	struct engine_handoff h = { .ticket = ticket };
 	int fds[2] = { sock, stranger };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(fds))];
-	} control;
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)buf, n } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 	memcpy(&h.client, from, sizeof(h.client));
-	memset(&control, 0, sizeof(control));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	/* Never waits: a worker that does not read (stopped, or stuck in
-	 * a read from a hung file system) would stop the listener, and
-	 * with it every other worker's new transfers. */
-	return sendmsg(procs[i].conn, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
+	return send_to_worker(i, iov, 2, fds, 2);
 }
 
 /* A worker found stuck at the last look takes nothing while another
@@ -860,16 +854,9 @@ void servers_init(struct tftpd_config *c, int *fds, const struct sockaddr_storag
 	listen_bound = bound;
 	nlisten = nfds;
 	child_mask = *mask;
-	unsigned char key[SIPHASH_KEY_SIZE] = { 0 };
-	uint64_t fallback = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
-
 	for (unsigned i = 0; i < MAX_PROCS; i++)
 		procs[i].conn = -1;
-	/* Without entropy yet (early boot), a key the clients cannot
-	 * guess from outside is still better than none. */
-	if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key))
-		memcpy(key, &fallback, sizeof(fallback));
-	ledger_init(&ledger, cfg->max_per_client, cfg->memory_limit, key);
+	admit_ledger_init(&ledger, cfg);
 	/* With --workers 0 we hold a descriptor per child (its end). */
 	if (cfg->workers == 0)
 		nofile_raise();
