@@ -250,15 +250,18 @@ static void start_job(struct engine *e, const struct engine_handoff *h,
 	j->stranger_watch = (struct watch){ WATCH_STRANGER, j, 0 };
 	e->jobs++;
 	t = session_transfer(j->session);
-	if (watch_fd(e, t->sock, &j->sock_watch) < 0 ||
-	    watch_fd(e, t->stranger_sock, &j->stranger_watch) < 0) {
-		logmsg(LOG_ERR, "epoll_ctl: %m");
-		end_job(e, j, TRANSFER_FAILED);
-		return;
-	}
+	/* The first reply goes before the sockets join the wait: a packet
+	 * that comes in between is reported by the first wait all the same
+	 * (EPOLLIN is level-triggered), and the client has its reply a
+	 * couple of system calls sooner. */
 	j->x = transfer_begin(t, &st);
 	if (j->x == NULL)
 		st = TRANSFER_FAILED;
+	if (st == TRANSFER_RUNNING && (watch_fd(e, t->sock, &j->sock_watch) < 0 ||
+				       watch_fd(e, t->stranger_sock, &j->stranger_watch) < 0)) {
+		logmsg(LOG_ERR, "epoll_ctl: %m");
+		st = TRANSFER_FAILED;
+	}
 	settle(e, j, st);
 }
 
@@ -590,14 +593,16 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
 
 /* A turn through many transfers' packets takes a while (a few hundred
  * µs at 16 lock-step clients, milliseconds at hundreds): a request that
- * comes meanwhile is looked for between them, at most this often, not
- * left until the next wait. One recvmsg that finds nothing costs about
- * a microsecond. */
+ * comes meanwhile is looked for between them, at most this often since
+ * the wait (which looked at the listening sockets too), not left until
+ * the next wait. After a turn's last packet that wait comes at once: no
+ * look then, which in lock-step would cost two recvmsg that find
+ * nothing for each packet. */
 #define LOOK_EVERY_US 50u
 
-static void look_between(struct engine *e)
+static void look_between(struct engine *e, bool last)
 {
-	if (e->nlisten == 0 || transfer_now_us() - e->looked_at < LOOK_EVERY_US)
+	if (last || e->nlisten == 0 || transfer_now_us() - e->looked_at < LOOK_EVERY_US)
 		return;
 	/* One each: a flood of requests gets no more of a turn this way
 	 * than the running transfers' packets do. */
@@ -648,6 +653,7 @@ int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
 	}
 	while (e.taking || e.jobs > 0) {
 		int n = wait_events(&e, ev);
+		int last_sock = -1;
 
 		if (n < 0 && errno != EINTR) {
 			logmsg(LOG_ERR, "epoll_wait: %m");
@@ -658,12 +664,16 @@ int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
 		 * for a few turns' worth (HANDOFF_TURN) at most. What the
 		 * listening process says comes before the listening
 		 * sockets: told to stop taking them, we take none. */
+		e.looked_at = transfer_now_us();
+		for (int i = 0; i < n; i++)
+			if (kind_of(&ev[i]) >= WATCH_SOCK)
+				last_sock = i;
 		for (int pass = 0; pass < 3; pass++)
 			for (int i = 0; i < n; i++)
 				if (pass == (kind_of(&ev[i]) < WATCH_SOCK ? (int)kind_of(&ev[i]) : 2)) {
 					on_event(&e, ev[i].data.ptr, ev[i].events);
 					if (pass == 2)
-						look_between(&e);
+						look_between(&e, i == last_sock);
 				}
 		run_timers(&e);
 		free_ended(&e);

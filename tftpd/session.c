@@ -166,8 +166,9 @@ static int open_file(const struct session *s, const char *name, struct stat *st,
 		close(fd);
 		return -1;
 	}
-	/* Reads and writes of regular files never block; keep it simple. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/* O_NONBLOCK, there only so that opening a FIFO cannot hang us,
+	 * stays: it has no effect on a regular file's reads and writes
+	 * (open(2)). */
 	return fd;
 }
 
