@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -260,6 +261,9 @@ static void start_job(struct engine *e, const struct engine_handoff *h,
 	if (st == TRANSFER_RUNNING && (watch_fd(e, t->sock, &j->sock_watch) < 0 ||
 				       watch_fd(e, t->stranger_sock, &j->stranger_watch) < 0)) {
 		logmsg(LOG_ERR, "epoll_ctl: %m");
+		/* It was told the transfer started: now that it will not. */
+		transfer_send_error(t->sock, (struct sockaddr *)&t->peer, TFTP_EUNDEF,
+				    "Server busy");
 		st = TRANSFER_FAILED;
 	}
 	settle(e, j, st);
@@ -595,19 +599,35 @@ static int wait_events(struct engine *e, struct epoll_event *ev)
  * µs at 16 lock-step clients, milliseconds at hundreds): a request that
  * comes meanwhile is looked for between them, at most this often since
  * the wait (which looked at the listening sockets too), not left until
- * the next wait. After a turn's last packet that wait comes at once: no
- * look then, which in lock-step would cost two recvmsg that find
- * nothing for each packet. */
+ * the next wait. After a turn's last packet the next wait comes at once
+ * unless timers are due (resending windows can take a while): no look
+ * then, which in lock-step would cost a system call that finds nothing
+ * for each packet. */
 #define LOOK_EVERY_US 50u
 
 static void look_between(struct engine *e, bool last)
 {
-	if (last || e->nlisten == 0 || transfer_now_us() - e->looked_at < LOOK_EVERY_US)
+	struct pollfd pfd[MAX_LISTEN_FDS];
+	size_t n = e->nlisten;
+	uint64_t now;
+	struct timer *t;
+
+	if (n == 0)
 		return;
-	/* One each: a flood of requests gets no more of a turn this way
-	 * than the running transfers' packets do. */
-	for (unsigned i = 0; i < e->nlisten; i++)
-		take_requests(e, i, 1);
+	now = transfer_now_us();
+	if (now - e->looked_at < LOOK_EVERY_US ||
+	    (last && ((t = timerheap_first(&e->timers)) == NULL || t->when > now)))
+		return;
+	/* One system call that usually finds nothing, not a recvmsg per
+	 * listening socket (IPv4 and IPv6 by default); then one request
+	 * each: a flood of requests gets no more of a turn this way than
+	 * the running transfers' packets do. */
+	for (size_t i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = e->listen_fds[i], .events = POLLIN };
+	if (poll(pfd, n, 0) > 0)
+		for (size_t i = 0; i < n && i < e->nlisten; i++)
+			if (pfd[i].revents)
+				take_requests(e, (unsigned)i, 1);
 	e->looked_at = transfer_now_us();
 }
 

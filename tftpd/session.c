@@ -168,7 +168,8 @@ static int open_file(const struct session *s, const char *name, struct stat *st,
 	}
 	/* O_NONBLOCK, there only so that opening a FIFO cannot hang us,
 	 * stays: it has no effect on a regular file's reads and writes
-	 * (open(2)). */
+	 * (open(2); mandatory locks, which could make them EAGAIN, left
+	 * Linux in 5.15, and an EAGAIN would fail the transfer, not hang). */
 	return fd;
 }
 

@@ -513,6 +513,7 @@ static enum transfer_status rrq_packet(struct xfer *x, size_t len)
 	struct transfer *t = x->t;
 	uint16_t op, arg;
 	unsigned acked;
+	uint64_t now;
 
 	if (tftp_parse_header(x->rx, len, &op, &arg) < 0)
 		return TRANSFER_RUNNING;
@@ -527,15 +528,16 @@ static enum transfer_status rrq_packet(struct xfer *x, size_t len)
 		rrq_repeat(x, arg);
 		return TRANSFER_RUNNING;
 	}
+	now = now_us();
 	x->check_spurious = x->resent;
 	if (x->resent) {
 		x->spurious_ack = arg;
-		x->original_rtt = now_us() - x->first_sent_at;
+		x->original_rtt = now - x->first_sent_at;
 	} else {
-		take_sample(x, now_us() - x->sent_at, acked == x->n);
+		take_sample(x, now - x->sent_at, acked == x->n);
 	}
 	rto_reset_backoff(&x->rto);
-	x->last_progress = now_us();
+	x->last_progress = now;
 	x->progress++;
 	for (unsigned i = 0; x->base > 0 && i < acked; i++)
 		x->bytes += x->iov[2 * i + 1].iov_len;
