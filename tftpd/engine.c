@@ -684,7 +684,7 @@ int engine_run(const struct tftpd_config *cfg, int conn, const int *fds,
 		 * for a few turns' worth (HANDOFF_TURN) at most. What the
 		 * listening process says comes before the listening
 		 * sockets: told to stop taking them, we take none. */
-		e.looked_at = transfer_now_us();
+		e.looked_at = transfer_now_us();	/* the wait looked too */
 		for (int i = 0; i < n; i++)
 			if (kind_of(&ev[i]) >= WATCH_SOCK)
 				last_sock = i;
