@@ -543,6 +543,14 @@ static void on_event(struct engine *e, struct watch *w, uint32_t events)
 	(void)events;
 }
 
+/* The earliest timer if it is due by now, else NULL. */
+static struct timer *due_timer(const struct engine *e, uint64_t now)
+{
+	struct timer *t = timerheap_first(&e->timers);
+
+	return t != NULL && t->when <= now ? t : NULL;
+}
+
 static void run_timers(struct engine *e)
 {
 	uint64_t now = transfer_now_us();
@@ -550,7 +558,7 @@ static void run_timers(struct engine *e)
 	size_t turn = e->timers.n;
 	struct timer *t;
 
-	while (turn-- > 0 && (t = timerheap_first(&e->timers)) != NULL && t->when <= now) {
+	while (turn-- > 0 && (t = due_timer(e, now)) != NULL) {
 		struct job *j = job_of(t);
 
 		settle(e, j, transfer_expired(j->x));
@@ -610,13 +618,11 @@ static void look_between(struct engine *e, bool last)
 	struct pollfd pfd[MAX_LISTEN_FDS];
 	size_t n = e->nlisten;
 	uint64_t now;
-	struct timer *t;
 
 	if (n == 0)
 		return;
 	now = transfer_now_us();
-	if (now - e->looked_at < LOOK_EVERY_US ||
-	    (last && ((t = timerheap_first(&e->timers)) == NULL || t->when > now)))
+	if (now - e->looked_at < LOOK_EVERY_US || (last && due_timer(e, now) == NULL))
 		return;
 	/* One system call that usually finds nothing, not a recvmsg per
 	 * listening socket (IPv4 and IPv6 by default); then one request
